@@ -1,0 +1,87 @@
+"""Which Python files a guard looks at: recursion into directories, with gitignore-style excludes."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+# Never worth analysing: tool caches, virtual environments and VCS metadata.
+DEFAULT_EXCLUDES = (
+    ".git",
+    ".hg",
+    ".nox",
+    ".tox",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".loopwire_cache",
+    "build",
+    "dist",
+    "*.egg-info",
+)
+
+
+class Excludes:
+    """Gitignore-style patterns: a pattern without ``/`` matches any path component; one with
+    ``/`` matches the path relative to the project root (a leading ``/`` anchors it there)."""
+
+    def __init__(self, patterns: Iterable[str], root: Path) -> None:
+        self.root = root.resolve()
+        self.component: list[str] = []
+        self.anchored: list[str] = []
+        for raw in patterns:
+            pattern = raw.strip().rstrip("/")
+            if not pattern or pattern.startswith("#"):
+                continue
+            if "/" in pattern:
+                self.anchored.append(pattern.lstrip("/"))
+            else:
+                self.component.append(pattern)
+
+    def matches(self, path: Path) -> bool:
+        if any(fnmatch.fnmatchcase(path.name, p) for p in self.component):
+            return True
+        if not self.anchored:
+            return False
+        try:
+            relative = path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return False
+        return any(
+            fnmatch.fnmatchcase(relative, p) or relative.startswith(p.rstrip("*") + "/")
+            for p in self.anchored
+        )
+
+
+def iter_python_files(paths: Sequence[Path], excludes: Excludes) -> Iterator[Path]:
+    """Yield ``.py`` files under ``paths`` in a stable order. A file named explicitly is always
+    yielded (as linters do), even if an exclude pattern would skip it during recursion."""
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            for found in _walk(path, excludes):
+                if found not in seen:
+                    seen.add(found)
+                    yield found
+        elif path not in seen:
+            seen.add(path)
+            yield path
+
+
+def _walk(top: Path, excludes: Excludes) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(top):
+        base = Path(dirpath)
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not any(fnmatch.fnmatchcase(d, p) for p in DEFAULT_EXCLUDES)
+            and not excludes.matches(base / d)
+        )
+        for name in sorted(filenames):
+            if name.endswith(".py") and not excludes.matches(base / name):
+                yield base / name

@@ -1,0 +1,1 @@
+"""Responsiveness harness: fake ffprobe executables, out-of-process pollers, loop-lag probes."""

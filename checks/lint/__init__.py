@@ -1,0 +1,1 @@
+"""``loopwire lint``: blocking calls reachable on the event loop from ``async def``."""

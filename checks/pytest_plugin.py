@@ -1,0 +1,9 @@
+"""pytest entry point (``pytest11``): loopwire's fixtures and the opt-in wiring recorder.
+
+Loaded in every pytest run where loopwire is installed, so everything here stays inert until a
+test asks for a fixture or the run passes ``--loopwire-wiring``.
+"""
+
+from __future__ import annotations
+
+pytest_plugins: list[str] = []

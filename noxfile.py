@@ -1,0 +1,130 @@
+"""One session per gate; ``nox -s gates`` runs them all (CI, pre-commit, a developer's machine)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["gates"]
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+LINTED = ["service", "checks"]
+
+# Debian package that provides each binary the integration tests run for real.
+SYSTEM_BINARIES = {"ffprobe": "ffmpeg", "ffmpeg": "ffmpeg", "chromium": "chromium"}
+
+
+def install(session: nox.Session, *groups: str) -> None:
+    """Install the project (editable) and the named dependency groups."""
+    deps: list[str] = []
+    for group in groups:
+        deps.extend(nox.project.dependency_groups(PYPROJECT, group))
+    session.install("-e", ".", *deps)
+
+
+def ensure_system_binaries(session: nox.Session) -> None:
+    """Install ffmpeg and chromium from Debian when root; otherwise stop with the exact command."""
+    missing = sorted({pkg for binary, pkg in SYSTEM_BINARIES.items() if not shutil.which(binary)})
+    if not missing:
+        return
+    command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-qq", external=True, env=env)
+        session.run(*command, external=True, env=env)
+        return
+    session.error(f"missing system packages {missing}; install them with: sudo {' '.join(command)}")
+
+
+def run_ruff(session: nox.Session) -> None:
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+def run_mypy(session: nox.Session) -> None:
+    session.run("mypy")
+
+
+def run_lint(session: nox.Session) -> None:
+    session.run("loopwire", "lint", *LINTED)
+
+
+def run_wiring(session: nox.Session) -> None:
+    session.run("loopwire", "wiring", "service")
+
+
+def run_tests(session: nox.Session) -> None:
+    ensure_system_binaries(session)
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def gates(session: nox.Session) -> None:
+    """Run every gate: ruff, mypy, loopwire lint, loopwire wiring, and the full test suite."""
+    install(session, "test", "lint", "typecheck")
+    run_ruff(session)
+    run_mypy(session)
+    run_lint(session)
+    run_wiring(session)
+    run_tests(session)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the test suite (unit, integration, browser) with real ffprobe and chromium."""
+    install(session, "test")
+    run_tests(session)
+
+
+@nox.session(python=PYTHON, default=False)
+def ruff(session: nox.Session) -> None:
+    """Check style and formatting with ruff."""
+    install(session, "lint")
+    run_ruff(session)
+
+
+@nox.session(python=PYTHON, default=False)
+def mypy(session: nox.Session) -> None:
+    """Type-check everything with mypy --strict."""
+    install(session, "typecheck")
+    run_mypy(session)
+
+
+@nox.session(python=PYTHON, default=False)
+def lint(session: nox.Session) -> None:
+    """Run loopwire's blocking-call linter over the service and the toolkit."""
+    install(session)
+    session.run("loopwire", "lint", *(session.posargs or LINTED))
+
+
+@nox.session(python=PYTHON, default=False)
+def wiring(session: nox.Session) -> None:
+    """Run loopwire's static wiring check over the service."""
+    install(session)
+    session.run("loopwire", "wiring", *(session.posargs or ["service"]))
+
+
+@nox.session(python=PYTHON, default=False)
+def serve(session: nox.Session) -> None:
+    """Serve the reference service on 127.0.0.1:8080 over a generated sample media folder."""
+    install(session)
+    ensure_system_binaries(session)
+    media = ROOT / "sample-media"
+    session.run("python", "-m", "service.sample_media", str(media))
+    session.run(
+        "python", "-m", "service", "--media-root", str(media), "--db", str(ROOT / "serve.db"),
+        *session.posargs,
+    )
+
+
+if __name__ == "__main__":
+    nox.main()
