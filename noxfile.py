@@ -114,6 +114,13 @@ def wiring(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def responsiveness(session: nox.Session) -> None:
+    """Scan slow fake files while polling the service; print latency and wall-time table."""
+    install(session)
+    session.run("python", "-m", "checks.harness.scenario", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
 def serve(session: nox.Session) -> None:
     """Serve the reference service on 127.0.0.1:8080 over a generated sample media folder."""
     install(session)

@@ -6,4 +6,4 @@ test asks for a fixture or the run passes ``--loopwire-wiring``.
 
 from __future__ import annotations
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["checks.harness.fixtures", "checks.wiring.pytest_wiring"]

@@ -1,0 +1,181 @@
+"""Fake ``ffprobe`` executables: real subprocesses with a chosen delay and failure mode.
+
+Mocking the probe is how a blocking scan passes its tests. These fakes are real executables put
+first on ``PATH`` (or passed as ``--ffprobe``), so the service under test really spawns, waits
+for, times out and kills them, while each invocation logs itself so that a test can prove the
+slow path ran, how many probes overlapped, and that none outlived a timeout or a cancel.
+
+Behaviour is chosen per probed file by an ``fnmatch`` pattern on its basename (first match wins).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+from checks.harness import fake_ffprobe_script
+from checks.harness.processes import process_alive
+
+Mode = Literal["ok", "garbage", "fail", "hang", "grandchild"]
+MODES: tuple[Mode, ...] = ("ok", "garbage", "fail", "hang", "grandchild")
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """What one fake invocation does.
+
+    ``ok`` prints ffprobe-shaped JSON after ``delay``; ``garbage`` prints non-JSON and exits 0;
+    ``fail`` writes ``stderr`` and exits ``exit_code``; ``hang`` sleeps ``hang_seconds`` (long
+    enough to outlive any test, bounded so a leak eventually ends); ``grandchild`` spawns a
+    sleeping grandchild that inherits stdout, then exits after ``delay`` (or hangs, with
+    ``after_spawn="hang"``): only killing the whole process group ends the output pipe.
+    """
+
+    delay: float = 0.0
+    mode: Mode = "ok"
+    exit_code: int = 1
+    stderr: str = "Invalid data found when processing input"
+    duration: float = 10.0
+    width: int = 320
+    height: int = 240
+    frame_rate: str = "30/1"
+    after_spawn: Literal["exit", "hang"] = "exit"
+    hang_seconds: float = 3600.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}; expected one of {', '.join(MODES)}")
+        if self.after_spawn not in ("exit", "hang"):
+            raise ValueError(f"after_spawn must be 'exit' or 'hang', not {self.after_spawn!r}")
+        if self.delay < 0 or self.hang_seconds < 0:
+            raise ValueError("delay and hang_seconds must be >= 0")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One run of the fake, as it logged itself. ``end`` is None while running or if killed."""
+
+    pid: int
+    argv: tuple[str, ...]
+    path: str | None
+    start: float
+    end: float | None
+    grandchild_pid: int | None = None
+    process_start: int | None = None
+    grandchild_start: int | None = None
+
+    def processes(self) -> list[tuple[int, int | None]]:
+        """``(pid, kernel start ticks)`` of the fake and of its grandchild, if it spawned one."""
+        found = [(self.pid, self.process_start)]
+        if self.grandchild_pid is not None:
+            found.append((self.grandchild_pid, self.grandchild_start))
+        return found
+
+
+@dataclass(frozen=True)
+class FakeFfprobe:
+    directory: Path
+    executable: Path
+    log_dir: Path
+
+    def invocations(self) -> list[Invocation]:
+        """Every logged invocation, in start order."""
+        found: list[Invocation] = []
+        for file in self.log_dir.glob("*.json"):
+            try:
+                raw = json.loads(file.read_text())
+            except (OSError, json.JSONDecodeError):
+                continue  # replaced between glob and read; the next call sees it
+            found.append(
+                Invocation(
+                    pid=raw["pid"],
+                    argv=tuple(raw["argv"]),
+                    path=raw["path"],
+                    start=raw["start"],
+                    end=raw["end"],
+                    grandchild_pid=raw["grandchild_pid"],
+                    process_start=raw["process_start"],
+                    grandchild_start=raw["grandchild_start"],
+                )
+            )
+        return sorted(found, key=lambda inv: (inv.start, inv.pid))
+
+    def max_concurrency(self) -> int:
+        """Most invocations running at once; one that never logged an end counts as running."""
+        events: list[tuple[float, int]] = []
+        for inv in self.invocations():
+            events.append((inv.start, 1))
+            events.append((inv.end if inv.end is not None else float("inf"), -1))
+        # At equal times ends sort before starts: touching intervals do not overlap.
+        events.sort()
+        running = peak = 0
+        for _, step in events:
+            running += step
+            peak = max(peak, running)
+        return peak
+
+    def alive_pids(self) -> list[int]:
+        """Fake processes (and grandchildren) that still exist, zombies excluded."""
+        return [
+            pid
+            for inv in self.invocations()
+            for pid, ticks in inv.processes()
+            if process_alive(pid, ticks)
+        ]
+
+    def kill_survivors(self) -> list[int]:
+        """SIGKILL every surviving fake and grandchild; return the pids that were alive.
+
+        A fake that leads its own process group (the service started it in a new session, as it
+        should) is killed with its whole group; otherwise only the process itself, so a service
+        that shares the test runner's group cannot take the runner down with it.
+        """
+        killed: list[int] = []
+        own_group = os.getpgrp()
+        for inv in self.invocations():
+            for pid, ticks in inv.processes():
+                if not process_alive(pid, ticks):
+                    continue
+                killed.append(pid)
+                try:
+                    group = os.getpgid(pid)
+                    if group == pid and group != own_group:
+                        os.killpg(group, signal.SIGKILL)
+                    else:
+                        os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        return killed
+
+
+def write_fake_ffprobe(
+    directory: Path,
+    rules: Mapping[str, Behaviour] | None = None,
+    default: Behaviour | None = None,
+) -> FakeFfprobe:
+    """Write an executable ``ffprobe`` (and its configuration) into ``directory``.
+
+    ``rules`` maps an ``fnmatch`` pattern on the probed file's basename to its behaviour, first
+    match wins; other files get ``default``. Invocations log into ``directory / "log"``.
+    """
+    directory = Path(directory).resolve()
+    log_dir = directory / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    config = {
+        "log_dir": str(log_dir),
+        "rules": [[pattern, asdict(b)] for pattern, b in (rules or {}).items()],
+        "default": asdict(default or Behaviour()),
+    }
+    (directory / fake_ffprobe_script.CONFIG_NAME).write_text(json.dumps(config, indent=2))
+    source = Path(fake_ffprobe_script.__file__).read_text()
+    executable = directory / "ffprobe"
+    # -I: isolated mode, so the service's PYTHONPATH or a stray sitecustomize cannot change it.
+    executable.write_text(f"#!{sys.executable} -I\n{source}")
+    executable.chmod(0o755)
+    return FakeFfprobe(directory=directory, executable=executable, log_dir=log_dir)

@@ -1,0 +1,187 @@
+"""The body of every fake ``ffprobe`` executable that :mod:`checks.harness.fake_ffprobe` writes.
+
+It is copied verbatim behind a shebang and runs as a standalone script, so it imports only the
+standard library (never ``checks``): it must start fast and work whatever ``PYTHONPATH`` the
+service under test was given. Its configuration is the JSON file written beside it.
+
+Each run records itself in the log directory (one JSON file per invocation, replaced atomically)
+before doing anything slow, so a test can prove the slow path ran, how many probes overlapped and
+whether any process outlived a timeout or a cancel.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+CONFIG_NAME = "fake_ffprobe.json"
+
+# What real ffprobe reports for a container, keyed by file extension.
+FORMAT_NAMES = {
+    ".mkv": ("matroska,webm", "Matroska / WebM"),
+    ".webm": ("matroska,webm", "Matroska / WebM"),
+    ".avi": ("avi", "AVI (Audio Video Interleaved)"),
+}
+MP4_FORMAT = ("mov,mp4,m4a,3gp,3g2,mj2", "QuickTime / MOV")
+
+
+def probed_path(argv: list[str]) -> str | None:
+    """The input ffprobe would open: after ``--``, after ``-i``, else the last non-option word."""
+    for marker in ("--", "-i"):
+        if marker in argv[:-1]:
+            return argv[argv.index(marker) + 1]
+    words = [arg for arg in argv if not arg.startswith("-")]
+    return words[-1] if words else None
+
+
+def process_start_ticks(pid: int) -> int | None:
+    """Kernel start time of ``pid`` (field 22 of /proc/PID/stat): tells a reused pid apart."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may contain spaces; the fields after its ")" do not.
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def choose(config: dict[str, Any], path: str | None) -> dict[str, Any]:
+    name = os.path.basename(path) if path else ""
+    for pattern, behaviour in config["rules"]:
+        if fnmatch.fnmatchcase(name, pattern):
+            return dict(behaviour)
+    return dict(config["default"])
+
+
+def record(log_file: Path, entry: dict[str, Any]) -> None:
+    temporary = log_file.with_suffix(".tmp")
+    temporary.write_text(json.dumps(entry))
+    os.replace(temporary, log_file)
+
+
+def ok_document(path: str, behaviour: dict[str, Any]) -> dict[str, Any]:
+    """A document shaped like ``ffprobe -print_format json -show_format -show_streams``."""
+    duration = float(behaviour["duration"])
+    numerator, _, denominator = str(behaviour["frame_rate"]).partition("/")
+    fps = float(numerator) / float(denominator or 1)
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0
+    bit_rate = int(size * 8 / duration) if duration > 0 else 0
+    format_name, long_name = FORMAT_NAMES.get(os.path.splitext(path)[1].lower(), MP4_FORMAT)
+    video = {
+        "index": 0,
+        "codec_name": "h264",
+        "codec_long_name": "H.264 / AVC / MPEG-4 AVC / MPEG-4 part 10",
+        "profile": "High",
+        "codec_type": "video",
+        "width": behaviour["width"],
+        "height": behaviour["height"],
+        "pix_fmt": "yuv420p",
+        "r_frame_rate": behaviour["frame_rate"],
+        "avg_frame_rate": behaviour["frame_rate"],
+        "time_base": "1/15360",
+        "start_time": "0.000000",
+        "duration": f"{duration:.6f}",
+        "bit_rate": str(max(bit_rate - 128000, 0)),
+        "nb_frames": str(round(duration * fps)),
+    }
+    audio = {
+        "index": 1,
+        "codec_name": "aac",
+        "codec_long_name": "AAC (Advanced Audio Coding)",
+        "codec_type": "audio",
+        "sample_rate": "44100",
+        "channels": 2,
+        "channel_layout": "stereo",
+        "time_base": "1/44100",
+        "start_time": "0.000000",
+        "duration": f"{duration:.6f}",
+        "bit_rate": "128000",
+        "nb_frames": str(round(duration * 44100 / 1024)),
+    }
+    return {
+        "streams": [video, audio],
+        "format": {
+            "filename": path,
+            "nb_streams": 2,
+            "nb_programs": 0,
+            "format_name": format_name,
+            "format_long_name": long_name,
+            "start_time": "0.000000",
+            "duration": f"{duration:.6f}",
+            "size": str(size),
+            "bit_rate": str(bit_rate),
+            "probe_score": 100,
+        },
+    }
+
+
+def spawn_grandchild(seconds: float) -> subprocess.Popen[bytes]:
+    """A process that inherits stdout/stderr (so the reader never sees EOF) and just sleeps."""
+    return subprocess.Popen(
+        [sys.executable, "-I", "-c", f"import time; time.sleep({seconds!r})"],
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def main() -> int:
+    here = Path(__file__).resolve().parent
+    config = json.loads((here / CONFIG_NAME).read_text())
+    argv = sys.argv[1:]
+    path = probed_path(argv)
+    pid = os.getpid()
+    entry: dict[str, Any] = {
+        "pid": pid,
+        "argv": argv,
+        "path": path,
+        "start": time.time(),
+        "end": None,
+        "process_start": process_start_ticks(pid),
+        "grandchild_pid": None,
+        "grandchild_start": None,
+    }
+    log_file = Path(config["log_dir"]) / f"{time.time_ns()}-{pid}.json"
+    record(log_file, entry)
+
+    if "-version" in argv:
+        print("ffprobe version 6.1-loopwire-fake Copyright (c) the loopwire harness")
+        entry["end"] = time.time()
+        record(log_file, entry)
+        return 0
+
+    behaviour = choose(config, path)
+    mode = behaviour["mode"]
+    if mode == "grandchild":
+        child = spawn_grandchild(float(behaviour["hang_seconds"]))
+        entry["grandchild_pid"] = child.pid
+        entry["grandchild_start"] = process_start_ticks(child.pid)
+        record(log_file, entry)
+    time.sleep(float(behaviour["delay"]))
+    if mode == "hang" or (mode == "grandchild" and behaviour["after_spawn"] == "hang"):
+        time.sleep(float(behaviour["hang_seconds"]))
+
+    status = 0
+    if mode == "garbage":
+        sys.stdout.write("this is not JSON {\x00 ]]\n")
+    elif mode == "fail":
+        sys.stderr.write(f"{path}: {behaviour['stderr']}\n")
+        status = int(behaviour["exit_code"])
+    else:
+        json.dump(ok_document(path or "", behaviour), sys.stdout, indent=4)
+        sys.stdout.write("\n")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    entry["end"] = time.time()
+    record(log_file, entry)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

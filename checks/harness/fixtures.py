@@ -1,0 +1,114 @@
+"""pytest fixtures of the responsiveness harness, loaded by loopwire's pytest plugin.
+
+``fake_ffprobe``
+    Factory: ``fake_ffprobe(rules={"*.mkv": Behaviour(mode="hang")}, default=Behaviour(delay=2))``
+    writes a fake ``ffprobe`` under ``tmp_path``, puts its directory first on ``PATH`` and
+    returns a :class:`~checks.harness.fake_ffprobe.FakeFfprobe`. At teardown every surviving fake
+    process (and grandchild) is killed.
+
+``service_process``
+    Factory: ``service_process("--media-root", str(media), env={...})`` starts
+    ``server_command + args`` as a separate process in its own process group, waits until it is
+    healthy and returns a started :class:`~checks.harness.server.ServerProcess` (``.url(path)``,
+    ``.output()``). Teardown kills the whole group.
+
+``poll_schedule``
+    :func:`~checks.harness.poller.poll_on_schedule`: ``report = await poll_schedule(url,
+    interval=0.05, pollers=4, stop_when=lambda job: job["status"] != "running")``, then
+    ``report.verdict(max_latency=0.5, min_answered=10, counted=...)``.
+
+``loop_lag``
+    Factory of :class:`~checks.harness.looplag.LoopLag`: ``async with loop_lag() as lag: ...``.
+
+Pointing the fixtures at your own server: override two fixtures in your ``conftest.py``::
+
+    @pytest.fixture
+    def server_command() -> list[str]:
+        # Either print "listening on http://HOST:PORT" at startup, or take "{port}" here.
+        return [sys.executable, "-m", "myapp", "--port", "{port}"]
+
+    @pytest.fixture
+    def server_health_path() -> str:
+        return "/healthz"  # must answer 200 once the server is ready
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe, write_fake_ffprobe
+from checks.harness.looplag import LoopLag
+from checks.harness.poller import PollReport, poll_on_schedule
+from checks.harness.server import REFERENCE_SERVICE, ServerProcess
+
+FakeFfprobeFactory = Callable[..., FakeFfprobe]
+ServiceFactory = Callable[..., ServerProcess]
+PollFunction = Callable[..., Coroutine[Any, Any, PollReport]]
+
+
+@pytest.fixture
+def fake_ffprobe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeFfprobeFactory]:
+    """Factory writing fake ``ffprobe`` executables first on ``PATH``; kills survivors after."""
+    made: list[FakeFfprobe] = []
+
+    def make(
+        rules: Mapping[str, Behaviour] | None = None, default: Behaviour | None = None
+    ) -> FakeFfprobe:
+        fake = write_fake_ffprobe(tmp_path / f"fake-ffprobe-{len(made)}", rules, default)
+        made.append(fake)
+        monkeypatch.setenv("PATH", f"{fake.directory}{os.pathsep}{os.environ.get('PATH', '')}")
+        return fake
+
+    yield make
+    for fake in made:
+        fake.kill_survivors()
+
+
+@pytest.fixture
+def server_command() -> list[str]:
+    """The server to launch; override it to test your own (see the module docstring)."""
+    return list(REFERENCE_SERVICE)
+
+
+@pytest.fixture
+def server_health_path() -> str:
+    """Path that answers 200 once the server is ready; override it along with the command."""
+    return "/api/v1/health"
+
+
+@pytest.fixture
+def service_process(server_command: list[str], server_health_path: str) -> Iterator[ServiceFactory]:
+    """Factory starting ``server_command + args`` out of process; kills every group after."""
+    started: list[ServerProcess] = []
+
+    def start(
+        *args: str, env: Mapping[str, str] | None = None, timeout: float = 30.0
+    ) -> ServerProcess:
+        server = ServerProcess(
+            [*server_command, *args],
+            env={**os.environ, **(env or {})},
+            health_path=server_health_path,
+        )
+        started.append(server)
+        return server.start(timeout=timeout)
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def poll_schedule() -> PollFunction:
+    """:func:`checks.harness.poller.poll_on_schedule`, to await from an async test."""
+    return poll_on_schedule
+
+
+@pytest.fixture
+def loop_lag() -> Callable[..., LoopLag]:
+    """Factory of in-process loop-lag probes: ``async with loop_lag(interval=0.01) as lag:``."""
+    return LoopLag

@@ -1,0 +1,202 @@
+"""Fixed-schedule polling of a server in another process, measured from the schedule.
+
+Each poller owns a fixed timetable (one slot every ``interval`` seconds; pollers are staggered
+across the interval). A poll's latency runs from its *scheduled* slot, not from when it was
+actually sent: if the server stalls, the polls queued behind a slow answer are late too and say
+so, instead of quietly starting their clock late (coordinated omission). A slot that is already
+past when its poller is free is still sent at once, so every slot of the run is counted.
+
+This module must run in a process other than the server's, or a blocked server loop would pause
+the measurement with it (see :mod:`checks.harness.server`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+
+@dataclass(frozen=True)
+class Poll:
+    """One scheduled request. Times are ``loop.time()`` seconds; ``answered`` is None when the
+    request failed or timed out (``error`` says which)."""
+
+    poller: int
+    scheduled: float
+    sent: float
+    answered: float | None
+    status: int | None = None
+    body: Any = None
+    error: str | None = None
+
+    @property
+    def latency(self) -> float | None:
+        return None if self.answered is None else self.answered - self.scheduled
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile (``fraction`` in 0..1) of a non-empty sequence."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    reasons: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return "pass" if self.passed else "fail: " + "; ".join(self.reasons)
+
+
+@dataclass(frozen=True)
+class PollReport:
+    polls: tuple[Poll, ...]
+    started: float
+    finished: float
+
+    @property
+    def sent(self) -> int:
+        return len(self.polls)
+
+    @property
+    def answered(self) -> list[Poll]:
+        return [p for p in self.polls if p.answered is not None and p.status == 200]
+
+    @property
+    def latencies(self) -> list[float]:
+        return [p.latency for p in self.answered if p.latency is not None]
+
+    def latency(self, fraction: float) -> float | None:
+        values = self.latencies
+        return percentile(values, fraction) if values else None
+
+    @property
+    def max_latency(self) -> float | None:
+        return max(self.latencies, default=None)
+
+    def answered_where(self, predicate: Callable[[Any], bool]) -> list[Poll]:
+        """Answered polls whose JSON body satisfies ``predicate`` (e.g. status ``running``)."""
+        return [p for p in self.answered if predicate(p.body)]
+
+    def verdict(
+        self,
+        max_latency: float,
+        min_answered: int,
+        counted: Callable[[Any], bool] = lambda body: True,
+    ) -> Verdict:
+        """Pass when every poll was answered within ``max_latency`` of its slot and at least
+        ``min_answered`` answers satisfy ``counted`` (e.g. were answered while running)."""
+        reasons: list[str] = []
+        unanswered = [p for p in self.polls if p.answered is None or p.status != 200]
+        if unanswered:
+            errors = ", ".join(sorted({p.error or f"status {p.status}" for p in unanswered}))
+            reasons.append(f"{len(unanswered)} of {self.sent} polls unanswered ({errors})")
+        worst = self.max_latency
+        if worst is not None and worst > max_latency:
+            late = sum(1 for value in self.latencies if value > max_latency)
+            reasons.append(
+                f"{late} polls slower than {max_latency:g} s (max {worst:.3f} s from schedule)"
+            )
+        counted_answers = len(self.answered_where(counted))
+        if counted_answers < min_answered:
+            reasons.append(f"only {counted_answers} counted answers, need {min_answered}")
+        return Verdict(passed=not reasons, reasons=tuple(reasons))
+
+    def summary(self) -> str:
+        def ms(value: float | None) -> str:
+            return "-" if value is None else f"{value * 1000:.1f} ms"
+
+        return (
+            f"polls sent {self.sent}, answered {len(self.answered)}, latency p50 "
+            f"{ms(self.latency(0.5))}, p99 {ms(self.latency(0.99))}, max {ms(self.max_latency)}"
+            f" over {self.finished - self.started:.2f} s"
+        )
+
+
+@dataclass
+class _Run:
+    stop: asyncio.Event
+    stop_when: Callable[[Any], bool] | None
+    polls: list[Poll] = field(default_factory=list)
+
+
+async def poll_on_schedule(
+    url: str,
+    *,
+    interval: float = 0.05,
+    pollers: int = 4,
+    max_duration: float = 60.0,
+    stop_when: Callable[[Any], bool] | None = None,
+    stop: asyncio.Event | None = None,
+    request_timeout: float = 5.0,
+) -> PollReport:
+    """GET ``url`` from ``pollers`` concurrent pollers, each on a fixed ``interval`` timetable.
+
+    Stops scheduling when ``stop`` is set, when an answered JSON body satisfies ``stop_when``
+    (e.g. the job reached a final status), or after ``max_duration``; polls already in flight
+    are awaited (each bounded by ``request_timeout``) so they are counted.
+    """
+    if interval <= 0 or pollers < 1:
+        raise ValueError("interval must be > 0 and pollers >= 1")
+    loop = asyncio.get_running_loop()
+    run = _Run(stop=stop or asyncio.Event(), stop_when=stop_when)
+    started = loop.time()
+    deadline = started + max_duration
+    timeout = aiohttp.ClientTimeout(total=request_timeout)
+    connector = aiohttp.TCPConnector(limit=pollers)
+    async with (
+        aiohttp.ClientSession(timeout=timeout, connector=connector) as session,
+        asyncio.TaskGroup() as group,
+    ):
+        for index in range(pollers):
+            offset = started + interval * index / pollers
+            group.create_task(_poller(session, url, index, offset, interval, deadline, run))
+    return PollReport(polls=tuple(run.polls), started=started, finished=loop.time())
+
+
+async def _poller(
+    session: aiohttp.ClientSession,
+    url: str,
+    index: int,
+    first: float,
+    interval: float,
+    deadline: float,
+    run: _Run,
+) -> None:
+    loop = asyncio.get_running_loop()
+    for slot in range(math.ceil((deadline - first) / interval)):
+        scheduled = first + slot * interval
+        delay = scheduled - loop.time()
+        if delay > 0:
+            # Wake at the slot, or at once when told to stop.
+            try:
+                async with asyncio.timeout(delay):
+                    await run.stop.wait()
+            except TimeoutError:
+                pass
+        if run.stop.is_set():
+            return
+        poll = await _send(session, url, index, scheduled)
+        run.polls.append(poll)
+        if run.stop_when is not None and poll.answered is not None and run.stop_when(poll.body):
+            run.stop.set()
+
+
+async def _send(session: aiohttp.ClientSession, url: str, index: int, scheduled: float) -> Poll:
+    loop = asyncio.get_running_loop()
+    sent = loop.time()
+    try:
+        async with session.get(url) as response:
+            body = await response.json(content_type=None)
+            return Poll(index, scheduled, sent, loop.time(), response.status, body)
+    except TimeoutError:
+        return Poll(index, scheduled, sent, None, error="timeout")
+    except (aiohttp.ClientError, ValueError) as exc:
+        return Poll(index, scheduled, sent, None, error=type(exc).__name__)

@@ -1,0 +1,87 @@
+"""Content-hash cache of per-file analysis results, so an unchanged file is never parsed twice.
+
+An entry is keyed by the loopwire version, a hash of the settings that change the analysis, the
+file's module name and the sha256 of its bytes, so editing, renaming or reconfiguring invalidates
+exactly what it must. All entries live in one JSON file: one read on a warm run, and an atomic
+replace on write so concurrent runs never see half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from checks import __version__
+from checks.lint.model import ModuleReport
+
+# Past this many entries, entries this run did not use are dropped.
+_MAX_ENTRIES = 20_000
+
+
+def settings_hash(blocking_calls: Mapping[str, str]) -> str:
+    payload = json.dumps({"version": __version__, "blocking-calls": dict(blocking_calls)},
+                         sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def entry_key(settings: str, module: str, is_package: bool, content: bytes) -> str:
+    digest = hashlib.sha256(content).hexdigest()
+    return f"{settings}:{module}:{int(is_package)}:{digest}"
+
+
+class Cache:
+    def __init__(self, directory: Path | None) -> None:
+        self.path = directory / "lint.json" if directory is not None else None
+        self._entries: dict[str, Any] = {}
+        self._used: set[str] = set()
+        self._dirty = False
+        if self.path is not None:
+            try:
+                with self.path.open("rb") as fh:
+                    loaded = json.load(fh)
+                if isinstance(loaded, dict):
+                    self._entries = loaded
+            except (OSError, ValueError):
+                self._entries = {}
+
+    def get(self, key: str) -> ModuleReport | None:
+        data = self._entries.get(key)
+        if data is None:
+            return None
+        try:
+            report = ModuleReport.from_json(data)
+        except (KeyError, TypeError, ValueError):
+            return None
+        self._used.add(key)
+        return report
+
+    def put(self, key: str, report: ModuleReport) -> None:
+        if self.path is None:
+            return
+        self._entries[key] = report.to_json()
+        self._used.add(key)
+        self._dirty = True
+
+    def save(self) -> None:
+        if self.path is None or not self._dirty:
+            return
+        entries = self._entries
+        if len(entries) > _MAX_ENTRIES:
+            entries = {key: entries[key] for key in self._used if key in entries}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            gitignore = self.path.parent / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("*\n")
+            fd, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w") as fh:
+                json.dump(entries, fh, separators=(",", ":"))
+            os.replace(temporary, self.path)
+        except OSError:
+            # A read-only checkout still gets its findings; only the speed-up is lost.
+            return

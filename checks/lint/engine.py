@@ -1,0 +1,263 @@
+"""Runs the linter over a set of files: cache, parallel analysis, cross-module pass, suppression.
+
+Cheap work stays in this process (reading, hashing, the cache, the transitive pass over
+summaries); parsing happens in ``worker`` (in a process pool when there are many files), and is
+skipped for files that cannot matter: no ``async``, no blocking-call word, and no function that
+another analysed module calls.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import tokenize
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checks.findings import UNANALYSABLE, Finding
+from checks.lint import catalog
+from checks.lint.cache import Cache, entry_key, settings_hash
+from checks.lint.model import ModuleReport
+from checks.lint.rules import aliases_of
+from checks.lint.transitive import Project
+from checks.suppression import filter_suppressed, select_codes
+
+# Below this many files to parse, a process pool costs more than it saves.
+_POOL_THRESHOLD = 16
+
+
+@dataclass(frozen=True)
+class Options:
+    blocking_calls: Mapping[str, str] = field(default_factory=dict)
+    select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+    cache_dir: Path | None = None
+    jobs: int = 0  # 0: one per core
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    display: str
+    module: str
+    is_package: bool
+    content: bytes
+    key: str
+    report: ModuleReport | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    findings: list[Finding]
+    files_checked: int
+
+
+def lint_files(paths: Sequence[Path], options: Options) -> Result:
+    settings = settings_hash(options.blocking_calls)
+    cache = Cache(options.cache_dir)
+    names = _ModuleNames()
+    files: list[SourceFile] = []
+    errors: list[Finding] = []
+    for path in paths:
+        display = str(path)
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            errors.append(Finding(display, 1, 1, UNANALYSABLE, f"cannot read: {exc.strerror}"))
+            continue
+        module, is_package = names.of(path)
+        key = entry_key(settings, module, is_package, content)
+        files.append(SourceFile(path, display, module, is_package, content, key, cache.get(key)))
+
+    words = _trigger_words(options.blocking_calls)
+    pending = [f for f in files if f.report is None and _may_matter(f.content, words)]
+    deferred = {f.module: f for f in files if f.report is None and f not in pending}
+    while pending:
+        _analyse(pending, options, cache)
+        pending = _called_modules(pending, deferred)
+
+    # Skipped files still have to be valid Python: an unparsable file is always reported.
+    errors.extend(e for f in deferred.values() if (e := _syntax_error(f)) is not None)
+    analysed = [f for f in files if f.report is not None]
+    findings = errors + _report(analysed, options, cache)
+    cache.save()
+    findings = select_codes(findings, options.select, options.ignore)
+    return Result(sorted(findings), len(files))
+
+
+def lint_source(
+    source: str, blocking_calls: Mapping[str, str] | None = None, module: str = "example"
+) -> list[Finding]:
+    """Lint one module's text in this process, without cache or files (rule examples, tests)."""
+    from checks.lint.worker import analyse
+
+    report = analyse(source.encode(), module, False, blocking_calls or {})
+    item = SourceFile(Path(f"{module}.py"), f"{module}.py", module, False, source.encode(), "")
+    item.report = report
+    return sorted(_report([item], Options(blocking_calls=blocking_calls or {}), Cache(None)))
+
+
+def _report(files: Sequence[SourceFile], options: Options, cache: Cache) -> list[Finding]:
+    reports = [f.report for f in files if f.report is not None]
+    project = Project(reports)
+    findings: list[Finding] = []
+    for item in files:
+        report = item.report
+        assert report is not None
+        mine = [
+            Finding(item.display, f.line, f.column, f.code, f.message) for f in report.findings
+        ]
+        reached = [
+            (site, reach)
+            for site in report.sites
+            if (reach := project.blocking(site.target)) is not None
+        ]
+        if reached:
+            missing = [site.index for site, _ in reached if site.index not in report.positions]
+            if missing:
+                report.positions.update(_locate(item, options, missing))
+                cache.put(item.key, report)
+            for site, reach in reached:
+                line, column = report.positions[site.index]
+                chain = " -> ".join((site.caller, *reach.chain))
+                callee = reach.chain[0]
+                mine.append(
+                    Finding(
+                        item.display,
+                        line,
+                        column,
+                        catalog.TRANSITIVE,
+                        f"{site.caller} calls {callee}, which blocks the event loop: {chain} "
+                        f"({reach.code}); run it in a thread: await asyncio.to_thread(...)",
+                    )
+                )
+        findings.extend(filter_suppressed(mine, report.noqa_map(), aliases_of))
+    return findings
+
+
+def _locate(
+    item: SourceFile, options: Options, indices: list[int]
+) -> dict[int, tuple[int, int]]:
+    from checks.lint.worker import locate
+
+    return locate(item.content, item.module, item.is_package, options.blocking_calls, indices)
+
+
+def _analyse(files: Sequence[SourceFile], options: Options, cache: Cache) -> None:
+    jobs = options.jobs or os.cpu_count() or 1
+    if jobs > 1 and len(files) >= _POOL_THRESHOLD:
+        reports = _analyse_in_pool(files, options, jobs)
+    else:
+        from checks.lint.worker import analyse
+
+        reports = [
+            analyse(f.content, f.module, f.is_package, options.blocking_calls) for f in files
+        ]
+    for item, report in zip(files, reports, strict=True):
+        item.report = report
+        cache.put(item.key, report)
+
+
+def _analyse_in_pool(
+    files: Sequence[SourceFile], options: Options, jobs: int
+) -> list[ModuleReport]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from checks.lint.worker import analyse_batch
+
+    # Largest first, dealt round-robin: chunks of similar cost, few pickling round trips.
+    order = sorted(range(len(files)), key=lambda i: -len(files[i].content))
+    chunks = min(len(files), jobs * 4)
+    batches = [order[start::chunks] for start in range(chunks)]
+    results: list[ModuleReport | None] = [None] * len(files)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [
+            pool.submit(
+                analyse_batch,
+                [(files[i].content, files[i].module, files[i].is_package) for i in batch],
+                dict(options.blocking_calls),
+            )
+            for batch in batches
+        ]
+        for batch, future in zip(batches, futures, strict=True):
+            for index, report in zip(batch, future.result(), strict=True):
+                results[index] = report
+    return [report for report in results if report is not None]
+
+
+def _called_modules(
+    analysed: Iterable[SourceFile], deferred: dict[str, SourceFile]
+) -> list[SourceFile]:
+    """Skipped modules that an analysed module calls into: their summaries are needed after all."""
+    wanted: list[SourceFile] = []
+    for item in analysed:
+        report = item.report
+        if report is None:
+            continue
+        targets = [site.target for site in report.sites]
+        for summary in report.functions.values():
+            targets.extend(summary.calls)
+        for target in targets:
+            parts = target.split(".")
+            for end in range(len(parts) - 1, 0, -1):
+                found = deferred.pop(".".join(parts[:end]), None)
+                if found is not None:
+                    wanted.append(found)
+    return wanted
+
+
+def _syntax_error(item: SourceFile) -> Finding | None:
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(item.content).readline)
+        text = item.content.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        return Finding(item.display, 1, 1, UNANALYSABLE, f"cannot decode the file: {exc}")
+    try:
+        compile(text, item.display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        line, column = exc.lineno or 1, exc.offset or 1
+        return Finding(item.display, line, column, UNANALYSABLE, f"syntax error: {exc.msg}")
+    except ValueError as exc:
+        return Finding(item.display, 1, 1, UNANALYSABLE, f"cannot parse: {exc}")
+    return None
+
+
+def _trigger_words(blocking_calls: Mapping[str, str]) -> tuple[bytes, ...]:
+    words = {b"async", *(word.encode() for word in catalog.TRIGGER_WORDS)}
+    for name in blocking_calls:
+        words.update(part.encode() for part in name.split(".") if part.isidentifier())
+        if any(not part.isidentifier() for part in name.split(".")):
+            words.add(b"")  # a pattern may match anything: every file matters
+    return tuple(words)
+
+
+def _may_matter(content: bytes, words: tuple[bytes, ...]) -> bool:
+    return any(word in content for word in words)
+
+
+class _ModuleNames:
+    """Dotted module names from paths: parents with ``__init__.py`` are packages."""
+
+    def __init__(self) -> None:
+        self._is_package_dir: dict[Path, bool] = {}
+
+    def _package_dir(self, directory: Path) -> bool:
+        known = self._is_package_dir.get(directory)
+        if known is None:
+            known = (directory / "__init__.py").is_file()
+            self._is_package_dir[directory] = known
+        return known
+
+    def of(self, path: Path) -> tuple[str, bool]:
+        path = path.resolve()
+        is_package = path.name == "__init__.py"
+        parts = [] if is_package else [path.stem]
+        directory = path.parent
+        while self._package_dir(directory) and directory.parent != directory:
+            parts.append(directory.name)
+            directory = directory.parent
+        if not parts:
+            parts.append(path.parent.name or "module")
+        return ".".join(reversed(parts)), is_package

@@ -1,0 +1,272 @@
+"""Every rule of ``loopwire lint`` as one self-describing unit.
+
+A rule carries its code, slug, message, rationale, suggested replacement, the equivalent
+flake8-async / ruff codes, and valid and invalid examples. The tests (one per example), the rules
+page (``docs/rules.md``) and ``loopwire explain`` are all generated from these units, so the code,
+the tests and the documentation cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from checks.lint import catalog
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    code: str
+    # ``[tool.loopwire.blocking-calls]`` the example is linted with.
+    blocking_calls: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    slug: str
+    summary: str
+    rationale: str
+    suggestion: str
+    # Codes of flake8-async / ruff rules that report the same thing; ``# noqa: ASYNCnnn`` works.
+    aliases: tuple[str, ...]
+    valid: tuple[Example, ...]
+    invalid: tuple[Example, ...]
+
+
+def _examples(*sources: str) -> tuple[Example, ...]:
+    return tuple(Example(source) for source in sources)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        code=catalog.SUBPROCESS,
+        slug="blocking-subprocess",
+        summary="A process is started or waited for synchronously on the event loop.",
+        rationale=(
+            "`subprocess.run` and friends block the calling thread until the child exits; "
+            "on the event loop that freezes every other task (status polling, timeouts, "
+            "cancellation) for as long as the child runs. `os.spawn*` with `P_NOWAIT` does "
+            "not wait and is not reported."
+        ),
+        suggestion="asyncio.create_subprocess_exec(...) and await proc.communicate()",
+        aliases=("ASYNC220", "ASYNC221", "ASYNC222"),
+        valid=_examples(
+            "import asyncio\n\nasync def probe(path):\n"
+            "    proc = await asyncio.create_subprocess_exec('ffprobe', path)\n"
+            "    await proc.wait()\n",
+            "import subprocess\n\ndef probe(path):\n    subprocess.run(['ffprobe', path])\n",
+            "import os\n\nasync def start():\n    os.spawnl(os.P_NOWAIT, '/bin/true', 'true')\n",
+            "import asyncio, subprocess\n\nasync def probe(path):\n"
+            "    await asyncio.to_thread(subprocess.run, ['ffprobe', path])\n",
+        ),
+        invalid=_examples(
+            "import subprocess\n\nasync def probe(path):\n    subprocess.run(['ffprobe', path])\n",
+            "import subprocess as sp\n\nasync def probe(path):\n    sp.check_output(['ls'])\n",
+            "from subprocess import Popen\n\nasync def probe():\n"
+            "    proc = Popen(['ls'])\n    proc.wait()\n",
+            "import os\n\nasync def clean():\n    os.system('rm -rf build')\n",
+        ),
+    ),
+    Rule(
+        code=catalog.SLEEP,
+        slug="blocking-sleep",
+        summary="`time.sleep` on the event loop.",
+        rationale=(
+            "`time.sleep` suspends the whole thread, so no other task runs while it sleeps."
+        ),
+        suggestion="await asyncio.sleep(...)",
+        aliases=("ASYNC251",),
+        valid=_examples(
+            "import asyncio\n\nasync def tick():\n    await asyncio.sleep(1)\n",
+            "from time import sleep\n\nasync def tick():\n    def sleep(s): return s\n"
+            "    sleep(1)\n",
+            "import time\n\nasync def tick():\n    def later():\n        time.sleep(1)\n"
+            "    return later\n",
+        ),
+        invalid=_examples(
+            "import time\n\nasync def tick():\n    time.sleep(1)\n",
+            "from time import sleep as nap\n\nasync def tick():\n    nap(1)\n",
+        ),
+    ),
+    Rule(
+        code=catalog.INPUT,
+        slug="blocking-input",
+        summary="`input()` on the event loop.",
+        rationale="`input()` waits for a line on stdin and blocks the loop until one arrives.",
+        suggestion="await asyncio.to_thread(input, prompt)",
+        aliases=("ASYNC250",),
+        valid=_examples(
+            "import asyncio\n\nasync def ask():\n    return await asyncio.to_thread(input, '?')\n",
+        ),
+        invalid=_examples("async def ask():\n    return input('? ')\n"),
+    ),
+    Rule(
+        code=catalog.FILE_IO,
+        slug="blocking-file-io",
+        summary="A file is opened, read, written or copied synchronously on the event loop.",
+        rationale=(
+            "Disk I/O can take milliseconds to seconds (network file systems, cold caches); "
+            "`open`, the methods of the file object it returns and `shutil` copies all block "
+            "the loop for that long."
+        ),
+        suggestion="aiofiles, or asyncio.to_thread for the whole file operation",
+        aliases=("ASYNC230", "ASYNC231", "ASYNC232"),
+        valid=_examples(
+            "import asyncio\n\ndef load(path):\n    with open(path) as fh:\n"
+            "        return fh.read()\n\nasync def main(path):\n"
+            "    return await asyncio.to_thread(load, path)\n",
+        ),
+        invalid=_examples(
+            "async def load(path):\n    fh = await wrap(open(path))\n",
+            "import shutil\n\nasync def backup(a, b):\n    shutil.copyfile(a, b)\n",
+        ),
+    ),
+    Rule(
+        code=catalog.PATH_IO,
+        slug="blocking-path-io",
+        summary="A file-system query (`os.path.exists`, `Path.read_text`, ...) on the event loop.",
+        rationale=(
+            "`os.path.exists`, `Path.stat`, `Path.iterdir` and friends make system calls that "
+            "block on the disk. The pure `os.path` functions (`join`, `abspath`, `normpath`, "
+            "`basename`, ...) only compute strings and are not reported."
+        ),
+        suggestion="asyncio.to_thread (or anyio.Path)",
+        aliases=("ASYNC240",),
+        valid=_examples(
+            "import os.path\n\nasync def name(path):\n"
+            "    return os.path.join(os.path.dirname(path), 'x')\n",
+            "from pathlib import Path\n\nasync def name(path):\n    return Path(path).name\n",
+        ),
+        invalid=_examples(
+            "import os\n\nasync def check(path):\n    return os.path.exists(path)\n",
+            "from pathlib import Path\n\nasync def load(path):\n"
+            "    return Path(path).read_text()\n",
+            "from pathlib import Path\n\nasync def scan(root: Path):\n"
+            "    return list(root.iterdir())\n",
+        ),
+    ),
+    Rule(
+        code=catalog.HTTP,
+        slug="blocking-http",
+        summary="A synchronous HTTP request on the event loop.",
+        rationale=(
+            "`requests`, sync `httpx` and `urllib` wait for the whole round trip to the server; "
+            "the loop serves nobody meanwhile."
+        ),
+        suggestion="aiohttp.ClientSession or httpx.AsyncClient",
+        aliases=("ASYNC210", "ASYNC211", "ASYNC212"),
+        valid=_examples(
+            "import httpx\n\nasync def fetch(url):\n    async with httpx.AsyncClient() as c:\n"
+            "        return await c.get(url)\n",
+        ),
+        invalid=_examples(
+            "import requests\n\nasync def fetch(url):\n    return requests.get(url)\n",
+            "import httpx\n\nasync def fetch(url):\n    client = httpx.Client()\n"
+            "    return client.get(url)\n",
+            "from urllib.request import urlopen\n\nasync def fetch(url):\n"
+            "    return urlopen(url)\n",
+        ),
+    ),
+    Rule(
+        code=catalog.SOCKET,
+        slug="blocking-socket",
+        summary="A blocking socket connect or name lookup on the event loop.",
+        rationale=(
+            "`socket.create_connection` and `socket.getaddrinfo` wait for the network (DNS can "
+            "take seconds)."
+        ),
+        suggestion="asyncio.open_connection / loop.getaddrinfo",
+        aliases=(),
+        valid=_examples(
+            "import asyncio\n\nasync def connect(host):\n"
+            "    return await asyncio.open_connection(host, 80)\n",
+        ),
+        invalid=_examples(
+            "import socket\n\nasync def connect(host):\n"
+            "    return socket.create_connection((host, 80))\n",
+        ),
+    ),
+    Rule(
+        code=catalog.SQLITE,
+        slug="blocking-sqlite",
+        summary="`sqlite3` I/O on the event loop.",
+        rationale=(
+            "`sqlite3.connect` and the `execute*`, `commit` and `fetch*` methods of its "
+            "connections and cursors do disk I/O and wait for locks. Creating a cursor is not "
+            "I/O and is not reported."
+        ),
+        suggestion="aiosqlite",
+        aliases=(),
+        valid=_examples(
+            "import aiosqlite\n\nasync def count(db):\n"
+            "    async with aiosqlite.connect(db) as conn:\n"
+            "        await conn.execute('select 1')\n",
+        ),
+        invalid=_examples(
+            "import sqlite3\n\nconn = sqlite3.connect('x.db')\n\nasync def count():\n"
+            "    cur = conn.cursor()\n    cur.execute('select 1')\n",
+        ),
+    ),
+    Rule(
+        code=catalog.CONFIGURED,
+        slug="configured-blocking-call",
+        summary="A call listed in `[tool.loopwire.blocking-calls]` on the event loop.",
+        rationale=(
+            "Projects know their own blocking APIs (a sync database driver, a vendored SDK). "
+            "`[tool.loopwire.blocking-calls]` maps a qualified name or fnmatch pattern to the "
+            "replacement to suggest."
+        ),
+        suggestion="the replacement configured for the call",
+        aliases=(),
+        valid=(
+            Example(
+                "import legacy\n\ndef sync_path():\n    legacy.fetch()\n",
+                {"legacy.fetch": "legacy.fetch_async"},
+            ),
+        ),
+        invalid=(
+            Example(
+                "import legacy\n\nasync def handler():\n    legacy.fetch()\n",
+                {"legacy.fetch": "legacy.fetch_async"},
+            ),
+            Example(
+                "from vendor.sdk import client\n\nasync def handler():\n    client.upload()\n",
+                {"vendor.sdk.*": "vendor.aio"},
+            ),
+        ),
+    ),
+    Rule(
+        code=catalog.TRANSITIVE,
+        slug="transitive-blocking-call",
+        summary="An async function calls a sync project function that reaches a blocking call.",
+        rationale=(
+            "The usual shape of the real bug: `async def scan()` calls `probe(path)`, a plain "
+            "function (maybe in another module) that runs `subprocess.run`. Direct-call linters "
+            "miss it; loopwire follows calls into the project's own sync functions and methods "
+            "at any depth and names the chain. Passing the helper to `asyncio.to_thread` or "
+            "`loop.run_in_executor` is not a call and is not reported."
+        ),
+        suggestion="await asyncio.to_thread(helper, ...)",
+        aliases=(),
+        valid=_examples(
+            "import asyncio, subprocess\n\ndef probe(path):\n"
+            "    return subprocess.run(['ffprobe', path])\n\nasync def scan(path):\n"
+            "    return await asyncio.to_thread(probe, path)\n",
+        ),
+        invalid=_examples(
+            "import subprocess\n\nasync def scan(path):\n    return probe(path)\n\n"
+            "def probe(path):\n    return subprocess.run(['ffprobe', path])\n",
+            "import time\n\nclass Scanner:\n    def _wait(self):\n        time.sleep(1)\n\n"
+            "    def _step(self):\n        self._wait()\n\n    async def run(self):\n"
+            "        self._step()\n",
+        ),
+    ),
+)
+
+BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
+
+
+def aliases_of(code: str) -> tuple[str, ...]:
+    rule = BY_CODE.get(code)
+    return rule.aliases if rule is not None else ()

@@ -1,0 +1,120 @@
+"""The project-wide pass: parse every file once, collect facts, then join them into findings.
+
+A field is "set" if any file in the checked project sets it, so the analysis always sees the
+whole set of paths at once; there is no per-file verdict to cache.
+"""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from checks.findings import UNANALYSABLE, Finding
+from checks.suppression import NoqaMap, filter_suppressed, noqa_lines
+from checks.wiring.collector import Collector
+from checks.wiring.events import silent_members
+from checks.wiring.facts import ModuleFacts, Site
+from checks.wiring.names import module_name_for
+from checks.wiring.rules import (
+    EVENT_NEVER_EMITTED,
+    FIELD_NEVER_SET,
+    FIELD_ONLY_NONE,
+    OPAQUE_CONSTRUCTION,
+    WiringRule,
+)
+from checks.wiring.schemas import find_enums, find_schemas
+from checks.wiring.setters import SetState, index_setters
+from checks.wiring.settings import WiringSettings
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str
+    module: str
+    text: str
+
+
+def read_sources(paths: Iterable[Path]) -> tuple[list[SourceFile], list[Finding]]:
+    """Decode every file; one that cannot be read becomes an LW001 finding, never a traceback."""
+    sources: list[SourceFile] = []
+    errors: list[Finding] = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+            # Honour a PEP 263 coding cookie, as the interpreter would.
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            text = data.decode(encoding)
+        except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
+            errors.append(_unanalysable(str(path), 1, 1, str(exc) or type(exc).__name__))
+            continue
+        sources.append(SourceFile(str(path), module_name_for(path), text))
+    return sources, errors
+
+
+def _unanalysable(path: str, line: int, column: int, reason: str) -> Finding:
+    return Finding(path, line, column, UNANALYSABLE, f"cannot analyse this file: {reason}")
+
+
+def collect(source: SourceFile, settings: WiringSettings) -> ModuleFacts:
+    collector = Collector(source.path, source.module, settings)
+    MetadataWrapper(cst.parse_module(source.text)).visit(collector)
+    return collector.facts
+
+
+def analyse(sources: Sequence[SourceFile], settings: WiringSettings) -> list[Finding]:
+    """Every LW2xx finding for the project made of ``sources``, ``noqa`` already applied."""
+    modules: list[ModuleFacts] = []
+    findings: list[Finding] = []
+    for source in sources:
+        try:
+            modules.append(collect(source, settings))
+        except cst.ParserSyntaxError as exc:
+            line, column = exc.editor_line, exc.editor_column
+            findings.append(_unanalysable(source.path, line, column, exc.message))
+        except RecursionError:
+            findings.append(_unanalysable(source.path, 1, 1, "nested too deeply to parse"))
+    classes = [c for module in modules for c in module.classes]
+    schemas = find_schemas(classes, settings)
+    setters = index_setters(modules, schemas, settings)
+    for schema in schemas:
+        if not settings.reports_module(schema.module):
+            continue
+        for item in schema.own_fields:
+            state = setters.state(schema, item)
+            symbol = f"{schema.name}.{item.name}"
+            if item.has_default and (
+                state is SetState.UNSET or (state is SetState.ONLY_NONE and item.default_is_none)
+            ):
+                findings.append(_finding(item.site, FIELD_NEVER_SET, symbol))
+            elif not item.has_default and state is SetState.ONLY_NONE:
+                findings.append(_finding(item.site, FIELD_ONLY_NONE, symbol))
+    for construction, schema in setters.opaque:
+        message = OPAQUE_CONSTRUCTION.message.format(
+            construction=construction.opaque, symbol=schema.name
+        )
+        site = construction.site
+        findings.append(
+            Finding(
+                site.path, site.line, site.column, OPAQUE_CONSTRUCTION.code, message, schema.name
+            )
+        )
+    for silent in silent_members(find_enums(classes), modules, settings):
+        symbol = f"{silent.enum.name}.{silent.member}"
+        findings.append(_finding(silent.site, EVENT_NEVER_EMITTED, symbol))
+    noqa: dict[str, NoqaMap] = {source.path: noqa_lines(source.text) for source in sources}
+    kept: list[Finding] = []
+    for path in sorted({f.path for f in findings}):
+        in_file = [f for f in findings if f.path == path]
+        kept.extend(filter_suppressed(in_file, noqa.get(path, {})))
+    return sorted(kept)
+
+
+def _finding(site: Site, rule: WiringRule, symbol: str) -> Finding:
+    message = rule.message.format(symbol=symbol)
+    return Finding(site.path, site.line, site.column, rule.code, message, symbol)

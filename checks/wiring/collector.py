@@ -1,0 +1,428 @@
+"""The single libcst pass over one module that gathers every fact the wiring rules need.
+
+Parse once, visit once: schema declarations, construction sites, attribute/key assignments and
+event references are all collected here, so adding a setter form never adds a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+from libcst.metadata import CodePosition, PositionProvider
+
+from checks.wiring.facts import (
+    ClassFacts,
+    Construction,
+    EventUse,
+    FieldValue,
+    ModuleFacts,
+    RawField,
+    Site,
+)
+from checks.wiring.literals import dict_items, is_none, split_nulls, string
+from checks.wiring.names import ImportTable, last
+from checks.wiring.settings import WiringSettings
+
+# Qualifiers worth remembering on a field annotation; the first four also wrap the real type.
+_QUALIFIERS = frozenset(
+    {"Annotated", "ClassVar", "NotRequired", "Required", "InitVar", "Final", "ReadOnly", "KW_ONLY"}
+)
+# ``x = attr.ib(...)`` declares an attrs field without an annotation.
+_UNANNOTATED_FIELD_CALLS = frozenset({"ib", "attrib", "field"})
+# Copy-with-changes helpers: dataclasses/copy.replace, attrs.evolve, NamedTuple._replace.
+_REPLACERS = frozenset({"replace", "evolve", "_replace", "__replace__"})
+# Methods that fill a container in place: ``job.videos.append(v)`` produces ``videos``.
+_MUTATORS = frozenset(
+    {"append", "extend", "add", "update", "insert", "setdefault", "appendleft", "extendleft"}
+)
+# Class methods that build an instance from one mapping or payload argument.
+_FROM_MAPPING = frozenset({"model_validate", "parse_obj"})
+_FROM_PAYLOAD = frozenset(
+    {"model_validate_json", "model_validate_strings", "parse_raw", "parse_file", "_make"}
+)
+# References inside these nodes listen for an event (or only describe it); they never emit it.
+_QUIET_NODES = (cst.Comparison, cst.Decorator, cst.Annotation)
+
+
+class Collector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, path: str, module: str, settings: WiringSettings) -> None:
+        super().__init__()
+        self.facts = ModuleFacts(path=path, module=module)
+        self.imports = ImportTable(module, is_package=path.endswith("__init__.py"))
+        self.settings = settings
+        # "class" or "function" per enclosing scope: a class body declares, a function sets.
+        self._scopes: list[str] = []
+        self._classes: list[str] = []
+        # Schema classes a function is annotated to return: its dict literals build them.
+        self._returns: list[tuple[str, ...]] = []
+        self._quiet_roots: set[int] = set()
+        self._quieted: set[int] = set()
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _site(self, node: cst.CSTNode) -> Site:
+        start: CodePosition = self.get_metadata(PositionProvider, node).start
+        return Site(self.facts.path, self.facts.module, start.line, start.column + 1)
+
+    def _annotation_classes(self, node: cst.BaseExpression) -> tuple[str, ...]:
+        """Class names an annotation allows: ``Td | None`` and ``Optional[Td]`` give ``Td``."""
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            return self._annotation_classes(node.left) + self._annotation_classes(node.right)
+        if isinstance(node, cst.Subscript):
+            head = self.imports.resolve(node.value)
+            if head is None or last(head) not in {"Optional", "Union", "Annotated"}:
+                return ()
+            elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+            if last(head) == "Annotated":
+                elements = elements[:1]
+            return tuple(name for e in elements for name in self._annotation_classes(e))
+        if isinstance(node, cst.SimpleString):
+            text = string(node)
+            if text:
+                try:
+                    return self._annotation_classes(cst.parse_expression(text))
+                except cst.ParserSyntaxError:
+                    return ()
+            return ()
+        resolved = self.imports.resolve(node)
+        return () if resolved is None else (last(resolved),)
+
+    def _qualifiers(self, node: cst.BaseExpression) -> frozenset[str]:
+        found: set[str] = set()
+        while True:
+            target = node.value if isinstance(node, cst.Subscript) else node
+            resolved = self.imports.resolve(target)
+            if resolved is None or last(resolved) not in _QUALIFIERS:
+                return frozenset(found)
+            found.add(last(resolved))
+            if not isinstance(node, cst.Subscript) or not isinstance(
+                node.slice[0].slice, cst.Index
+            ):
+                return frozenset(found)
+            node = node.slice[0].slice.value
+
+    def _field_value(self, node: cst.BaseExpression | None) -> FieldValue | None:
+        if node is None:
+            return None
+        if isinstance(node, cst.Ellipsis):
+            return FieldValue(is_ellipsis=True)
+        if not isinstance(node, cst.Call):
+            return FieldValue(default_is_none=is_none(node))
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        init = keywords.get("init")
+        default = keywords.get("default", positional[0].value if positional else None)
+        alias = keywords.get("validation_alias", keywords.get("alias"))
+        return FieldValue(
+            default_is_none=is_none(default),
+            alias=None if alias is None else string(alias),
+            call=self.imports.resolve(node.func),
+            keywords=frozenset(keywords),
+            positional=len(positional),
+            first_is_ellipsis=bool(positional) and isinstance(positional[0].value, cst.Ellipsis),
+            init_false=isinstance(init, cst.Name) and init.value == "False",
+        )
+
+    def _note(self, name: str, value: cst.BaseExpression | None, key: bool = False) -> None:
+        """Record that ``name`` (an attribute, or with ``key`` a TypedDict key) is set to
+        ``value``; ``None`` stands for a value that is not a literal (``+=``, ``.append``)."""
+        if key:
+            sets, nulls = self.facts.key_sets, self.facts.key_nulls
+        else:
+            sets, nulls = self.facts.attribute_sets, self.facts.attribute_nulls
+        (nulls if is_none(value) else sets).add(name)
+
+    def _set_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Attribute):
+            self._note(target.attr.value, value)
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Attribute):
+            # ``job.totals[key] = n`` fills the ``totals`` field.
+            self._note(target.value.attr.value, None)
+        elif isinstance(target, cst.Subscript) and len(target.slice) == 1:
+            index = target.slice[0].slice
+            key = string(index.value) if isinstance(index, cst.Index) else None
+            if key is not None:
+                self._note(key, value, key=True)
+        elif isinstance(target, cst.Tuple | cst.List):
+            for element in target.elements:
+                self._set_target(element.value, None)
+
+    def _literal(
+        self, name: str, node: cst.CSTNode, items: Mapping[str, cst.BaseExpression]
+    ) -> None:
+        """A dict literal that builds a TypedDict (or a validated model) of class ``name``."""
+        values, nulls = split_nulls(items)
+        self.facts.constructions.append(Construction(name, self._site(node), values, nulls))
+
+    # -- quiet regions (listening, comparing, annotating) ----------------------------------------
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        quiet = isinstance(node, _QUIET_NODES) or id(node) in self._quiet_roots
+        if isinstance(node, cst.Call) and not quiet:
+            func = node.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else None
+            if isinstance(func, cst.Name):
+                name = func.value
+            quiet = name is not None and self.settings.is_listener_call(name)
+        if quiet:
+            self._quieted.add(id(node))
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        self._quieted.discard(id(original_node))
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        # A dict keyed by event type is a dispatch table: it routes events, it does not emit.
+        self._quiet_roots.add(id(node.key))
+
+    def visit_MatchCase(self, node: cst.MatchCase) -> None:
+        self._quiet_roots.add(id(node.pattern))
+
+    # -- imports and scopes ---------------------------------------------------------------------
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self.imports.add_import(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.imports.add_import_from(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scopes.append("function")
+        returns = () if node.returns is None else self._annotation_classes(node.returns.annotation)
+        self._returns.append(returns)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._scopes.pop()
+        self._returns.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._scopes.append("function")
+        self._returns.append(())
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._scopes.pop()
+        self._returns.pop()
+
+    # -- declarations ---------------------------------------------------------------------------
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = []
+        for arg in node.bases:
+            if arg.keyword is None:
+                value = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+                resolved = self.imports.resolve(value)
+                if resolved is not None:
+                    bases.append(resolved)
+        decorators = []
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            resolved = self.imports.resolve(expr.func if isinstance(expr, cst.Call) else expr)
+            if resolved is not None:
+                decorators.append(resolved)
+        empty = cst.Module(body=[])
+        facts = ClassFacts(
+            name=node.name.value,
+            site=self._site(node.name),
+            bases=tuple(bases),
+            decorators=tuple(decorators),
+            keywords={
+                arg.keyword.value: empty.code_for_node(arg.value)
+                for arg in node.keywords
+                if arg.keyword is not None
+            },
+        )
+        for statement in node.body.body:
+            smalls = statement.body if isinstance(statement, cst.SimpleStatementLine) else ()
+            if isinstance(statement, cst.BaseSmallStatement):
+                smalls = (statement,)
+            for small in smalls:
+                self._declare(facts, small)
+        self.facts.classes.append(facts)
+        self._scopes.append("class")
+        self._classes.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scopes.pop()
+        self._classes.pop()
+
+    def _declare(self, facts: ClassFacts, small: cst.BaseSmallStatement) -> None:
+        if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+            facts.fields.append(
+                RawField(
+                    name=small.target.value,
+                    site=self._site(small.target),
+                    annotated=True,
+                    qualifiers=self._qualifiers(small.annotation.annotation),
+                    value=self._field_value(small.value),
+                )
+            )
+        elif (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+        ):
+            name = small.targets[0].target.value
+            site = self._site(small.targets[0].target)
+            value = self._field_value(small.value)
+            if value is not None and value.call and last(value.call) in _UNANNOTATED_FIELD_CALLS:
+                facts.fields.append(RawField(name, site, False, frozenset(), value))
+            if not name.startswith("_"):
+                facts.assigned.append((name, site))
+
+    # -- setters --------------------------------------------------------------------------------
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for assign_target in node.targets:
+            self._set_target(assign_target.target, node.value)
+        if not self._scopes and len(node.targets) == 1:
+            target = node.targets[0].target
+            if isinstance(target, cst.Name):
+                self.imports.add_alias(target.value, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._set_target(node.target, None)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is None or (self._scopes and self._scopes[-1] == "class"):
+            return  # a declaration; in a class body its value is the default, not a set
+        self._set_target(node.target, node.value)
+        items = dict_items(node.value)
+        if items is not None:
+            for name in self._annotation_classes(node.annotation.annotation):
+                self._literal(name, node, items)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is None or not self._returns:
+            return
+        items = dict_items(node.value)
+        if items is not None:
+            for name in self._returns[-1]:
+                self._literal(name, node, items)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        resolved = self.imports.resolve(func)
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        name = last(resolved) if resolved is not None else method
+        if name is None:
+            return
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        self._copy_or_set(name, method, positional, keywords)
+        if method in _MUTATORS and isinstance(func, cst.Attribute):
+            receiver = func.value
+            if isinstance(receiver, cst.Attribute):
+                self._note(receiver.attr.value, None)
+        if isinstance(func, cst.Attribute) and method in _FROM_MAPPING | _FROM_PAYLOAD:
+            self._from_data(node, func, method, positional)
+        elif name[:1].isupper() and resolved is not None:
+            self._call_construction(name, node, keywords, positional)
+        elif method == "model_construct" and isinstance(func, cst.Attribute):
+            owner = self.imports.resolve(func.value)
+            if owner is not None and last(owner)[:1].isupper():
+                self._call_construction(last(owner), node, keywords, positional)
+
+    def _copy_or_set(
+        self,
+        name: str,
+        method: str | None,
+        positional: list[cst.BaseExpression],
+        keywords: Mapping[str, cst.BaseExpression],
+    ) -> None:
+        """setattr, replace/evolve, model_copy(update=...) and TypedDict ``update``."""
+        if name in ("setattr", "__setattr__"):
+            for index, arg in enumerate(positional[:2]):
+                literal = string(arg)
+                if literal is not None:
+                    following = positional[index + 1 : index + 2]
+                    self._note(literal, following[0] if following else None)
+                    return
+        elif name in _REPLACERS:
+            for field_name, value in keywords.items():
+                self._note(field_name, value)
+        elif method in ("model_copy", "copy") and "update" in keywords:
+            for field_name, value in (dict_items(keywords["update"]) or {}).items():
+                self._note(field_name, value)
+        elif method == "update":
+            first = (dict_items(positional[0]) or {}) if positional else {}
+            for key, value in [*keywords.items(), *first.items()]:
+                self._note(key, value, key=True)
+
+    def _call_construction(
+        self,
+        name: str,
+        node: cst.Call,
+        keywords: Mapping[str, cst.BaseExpression],
+        positional: list[cst.BaseExpression],
+    ) -> None:
+        items = dict(keywords)
+        opaque = None
+        for arg in node.args:
+            if arg.star == "**":
+                spread = dict_items(arg.value)
+                if spread is None:
+                    opaque = f"{name}(**...)"
+                else:
+                    items.update(spread)
+            elif arg.star == "*":
+                opaque = f"{name}(*...)"
+        values, nulls = split_nulls(items)
+        self.facts.constructions.append(
+            Construction(
+                name,
+                self._site(node),
+                values,
+                nulls,
+                positional=len(positional),
+                positional_nulls=frozenset(i for i, v in enumerate(positional) if is_none(v)),
+                opaque=opaque,
+            )
+        )
+
+    def _from_data(
+        self, node: cst.Call, func: cst.Attribute, method: str, positional: list[cst.BaseExpression]
+    ) -> None:
+        owner = self.imports.resolve(func.value)
+        if owner is None or not last(owner)[:1].isupper():
+            return
+        items = dict_items(positional[0]) if positional and method in _FROM_MAPPING else None
+        if items is not None:
+            self._literal(last(owner), node, items)
+            return
+        self.facts.constructions.append(
+            Construction(
+                last(owner),
+                self._site(node),
+                frozenset(),
+                opaque=f"{last(owner)}.{method}(...)",
+            )
+        )
+
+    # -- events ---------------------------------------------------------------------------------
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if self._quieted:
+            return
+        resolved = self.imports.resolve(node)
+        if resolved is None:
+            return
+        enum_name, _, member = resolved.rpartition(".")
+        enum_name = last(enum_name)
+        if enum_name[:1].isupper() and enum_name not in self._classes:
+            self.facts.event_uses.append(EventUse(enum_name, member, self._site(node)))
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        # ``JobEventType["PROGRESS"]`` names a member as surely as the attribute does.
+        if self._quieted or len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return
+        member = string(node.slice[0].slice.value)
+        owner = self.imports.resolve(node.value)
+        if member is None or owner is None:
+            return
+        enum_name = last(owner)
+        if enum_name[:1].isupper() and enum_name not in self._classes:
+            self.facts.event_uses.append(EventUse(enum_name, member, self._site(node)))

@@ -1,0 +1,95 @@
+"""What one pass over a module learns: declared classes, and every place that could set a field
+or emit an event. The project-wide analysis joins these facts across modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    path: str
+    module: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class FieldValue:
+    """The right-hand side of a field declaration, reduced to what decides "has a default"."""
+
+    # Dotted name of the called function (``dataclasses.field``, ``pydantic.Field``) or None.
+    call: str | None = None
+    keywords: frozenset[str] = frozenset()
+    positional: int = 0
+    # ``Field(...)`` / ``= ...``: pydantic's spelling of "required".
+    first_is_ellipsis: bool = False
+    is_ellipsis: bool = False
+    # ``field(init=False)``: the constructor cannot set it.
+    init_false: bool = False
+    # ``= None``, ``field(default=None)``, ``Field(None)``: setting it to None changes nothing.
+    default_is_none: bool = False
+    # pydantic ``Field(alias="...")``: the name constructions and payloads use.
+    alias: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawField:
+    name: str
+    site: Site
+    annotated: bool
+    # Last components of wrapping qualifiers: ClassVar, NotRequired, Required, InitVar, ...
+    qualifiers: frozenset[str]
+    value: FieldValue | None
+
+
+@dataclass(slots=True)
+class ClassFacts:
+    name: str
+    site: Site
+    bases: tuple[str, ...]
+    decorators: tuple[str, ...]
+    # Class keywords rendered as source text, e.g. {"total": "False"}.
+    keywords: dict[str, str]
+    fields: list[RawField] = field(default_factory=list)
+    # Plain ``NAME = value`` statements in the body: enum members if the class is an enum.
+    assigned: list[tuple[str, Site]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Construction:
+    """``Cls(...)``, ``Cls.model_validate(...)`` and friends: sets fields of a named class."""
+
+    class_name: str
+    site: Site
+    # Fields given a value by name, and fields given only the literal ``None`` by name.
+    keywords: frozenset[str]
+    null_keywords: frozenset[str] = frozenset()
+    positional: int = 0
+    # Indexes of positional arguments that are the literal ``None``.
+    positional_nulls: frozenset[int] = frozenset()
+    # Why the checker cannot see which fields this sets (``**row``), or None.
+    opaque: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventUse:
+    enum_name: str
+    member: str
+    site: Site
+
+
+@dataclass(slots=True)
+class ModuleFacts:
+    path: str
+    module: str
+    classes: list[ClassFacts] = field(default_factory=list)
+    constructions: list[Construction] = field(default_factory=list)
+    # Field names set on an object of unknown type: ``obj.f =``, setattr, replace, model_copy;
+    # ``*_nulls`` hold the names some place sets to the literal ``None``.
+    attribute_sets: set[str] = field(default_factory=set)
+    attribute_nulls: set[str] = field(default_factory=set)
+    # ``obj["f"] = ...``: how TypedDict keys are set after construction.
+    key_sets: set[str] = field(default_factory=set)
+    key_nulls: set[str] = field(default_factory=set)
+    event_uses: list[EventUse] = field(default_factory=list)

@@ -1,0 +1,193 @@
+"""The dynamic wiring check as a pytest plugin: watch real responses, fail on fields never filled.
+
+Off unless asked for, by ``--loopwire-wiring``, the ini option ``loopwire_wiring = true`` or, for
+single tests, the ``loopwire_wiring`` marker. When on, every aiohttp app a test starts in-process is
+instrumented (see :mod:`checks.wiring.observed_capture`), tests may add what they saw from outside
+(a browser, another process) through the ``wiring_recorder`` fixture, and server processes started
+during the run append to ``$LOOPWIRE_WIRING_LOG``. At the end of the session the observations are
+matched to the schemas of ``[tool.loopwire.wiring.responses]``; the table is printed, written as
+JSON with ``--loopwire-wiring-json PATH``, and the run fails if a field was never non-null or a
+progressive field never moved or went backwards (unless ``[tool.loopwire.wiring.allow]`` says why).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from checks.config import ConfigError, load_config
+from checks.wiring.observed_capture import LOG_ENV, instrument, read_log
+from checks.wiring.observed_stats import WiringReport, WiringStats, render_table
+from checks.wiring.responses import Observation, WiringConfig, load_wiring_config
+
+MARKER = "loopwire_wiring"
+
+
+class WiringRecorder:
+    """Collects observations while recording is on; tests feed outside observations here."""
+
+    def __init__(self) -> None:
+        self.observations: list[Observation] = []
+        self.active = False
+        self.scope = ""
+        # Apps that were already frozen when the test started them, so could not be watched.
+        self.unwatched: list[str] = []
+
+    def record(self, observation: Observation) -> None:
+        if self.active:
+            self.observations.append(observation)
+
+    def observe(
+        self,
+        path: str,
+        body: object,
+        *,
+        method: str = "GET",
+        status: int = 200,
+        event: str | None = None,
+        scope: str = "",
+    ) -> None:
+        """Record a JSON document seen outside the app (``path`` may be concrete or a template).
+
+        ``scope`` separates job ids of different servers; it defaults to the current test.
+        """
+        self.record(Observation(method, path, status, body, scope or self.scope, event))
+
+    def current_scope(self) -> str:
+        return self.scope
+
+
+class WiringPlugin:
+    def __init__(self, config: pytest.Config) -> None:
+        self._config = config
+        self.recorder = WiringRecorder()
+        self.everywhere = bool(config.getoption("loopwire_wiring")) or bool(
+            config.getini("loopwire_wiring")
+        )
+        self.enabled = self.everywhere
+        self.report: WiringReport | None = None
+        self._wiring: WiringConfig | None = None
+        self._monkeypatch = pytest.MonkeyPatch()
+        self._log: Path | None = None
+
+    def _start(self) -> None:
+        try:
+            self._wiring = load_wiring_config(load_config(self._config.rootpath))
+        except ConfigError as exc:
+            raise pytest.UsageError(f"loopwire wiring: {exc}") from exc
+        handle, name = tempfile.mkstemp(prefix="loopwire-wiring-", suffix=".jsonl")
+        os.close(handle)
+        self._log = Path(name)
+        # Owned by this session: a parent run's log must not receive this run's observations.
+        self._monkeypatch.setenv(LOG_ENV, name)
+        recorder = self.recorder
+        original: Callable[[web.AppRunner], Awaitable[None]] = web.AppRunner.setup
+
+        async def setup(runner: web.AppRunner) -> None:
+            if not instrument(runner.app, recorder.record, recorder.current_scope):
+                recorder.unwatched.append(recorder.scope)
+            await original(runner)
+
+        self._monkeypatch.setattr(web.AppRunner, "setup", setup)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        if not self.everywhere and any(item.get_closest_marker(MARKER) for item in items):
+            self.enabled = True
+        if self.enabled and self._wiring is None:
+            self._start()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self.recorder.scope = item.nodeid
+        self.recorder.active = self.everywhere or item.get_closest_marker(MARKER) is not None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        self.recorder.active = self.everywhere
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.enabled or self._wiring is None:
+            return
+        stats = WiringStats(self._wiring)
+        stats.add_all(self.recorder.observations)
+        if self._log is not None:
+            stats.add_all(read_log(self._log))
+        self.report = stats.report()
+        target = self._config.getoption("loopwire_wiring_json")
+        if target:
+            document = self.report.as_json()
+            document["unwatched_apps"] = self.recorder.unwatched
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            Path(target).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        if self.report.failed and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.report is None:
+            return
+        terminalreporter.section("loopwire wiring")
+        for line in render_table(self.report):
+            terminalreporter.line(line)
+        for scope in self.recorder.unwatched:
+            terminalreporter.line(f"not watched (app frozen before it started): {scope}")
+        failed = self.report.failed
+        if failed:
+            names = ", ".join(f.name for f in failed)
+            terminalreporter.line(f"loopwire wiring FAILED: {names}", red=True, bold=True)
+        else:
+            terminalreporter.line("loopwire wiring passed", green=True)
+
+    def close(self) -> None:
+        self._monkeypatch.undo()
+        if self._log is not None:
+            self._log.unlink(missing_ok=True)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("loopwire-wiring", "loopwire dynamic wiring check")
+    group.addoption(
+        "--loopwire-wiring",
+        action="store_true",
+        default=False,
+        help="record every JSON response/SSE event of the tested aiohttp apps and fail the run "
+        "if a schema field was never non-null or a progressive field never moved",
+    )
+    group.addoption(
+        "--loopwire-wiring-json",
+        metavar="PATH",
+        default=None,
+        help="also write the wiring report as JSON to PATH",
+    )
+    parser.addini(
+        "loopwire_wiring", "enable the dynamic wiring check (like --loopwire-wiring)", "bool", False
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}: record this test's responses for the dynamic wiring check and judge them "
+        "at the end of the session",
+    )
+    config.pluginmanager.register(WiringPlugin(config), "loopwire-wiring")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    plugin = config.pluginmanager.get_plugin("loopwire-wiring")
+    if isinstance(plugin, WiringPlugin):
+        plugin.close()
+
+
+@pytest.fixture
+def wiring_recorder(pytestconfig: pytest.Config) -> WiringRecorder:
+    """Feed observations made outside the app (browser, HTTP client of another process)."""
+    plugin = pytestconfig.pluginmanager.get_plugin("loopwire-wiring")
+    assert isinstance(plugin, WiringPlugin)
+    return plugin.recorder

@@ -1,0 +1,139 @@
+"""``python -m service``: run the reference service until SIGINT or SIGTERM.
+
+Prints exactly one line on stdout once it accepts connections,
+``loopwire service listening on http://HOST:PORT`` (with the real port when ``--port 0``), so a
+launcher can wait for it. ``LOOPWIRE_BLOCKING_PROBE=1`` is a test-only negative-control switch:
+it swaps in a deliberately blocking prober (kept outside ``service/``) so the responsiveness
+harness can prove that it detects a blocked event loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from service.app import create_app
+from service.config import ServiceConfig
+from service.probe import Prober
+
+BLOCKING_PROBE_SWITCH = "LOOPWIRE_BLOCKING_PROBE"
+
+
+def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
+    defaults = ServiceConfig()
+    parser = argparse.ArgumentParser(
+        prog="python -m service", description="loopwire's reference media-scan service"
+    )
+    parser.add_argument("--host", default=defaults.host, help="address to bind (%(default)s)")
+    parser.add_argument(
+        "--port", type=int, default=defaults.port, help="port; 0 picks a free one (%(default)s)"
+    )
+    parser.add_argument(
+        "--media-root",
+        dest="media_roots",
+        action="append",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="directory scans may read; repeat for several (required)",
+    )
+    parser.add_argument(
+        "--db", type=Path, default=defaults.db_path, help="SQLite file (%(default)s)"
+    )
+    parser.add_argument(
+        "--ffprobe", default=defaults.ffprobe, help="ffprobe executable (%(default)s, from PATH)"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=defaults.concurrency,
+        help="ffprobe processes at once (default: CPU count, %(default)s)",
+    )
+    parser.add_argument(
+        "--job-timeout",
+        type=float,
+        default=defaults.job_timeout,
+        metavar="SECONDS",
+        help="a scan still running after this is stopped as timed_out (%(default)s)",
+    )
+    parser.add_argument(
+        "--probe-timeout",
+        type=float,
+        default=defaults.probe_timeout,
+        metavar="SECONDS",
+        help="one ffprobe call slower than this marks that file failed (%(default)s)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        return ServiceConfig(
+            media_roots=tuple(args.media_roots),
+            db_path=args.db,
+            ffprobe=args.ffprobe,
+            concurrency=args.concurrency,
+            job_timeout=args.job_timeout,
+            probe_timeout=args.probe_timeout,
+            host=args.host,
+            port=args.port,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
+
+
+def negative_control_prober(config: ServiceConfig) -> Prober | None:
+    """The deliberately blocking prober when the test-only switch is set, else None."""
+    if os.environ.get(BLOCKING_PROBE_SWITCH) != "1":
+        return None
+    # Imported only here: the service itself never depends on the harness.
+    from checks.harness.blocking_probe import BlockingProber
+
+    return BlockingProber(config.ffprobe, config.concurrency, config.probe_timeout)
+
+
+async def serve(app: web.Application, config: ServiceConfig) -> None:
+    """Serve ``app`` until SIGINT/SIGTERM, then shut down cleanly (jobs cancelled, streams
+    closed, storage flushed)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=5.0)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, config.host, config.port)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        if ":" in host:
+            host = f"[{host}]"  # an IPv6 literal in a URL
+        # Through a thread: stdout may be a pipe that a slow launcher drains.
+        await asyncio.to_thread(_announce, f"loopwire service listening on http://{host}:{port}")
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def _announce(line: str) -> None:
+    print(line, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    config = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    app = create_app(config, prober=negative_control_prober(config))
+    asyncio.run(serve(app, config))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""``create_app(config)``: the aiohttp application, with its background work owned by it.
+
+The cleanup context opens storage and starts the job queue with the app and closes both with
+it; ``on_shutdown`` cancels running jobs first, because an open event stream would otherwise
+hold the shutdown for its whole timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from service import keys
+from service.config import ServiceConfig
+from service.errors import error_middleware
+from service.jobs import JobQueue
+from service.probe import FfprobeProber, Prober
+from service.routes import ROUTES
+from service.scanner import resolve_roots
+from service.storage import Storage
+
+
+def create_app(config: ServiceConfig, *, prober: Prober | None = None) -> web.Application:
+    """Build the service. ``prober`` replaces the ffprobe-based one (the harness passes a
+    deliberately blocking one to prove it notices)."""
+    app = web.Application(middlewares=[error_middleware])
+    app[keys.CONFIG] = config
+    app[keys.PROBER] = prober or FfprobeProber(
+        config.ffprobe, concurrency=config.concurrency, timeout=config.probe_timeout
+    )
+    app.add_routes(ROUTES)
+    app.cleanup_ctx.append(_job_queue)
+    app.on_shutdown.append(_stop_jobs)
+    return app
+
+
+async def _job_queue(app: web.Application) -> AsyncIterator[None]:
+    config = app[keys.CONFIG]
+    roots = await resolve_roots(config.media_roots)
+    storage = await Storage.open(config.db_path)
+    jobs = JobQueue(
+        storage,
+        app[keys.PROBER],
+        media_roots=roots,
+        concurrency=config.concurrency,
+        job_timeout=config.job_timeout,
+    )
+    try:
+        await jobs.start()
+        app[keys.MEDIA_ROOTS] = roots
+        app[keys.STORAGE] = storage
+        app[keys.JOBS] = jobs
+        yield
+    finally:
+        await jobs.close()
+        await storage.close()
+
+
+async def _stop_jobs(app: web.Application) -> None:
+    await app[keys.JOBS].close()

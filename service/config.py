@@ -1,0 +1,36 @@
+"""Everything the service can be configured with, in one typed and immutable place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _cpu_count() -> int:
+    return os.cpu_count() or 1
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    """Service settings. The defaults are safe: loopback only, nothing scannable until a media
+    root is given, ffprobe looked up on ``PATH`` when it is started, a db file in the working
+    directory."""
+
+    media_roots: tuple[Path, ...] = ()
+    db_path: Path = Path("loopwire.db")
+    ffprobe: str = "ffprobe"
+    # Probes are CPU-bound child processes; more at once than cores only adds contention.
+    concurrency: int = field(default_factory=_cpu_count)
+    job_timeout: float = 3600.0
+    probe_timeout: float = 30.0
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if self.job_timeout <= 0 or self.probe_timeout <= 0:
+            raise ValueError("timeouts must be positive")
+        if not 0 <= self.port <= 65535:
+            raise ValueError("port must be between 0 and 65535")

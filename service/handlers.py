@@ -1,0 +1,109 @@
+"""HTTP handlers: decode the request, call the job queue or storage, encode the answer.
+
+Nothing here does work of its own; scanning, probing and persistence live in plain modules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from aiohttp import web
+
+from service import keys
+from service.errors import ApiError
+from service.jobs import JobFinished, JobNotFound
+from service.scanner import PathRejected, list_folders, resolve_scan_path
+from service.schemas import InvalidRequest, parse_scan_request, to_json
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+_REJECTED_STATUS = {"outside_media_roots": 403, "not_found": 404, "not_a_directory": 400}
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "index.html")
+
+
+async def static_file(request: web.Request) -> web.FileResponse:
+    """A file of the page. Our own route instead of ``web.static`` so that a missing file is a
+    JSON 404 like every other error (``web.static`` answers with an empty body)."""
+    path = await asyncio.to_thread(_static_path, request.match_info["name"])
+    if path is None:
+        raise ApiError(404, "not_found", "no such static file")
+    return web.FileResponse(path)
+
+
+def _static_path(name: str) -> Path | None:
+    root = STATIC_DIR.resolve()
+    path = (root / name).resolve()
+    return path if path.is_relative_to(root) and path.is_file() else None
+
+
+async def create_scan(request: web.Request) -> web.Response:
+    scan = parse_scan_request(await _json_body(request))
+    roots = request.app[keys.MEDIA_ROOTS]
+    try:
+        directory = await resolve_scan_path(scan.path, roots)
+    except PathRejected as exc:
+        raise ApiError(_REJECTED_STATUS[exc.reason], exc.reason, exc.message) from None
+    job = request.app[keys.JOBS].submit(directory, scan.recursive)
+    return web.json_response(to_json(job), status=202)
+
+
+async def list_jobs(request: web.Request) -> web.Response:
+    jobs = request.app[keys.JOBS].list_jobs()
+    return web.json_response({"jobs": [to_json(job) for job in jobs]})
+
+
+async def get_job(request: web.Request) -> web.Response:
+    job_id = request.match_info["job_id"]
+    try:
+        job = request.app[keys.JOBS].get(job_id)
+    except JobNotFound:
+        raise job_not_found(job_id) from None
+    return web.json_response(to_json(job))
+
+
+async def cancel_job(request: web.Request) -> web.Response:
+    job_id = request.match_info["job_id"]
+    try:
+        job = await request.app[keys.JOBS].cancel(job_id)
+    except JobNotFound:
+        raise job_not_found(job_id) from None
+    except JobFinished:
+        raise ApiError(409, "job_finished", f"job {job_id} has already finished") from None
+    return web.json_response(to_json(job))
+
+
+async def list_videos(request: web.Request) -> web.Response:
+    videos = await request.app[keys.STORAGE].list_videos()
+    return web.json_response({"videos": [to_json(video) for video in videos]})
+
+
+async def folders(request: web.Request) -> web.Response:
+    roots = request.app[keys.MEDIA_ROOTS]
+    return web.json_response(
+        {"roots": [str(root) for root in roots], "folders": await list_folders(roots)}
+    )
+
+
+def job_not_found(job_id: str) -> ApiError:
+    return ApiError(404, "job_not_found", f"no job with id {job_id!r}")
+
+
+async def _json_body(request: web.Request) -> object:
+    raw = await request.read()
+    if not raw.strip():
+        raise InvalidRequest("malformed_json", "the request body is empty; expected JSON")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InvalidRequest(
+            "malformed_json", f"the request body is not valid JSON: {exc}"
+        ) from None

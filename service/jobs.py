@@ -1,0 +1,456 @@
+"""The job queue: scan jobs as real asyncio tasks with live progress, cancel, timeout and events.
+
+The in-memory state of a job is always current (handlers and event streams read it); storage
+gets a copy through one writer task, throttled for progress (at most every 5 % or 250 ms) and
+immediate for state changes. A cancel, a job timeout or a shutdown cancels the job's task, which
+cancels the probes, whose processes are killed and reaped (see :mod:`service.probe`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum, StrEnum
+from pathlib import Path
+from typing import Literal
+
+from service.probe import Prober, ProbeUnavailable
+from service.probe_parse import ProbeError
+from service.scanner import FoundFile, walk_videos
+from service.schemas import (
+    ErrorBody,
+    FileError,
+    JobStatus,
+    JobStatusResponse,
+    ScanResult,
+    VideoInfo,
+)
+from service.storage import Storage
+
+log = logging.getLogger(__name__)
+
+PROGRESS_SAVE_STEP = 0.05
+PROGRESS_SAVE_INTERVAL = 0.25
+SHUTDOWN = ErrorBody(code="interrupted", message="interrupted by shutdown")
+
+
+class JobEventType(StrEnum):
+    PROGRESS = "progress"
+    END = "end"
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent:
+    type: JobEventType
+    job: JobStatusResponse
+
+
+class JobNotFound(LookupError):
+    pass
+
+
+class JobFinished(Exception):
+    """The job already reached a final state; it cannot be cancelled any more."""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+class _Keep(Enum):
+    """Sentinel for :meth:`JobQueue.set_progress`: leave ``current_file`` as it is."""
+
+    KEEP = "keep"
+
+
+class Subscription:
+    """One listener's events, as an async iterator that stops after the end event.
+
+    Consecutive undelivered progress events collapse into the newest, so a slow reader skips
+    stale progress instead of buffering it; the end event is always delivered, last.
+    """
+
+    def __init__(self, on_close: Callable[[Subscription], None] | None = None) -> None:
+        self._on_close = on_close
+        self._ready = asyncio.Event()
+        self._queue: deque[JobEvent] = deque()
+        self._end_queued = False
+        self._ended = False
+
+    def push(self, event: JobEvent) -> None:
+        if self._end_queued:
+            return
+        if (
+            self._queue
+            and self._queue[-1].type is JobEventType.PROGRESS
+            and event.type is JobEventType.PROGRESS
+        ):
+            self._queue[-1] = event
+        else:
+            self._queue.append(event)
+        self._end_queued = event.type is JobEventType.END
+        self._ready.set()
+
+    def close(self) -> None:
+        """Stop receiving events (the listener went away)."""
+        if self._on_close is not None:
+            self._on_close(self)
+            self._on_close = None
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> JobEvent:
+        if self._ended:
+            raise StopAsyncIteration
+        while not self._queue:
+            self._ready.clear()
+            await self._ready.wait()
+        event = self._queue.popleft()
+        self._ended = event.type is JobEventType.END
+        return event
+
+
+@dataclass(eq=False, slots=True)
+class _Job:
+    id: str
+    path: str
+    recursive: bool
+    created_at: str
+    status: JobStatus = JobStatus.PENDING
+    files_total: int | None = None
+    files_done: int = 0
+    files_failed: int = 0
+    current_file: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    error: ErrorBody | None = None
+    videos: list[VideoInfo] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    # Monotonic clock at start: the ETA extrapolates from the elapsed time per finished file.
+    started_monotonic: float | None = None
+    # Set by cancel()/close() before they cancel the task, so the task knows which end it met.
+    stop_reason: JobStatus | None = None
+    saved_progress: float = -1.0
+    saved_monotonic: float = 0.0
+    task: asyncio.Task[None] | None = None
+    subscribers: set[Subscription] = field(default_factory=set)
+
+    @property
+    def progress(self) -> float | None:
+        if self.status is JobStatus.COMPLETED:
+            return 1.0
+        if self.files_total is None:
+            return None
+        if self.files_total == 0:
+            return 0.0
+        return min(self.files_done / self.files_total, 1.0)
+
+    def eta_seconds(self) -> float | None:
+        if self.status is not JobStatus.RUNNING or self.started_monotonic is None:
+            return None
+        if self.files_total is None or self.files_done == 0:
+            return None
+        elapsed = time.monotonic() - self.started_monotonic
+        remaining = max(self.files_total - self.files_done, 0)
+        return round(elapsed / self.files_done * remaining, 3)
+
+    def snapshot(self) -> JobStatusResponse:
+        return JobStatusResponse(
+            id=self.id,
+            type="scan",
+            status=self.status,
+            path=self.path,
+            recursive=self.recursive,
+            progress=self.progress,
+            files_total=self.files_total,
+            files_done=self.files_done,
+            files_failed=self.files_failed,
+            current_file=self.current_file,
+            eta_seconds=self.eta_seconds(),
+            created_at=self.created_at,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+            error=self.error,
+            # Results are only published once final: a running job's list keeps growing, and
+            # resending it with every progress event would make a scan quadratic.
+            result=ScanResult(videos=list(self.videos), errors=list(self.errors))
+            if self.status.finished
+            else None,
+        )
+
+
+class JobQueue:
+    """Owns every job: starts them as tasks, tracks their state, persists and publishes it.
+
+    Use ``await start()`` before submitting and ``await close()`` at shutdown.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        prober: Prober,
+        *,
+        media_roots: Sequence[Path],
+        concurrency: int,
+        job_timeout: float,
+    ) -> None:
+        self._storage = storage
+        self._prober = prober
+        self._roots = tuple(media_roots)
+        self._concurrency = concurrency
+        self._job_timeout = job_timeout
+        self._active: dict[str, _Job] = {}
+        self._finished: dict[str, JobStatusResponse] = {}
+        self._dirty: dict[str, _Job] = {}
+        self._dirty_ready = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._closing = False
+
+    async def start(self) -> None:
+        """Fail what a previous process left running, load history, start the storage writer."""
+        interrupted = await self._storage.mark_interrupted(utc_now())
+        if interrupted:
+            log.warning("marked %d job(s) interrupted by a restart as failed", interrupted)
+        for job in await self._storage.load_jobs():
+            self._finished[job.id] = job
+        self._writer = asyncio.create_task(self._write_until_closed(), name="job-storage-writer")
+
+    async def close(self) -> None:
+        """Cancel running jobs (they end as failed, "interrupted by shutdown"), end every event
+        stream, and flush state to storage."""
+        self._closing = True
+        tasks = [job.task for job in self._active.values() if job.task is not None]
+        for job in self._active.values():
+            if job.stop_reason is None:
+                job.stop_reason = JobStatus.FAILED
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        # The writer drains what is dirty and then returns (see _write_until_closed).
+        self._dirty_ready.set()
+        if self._writer is not None:
+            await self._writer
+
+    def submit(self, path: Path, recursive: bool) -> JobStatusResponse:
+        """Create a scan job for the resolved directory ``path`` and start it."""
+        if self._closing:
+            raise RuntimeError("the job queue is shutting down")
+        job = _Job(id=uuid.uuid4().hex, path=str(path), recursive=recursive, created_at=utc_now())
+        self._active[job.id] = job
+        job.task = asyncio.create_task(self._run(job), name=f"scan-job-{job.id}")
+        # A task cancelled before its first step never runs _run at all; this still ends it.
+        job.task.add_done_callback(lambda task: self._task_done(job, task))
+        self._changed(job, force_save=True)
+        return job.snapshot()
+
+    def get(self, job_id: str) -> JobStatusResponse:
+        job = self._active.get(job_id)
+        if job is not None:
+            return job.snapshot()
+        try:
+            return self._finished[job_id]
+        except KeyError:
+            raise JobNotFound(job_id) from None
+
+    def list_jobs(self) -> list[JobStatusResponse]:
+        """Every job, newest first."""
+        jobs = [job.snapshot() for job in self._active.values()] + list(self._finished.values())
+        return sorted(jobs, key=lambda job: (job.created_at, job.id), reverse=True)
+
+    async def cancel(self, job_id: str) -> JobStatusResponse:
+        """Cancel a pending or running job and return it once its task has really stopped
+        (probe processes killed and reaped); partial results are kept."""
+        job = self._active.get(job_id)
+        if job is None:
+            if job_id in self._finished:
+                raise JobFinished(job_id)
+            raise JobNotFound(job_id)
+        assert job.task is not None  # set by submit() before the job is visible
+        if job.stop_reason is None:
+            job.stop_reason = JobStatus.CANCELLED
+            job.task.cancel()
+        # Shielded: if this request is dropped, the job's own cancellation still completes.
+        await asyncio.shield(asyncio.wait({job.task}))
+        return self.get(job_id)
+
+    def set_progress(
+        self,
+        job_id: str,
+        *,
+        files_total: int | None = None,
+        files_done: int | None = None,
+        files_failed: int | None = None,
+        current_file: str | Literal[_Keep.KEEP] | None = _Keep.KEEP,
+    ) -> JobStatusResponse:
+        """Update a running job's counters (only those given). The in-memory state and the event
+        streams see the change at once; storage writes are throttled."""
+        job = self._active.get(job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        if files_total is not None:
+            job.files_total = files_total
+        if files_done is not None:
+            job.files_done = files_done
+        if files_failed is not None:
+            job.files_failed = files_failed
+        if current_file is not _Keep.KEEP:
+            job.current_file = current_file
+        self._changed(job, force_save=False)
+        return job.snapshot()
+
+    def subscribe(self, job_id: str) -> Subscription:
+        """Events of one job: a progress event with the current state at once, then one per
+        change, and an end event with the final state, after which iteration stops. Close the
+        subscription when the listener goes away early.
+
+        A finished job yields its final state as a progress event and then the end event.
+        """
+        job = self._active.get(job_id)
+        if job is None:
+            final = self.get(job_id)  # raises JobNotFound
+            subscription = Subscription()
+            subscription.push(JobEvent(JobEventType.PROGRESS, final))
+            subscription.push(JobEvent(JobEventType.END, final))
+            return subscription
+        subscription = Subscription(job.subscribers.discard)
+        subscription.push(JobEvent(JobEventType.PROGRESS, job.snapshot()))
+        job.subscribers.add(subscription)
+        return subscription
+
+    async def _run(self, job: _Job) -> None:
+        job.status = JobStatus.RUNNING
+        job.started_at = utc_now()
+        job.started_monotonic = time.monotonic()
+        self._changed(job, force_save=True)
+        try:
+            async with asyncio.timeout(self._job_timeout):
+                await self._scan(job)
+        except TimeoutError:
+            self._finish(job, JobStatus.TIMED_OUT, _timeout_error(self._job_timeout))
+        except ProbeUnavailable as exc:
+            self._finish(job, JobStatus.FAILED, ErrorBody(code=exc.code, message=str(exc)))
+        except Exception as exc:
+            log.exception("scan job %s failed", job.id)
+            self._finish(job, JobStatus.FAILED, ErrorBody(code="scan_failed", message=str(exc)))
+        else:
+            self._finish(job, JobStatus.COMPLETED, None)
+
+    async def _scan(self, job: _Job) -> None:
+        found = await walk_videos(Path(job.path), job.recursive, self._roots)
+        job.errors.extend(found.errors)
+        self.set_progress(job.id, files_total=len(found.files))
+        files = iter(found.files)
+        done = failed = 0
+
+        async def worker() -> None:
+            nonlocal done, failed
+            for file in files:
+                self.set_progress(job.id, current_file=str(file.path))
+                video, error = await self._probe(file)
+                if video is not None:
+                    job.videos.append(video)
+                if error is not None:
+                    job.errors.append(error)
+                    failed += 1
+                done += 1
+                self.set_progress(job.id, files_done=done, files_failed=failed)
+
+        workers = min(self._concurrency, len(found.files))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(workers):
+                    group.create_task(worker())
+        except BaseExceptionGroup as grouped:
+            # A worker only fails on a job-wide problem (e.g. no ffprobe); report the first.
+            raise grouped.exceptions[0] from None
+        job.videos.sort(key=lambda video: video.path)
+        job.errors.sort(key=lambda error: error.path)
+
+    async def _probe(self, file: FoundFile) -> tuple[VideoInfo | None, FileError | None]:
+        try:
+            video = await self._prober.probe(file.path)
+        except ProbeError as exc:
+            return None, FileError(path=str(file.path), code=exc.code, message=exc.message)
+        if video.size_bytes == 0 and file.size_bytes:
+            # Some probers do not report a size; the walk already stat()ed the file.
+            video = VideoInfo(
+                path=video.path,
+                size_bytes=file.size_bytes,
+                format_name=video.format_name,
+                duration_seconds=video.duration_seconds,
+                bit_rate=video.bit_rate,
+                width=video.width,
+                height=video.height,
+                video_codec=video.video_codec,
+                audio_codec=video.audio_codec,
+                frame_rate=video.frame_rate,
+                nb_frames=video.nb_frames,
+            )
+        return video, None
+
+    def _task_done(self, job: _Job, task: asyncio.Task[None]) -> None:
+        """A cancelled job task (user cancel, shutdown, or anyone else) ends here; every other
+        ending was already recorded by _run."""
+        if job.id not in self._active:
+            return
+        reason = job.stop_reason or JobStatus.CANCELLED
+        self._finish(job, reason, SHUTDOWN if reason is JobStatus.FAILED else None)
+
+    def _finish(self, job: _Job, status: JobStatus, error: ErrorBody | None) -> None:
+        job.status = status
+        job.error = error
+        job.current_file = None
+        job.finished_at = utc_now()
+        job.videos.sort(key=lambda video: video.path)
+        job.errors.sort(key=lambda error: error.path)
+        final = job.snapshot()
+        del self._active[job.id]
+        self._finished[job.id] = final
+        self._dirty[job.id] = job
+        self._dirty_ready.set()
+        for subscriber in job.subscribers:
+            subscriber.push(JobEvent(JobEventType.END, final))
+
+    def _changed(self, job: _Job, *, force_save: bool) -> None:
+        snapshot = job.snapshot()
+        for subscriber in job.subscribers:
+            subscriber.push(JobEvent(JobEventType.PROGRESS, snapshot))
+        progress = snapshot.progress or 0.0
+        now = time.monotonic()
+        if (
+            force_save
+            or progress - job.saved_progress >= PROGRESS_SAVE_STEP
+            or now - job.saved_monotonic >= PROGRESS_SAVE_INTERVAL
+        ):
+            job.saved_progress = progress
+            job.saved_monotonic = now
+            self._dirty[job.id] = job
+            self._dirty_ready.set()
+
+    async def _write_until_closed(self) -> None:
+        while not self._closing or self._dirty:
+            await self._dirty_ready.wait()
+            self._dirty_ready.clear()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        """Write every dirty job's current state (and, for a finished job, its videos)."""
+        while self._dirty:
+            job_id, job = self._dirty.popitem()
+            try:
+                await self._storage.save_job(job.snapshot())
+                if job.status.finished and job.videos:
+                    await self._storage.save_videos(job.videos)
+            except Exception:
+                log.exception("could not save job %s", job_id)
+
+
+def _timeout_error(seconds: float) -> ErrorBody:
+    return ErrorBody(code="job_timeout", message=f"the job did not finish within {seconds:g} s")

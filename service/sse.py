@@ -1,0 +1,62 @@
+"""``GET /api/v1/jobs/{id}/events``: a job's progress as Server-Sent Events.
+
+A plain ``StreamResponse`` is all SSE needs here (one event name and one JSON line per event),
+so no extra dependency. The stream sends the current state at once, every change after it, and
+the final state as an ``end`` event before it closes; shutdown ends jobs, which ends streams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from aiohttp import web
+
+from service import keys
+from service.handlers import job_not_found
+from service.jobs import JobEvent, JobNotFound, Subscription
+from service.schemas import to_json
+
+# A comment line this often keeps proxies from closing an idle stream and lets a vanished
+# client be noticed (the write fails) even while the job is quiet.
+KEEPALIVE_SECONDS = 15.0
+
+
+def format_event(event: JobEvent) -> bytes:
+    data = json.dumps(to_json(event.job), separators=(",", ":"))
+    return f"event: {event.type.value}\ndata: {data}\n\n".encode()
+
+
+async def job_events(request: web.Request) -> web.StreamResponse:
+    job_id = request.match_info["job_id"]
+    try:
+        events = request.app[keys.JOBS].subscribe(job_id)
+    except JobNotFound:
+        raise job_not_found(job_id) from None
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            # nginx would otherwise buffer the stream and deliver it in lumps.
+            "X-Accel-Buffering": "no",
+        }
+    )
+    # A client that went away makes a write fail; there is nobody left to answer then.
+    with contextlib.closing(events), contextlib.suppress(ConnectionResetError):
+        await response.prepare(request)
+        await _stream(response, events)
+    return response
+
+
+async def _stream(response: web.StreamResponse, events: Subscription) -> None:
+    while True:
+        try:
+            async with asyncio.timeout(KEEPALIVE_SECONDS):
+                event = await anext(events)
+        except TimeoutError:
+            await response.write(b": keepalive\n\n")
+            continue
+        except StopAsyncIteration:
+            return
+        await response.write(format_event(event))

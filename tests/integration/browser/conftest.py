@@ -1,0 +1,90 @@
+"""Fixtures of the browser tests: Debian's chromium through Playwright, and a served media folder.
+
+The browser is never downloaded: Playwright drives ``/usr/bin/chromium`` (``executable_path``).
+Without it the tests skip with the install command (a failure under ``CI=true``).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe
+from checks.harness.server import ServerProcess
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("chromium not installed: apt-get install -y --no-install-recommends chromium")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass(frozen=True)
+class ServedMedia:
+    server: ServerProcess
+    media: Path
+    files: list[Path]
+    fake: FakeFfprobe
+
+    @property
+    def base_url(self) -> str:
+        assert self.server.base_url is not None
+        return self.server.base_url
+
+    def get_json(self, path: str) -> Any:
+        with urllib.request.urlopen(self.server.url(path), timeout=10) as response:
+            return json.loads(response.read())
+
+
+ServeMedia = Callable[..., ServedMedia]
+
+
+@pytest.fixture
+def serve_media(
+    tmp_path: Path,
+    fake_ffprobe: Callable[..., FakeFfprobe],
+    service_process: Callable[..., ServerProcess],
+) -> ServeMedia:
+    """Factory: ``count`` files behind a fake ffprobe taking ``delay`` s each; ``broken`` of them
+    make it fail (they end up as per-file errors)."""
+
+    def serve(count: int = 8, delay: float = 0.4, broken: int = 0) -> ServedMedia:
+        media = tmp_path / "media"
+        (media / "empty-subfolder").mkdir(parents=True)
+        files = [media / f"clip{i:02d}.mp4" for i in range(count - broken)]
+        files += [media / f"broken{i:02d}.mp4" for i in range(broken)]
+        for file in files:
+            file.write_bytes(b"not really a video; the fake ffprobe answers for it")
+        fake = fake_ffprobe(
+            rules={"broken*": Behaviour(delay=delay, mode="fail")}, default=Behaviour(delay=delay)
+        )
+        server = service_process(
+            "--media-root", str(media),
+            "--db", str(tmp_path / "service.db"),
+            "--ffprobe", str(fake.executable),
+            "--concurrency", "1",
+        )  # fmt: skip
+        return ServedMedia(server=server, media=media, files=sorted(files), fake=fake)
+
+    return serve

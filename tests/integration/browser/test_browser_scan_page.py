@@ -1,0 +1,103 @@
+"""The service's page in headless Chromium: the bar really moves, Cancel really stops the scan.
+
+Third depth of the wiring check: the service may produce ``progress`` and the page may still
+not show it. Test C is the negative control: the page's test-only flag
+``?lw-test-ignore-progress=1`` makes its JS ignore ``progress`` (the original bug, simulated
+without touching the service), and the same assertion helper used by test A must fail.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Browser
+
+from checks.wiring.observed_browser import assert_progress_bar_moved
+from checks.wiring.pytest_wiring import WiringRecorder
+from tests.integration.browser.conftest import ServeMedia
+from tests.integration.browser.scan_page import FINISHED, ScanPage
+
+pytestmark = [pytest.mark.integration, pytest.mark.needs_browser]
+
+
+def test_progress_bar_moves_through_a_real_scan(
+    browser: Browser, serve_media: ServeMedia, wiring_recorder: WiringRecorder
+) -> None:
+    served = serve_media(count=8, delay=0.4, broken=1)
+    page = ScanPage.open(browser, served.base_url)
+    try:
+        job_id = page.start_scan(str(served.media))
+        assert page.wait_for_status(*FINISHED) == "completed"
+        assert_progress_bar_moved(page.bar_values())
+        assert page.page.text_content("#progress-text") == "100%"
+        assert page.page.text_content("#transport") == "live (server-sent events)"
+        # Seven videos and one per-file error, each a row of the result table.
+        assert sorted(page.result_paths()) == [str(f) for f in served.files]
+        assert page.page.locator("#results tbody tr.failed").count() == 1
+        job = served.get_json(f"/api/v1/jobs/{job_id}")
+        assert (job["status"], job["progress"], job["files_done"]) == ("completed", 1.0, 8)
+        assert job["files_failed"] == 1
+        # Every progress event the page got, plus its fetches, go to the dynamic wiring check.
+        assert page.feed_wiring(wiring_recorder) >= 8
+    finally:
+        page.close()
+
+
+def test_polling_fallback_moves_the_bar_too(
+    browser: Browser, serve_media: ServeMedia, wiring_recorder: WiringRecorder
+) -> None:
+    served = serve_media(count=8, delay=0.5)
+    page = ScanPage.open(browser, served.base_url, "?lw-test-no-sse=1")
+    try:
+        page.start_scan(str(served.media))
+        assert page.wait_for_status(*FINISHED) == "completed"
+        assert page.page.text_content("#transport") == "polling"
+        assert_progress_bar_moved(page.bar_values())
+        page.feed_wiring(wiring_recorder)
+    finally:
+        page.close()
+
+
+def test_cancel_stops_the_scan_and_its_ffprobe(
+    browser: Browser, serve_media: ServeMedia, wiring_recorder: WiringRecorder
+) -> None:
+    served = serve_media(count=12, delay=1.0)
+    page = ScanPage.open(browser, served.base_url)
+    try:
+        job_id = page.start_scan(str(served.media))
+        # One file done means the next probe has just started: Cancel lands mid-probe.
+        page.wait_for_bar_above(0)
+        page.cancel()
+        assert page.wait_for_status(*FINISHED, timeout=10) == "cancelled"
+        assert served.get_json(f"/api/v1/jobs/{job_id}")["status"] == "cancelled"
+        assert page.page.is_disabled("#cancel")
+
+        deadline = time.monotonic() + 5
+        while served.fake.alive_pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert served.fake.alive_pids() == [], "an ffprobe process outlived the cancel"
+        started = len(served.fake.invocations())
+        assert 1 <= started < len(served.files)
+        time.sleep(1.5)
+        assert len(served.fake.invocations()) == started, "probing went on after the cancel"
+        page.feed_wiring(wiring_recorder)
+    finally:
+        page.close()
+
+
+def test_negative_control_page_ignoring_progress_fails_the_bar_check(
+    browser: Browser, serve_media: ServeMedia
+) -> None:
+    served = serve_media(count=8, delay=0.4)
+    page = ScanPage.open(browser, served.base_url, "?lw-test-ignore-progress=1")
+    try:
+        job_id = page.start_scan(str(served.media))
+        assert page.wait_for_status(*FINISHED) == "completed"
+        values = page.bar_values()
+        with pytest.raises(AssertionError, match="0 distinct values strictly between 0% and 100%"):
+            assert_progress_bar_moved(values)
+        # The service did its part; only the page dropped the field.
+        assert served.get_json(f"/api/v1/jobs/{job_id}")["progress"] == 1.0
+    finally:
+        page.close()

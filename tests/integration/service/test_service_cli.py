@@ -1,0 +1,106 @@
+"""``python -m service`` as a launcher sees it: the one stdout line, a working server, and a clean
+stop on SIGTERM or SIGINT even with a probe in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from checks.harness.fake_ffprobe import Behaviour
+from checks.harness.fixtures import FakeFfprobeFactory
+from tests.integration.service.service_support import pid_gone, touch_videos, wait_until
+
+pytestmark = pytest.mark.integration
+
+BANNER = "loopwire service listening on http://"
+
+
+@pytest.fixture
+async def service_process(
+    tmp_path: Path, media: Path
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    """The service on a free port (``--port 0``), and the URL it announced."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service", "--port", "0", "--media-root", str(media),
+        "--db", str(tmp_path / "cli.db"), "--concurrency", "1",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        async with asyncio.timeout(20):
+            line = (await process.stdout.readline()).decode()
+        assert line.startswith(BANNER), line
+        yield process, line.strip().rsplit(" ", 1)[1]
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_serves_and_stops_cleanly_on_signal(
+    service_process: tuple[asyncio.subprocess.Process, str], signum: signal.Signals
+) -> None:
+    process, url = service_process
+    async with aiohttp.ClientSession() as session, session.get(f"{url}/api/v1/health") as reply:
+        assert reply.status == 200
+        assert await reply.json() == {"status": "ok"}
+
+    process.send_signal(signum)
+    async with asyncio.timeout(10):
+        assert await process.wait() == 0
+    assert process.stdout is not None
+    assert await process.stdout.read() == b""  # exactly one line was printed
+
+
+async def test_sigterm_during_a_probe_kills_it_and_exits(
+    tmp_path: Path, media: Path, fake_ffprobe: FakeFfprobeFactory
+) -> None:
+    fake = fake_ffprobe(default=Behaviour(mode="hang"))
+    touch_videos(media, "a.mp4")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service", "--port", "0", "--media-root", str(media),
+        "--db", str(tmp_path / "cli.db"), "--ffprobe", str(fake.executable),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        async with asyncio.timeout(20):
+            url = (await process.stdout.readline()).decode().strip().rsplit(" ", 1)[1]
+        async with aiohttp.ClientSession() as session:
+            await session.post(f"{url}/api/v1/scans", json={"path": str(media)})
+        await wait_until(lambda: len(fake.invocations()) == 1)
+        probe_pid = fake.invocations()[0].pid
+
+        process.terminate()
+        async with asyncio.timeout(10):
+            assert await process.wait() == 0
+        await wait_until(lambda: pid_gone(probe_pid), within=5)
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+
+
+async def test_missing_media_root_is_a_usage_error(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service", "--port", "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    async with asyncio.timeout(20):
+        stdout, stderr = await process.communicate()
+    assert process.returncode == 2
+    assert stdout == b""
+    assert b"--media-root" in stderr

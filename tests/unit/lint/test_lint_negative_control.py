@@ -1,0 +1,113 @@
+"""Negative control: the bug loopwire exists for, fed to the linter, must fail it.
+
+A realistic ffprobe helper runs ``sp.run`` (``import subprocess as sp``) in a sync function in one
+module; an ``async def`` in another module calls it. Direct-call linters miss this; loopwire must
+report it, and must stay quiet once the call goes through ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.unit.lint.lint_project import run_cli, write_project
+
+PROBE = '''
+"""ffprobe metadata for one file."""
+import json
+import subprocess as sp
+from pathlib import Path
+
+
+def ffprobe_json(path: Path, executable: str = "ffprobe") -> dict[str, object]:
+    completed = sp.run(
+        [executable, "-v", "error", "-print_format", "json", "-show_format",
+         "-show_streams", "--", str(path)],
+        capture_output=True,
+        check=True,
+        timeout=30,
+    )
+    return json.loads(completed.stdout)
+
+
+def probe(path: Path) -> dict[str, object]:
+    data = ffprobe_json(path)
+    return {"path": str(path), "format": data.get("format")}
+'''
+
+SCAN_BLOCKING = '''
+from media.probe import probe
+
+
+async def scan(paths):
+    results = []
+    for path in paths:
+        results.append(probe(path))
+    return results
+'''
+
+SCAN_FIXED = '''
+import asyncio
+
+from media.probe import probe
+
+
+async def scan(paths):
+    return [await asyncio.to_thread(probe, path) for path in paths]
+'''
+
+
+def _project(root: Path, scan: str) -> Path:
+    return write_project(
+        root, {"media/__init__.py": "", "media/probe.py": PROBE, "media/scan.py": scan}
+    )
+
+
+def test_blocking_helper_in_another_module_is_reported(tmp_path: Path) -> None:
+    root = _project(tmp_path, SCAN_BLOCKING)
+    result = run_cli("lint", "--format", "json", "--no-cache", "media", cwd=root)
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)
+    assert [(f["path"], f["line"], f["code"]) for f in findings] == [
+        (str(Path("media/scan.py")), 7, "LW110")
+    ]
+    assert "scan -> probe -> ffprobe_json -> subprocess.run" in findings[0]["message"]
+
+
+def test_same_helper_through_to_thread_is_clean(tmp_path: Path) -> None:
+    root = _project(tmp_path, SCAN_FIXED)
+    result = run_cli("lint", "--no-cache", "media", cwd=root)
+    assert (result.returncode, result.stdout) == (0, ""), result.stderr
+
+
+def test_relative_and_module_imports_are_followed(tmp_path: Path) -> None:
+    scan = '''
+    from . import probe as probing
+    from .probe import probe as run_probe
+
+
+    async def scan(path):
+        probing.probe(path)
+        run_probe(path)
+    '''
+    root = _project(tmp_path, scan)
+    result = run_cli("lint", "--format", "json", "--no-cache", "media", cwd=root)
+    assert [(f["line"], f["code"]) for f in json.loads(result.stdout)] == [
+        (6, "LW110"),
+        (7, "LW110"),
+    ]
+
+
+def test_blocking_prober_of_the_harness_fails_without_its_suppression(tmp_path: Path) -> None:
+    # The harness's deliberately blocking prober: the rewritten-to-block copy of the service's
+    # ffprobe code. Its one noqa (ASYNC221, the flake8-async code) is what keeps checks/ clean.
+    source = Path(__file__).resolve().parents[3] / "checks" / "harness" / "blocking_probe.py"
+    copy = tmp_path / "blocking_probe.py"
+    text = source.read_text()
+    assert "# noqa: ASYNC221" in text
+    copy.write_text(text.replace("# noqa: ASYNC221", ""))
+    result = run_cli("lint", "--format", "json", "--no-cache", copy.name, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert {f["code"] for f in json.loads(result.stdout)} == {"LW101"}
+    source_result = run_cli("lint", "--no-cache", str(source), cwd=tmp_path)
+    assert source_result.returncode == 0, source_result.stdout

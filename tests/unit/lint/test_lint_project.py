@@ -1,0 +1,232 @@
+"""The linter over real files: modules calling each other, the cache, excludes, selection,
+unanalysable files and the process pool."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from checks.findings import UNANALYSABLE
+from checks.lint.engine import Options, Result, lint_files
+from tests.unit.lint.lint_project import run_cli, write_project
+
+
+def _lint(root: Path, **options: object) -> Result:
+    files = sorted(root.rglob("*.py"))
+    return lint_files(files, Options(**options))  # type: ignore[arg-type]
+
+
+def _codes(result: Result) -> list[tuple[str, int, str]]:
+    return [(Path(f.path).name, f.line, f.code) for f in result.findings]
+
+
+def test_chain_through_a_module_without_async_or_blocking_words(tmp_path: Path) -> None:
+    # mid.py mentions neither `async` nor any blocking call, so it is only analysed because
+    # app.py calls into it; low.py holds the sleep.
+    write_project(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/app.py": """
+                from pkg.mid import middle
+
+                async def go():
+                    middle()
+                """,
+            "pkg/mid.py": """
+                from pkg.low import bottom
+
+                def middle():
+                    return bottom()
+                """,
+            "pkg/low.py": """
+                import time
+
+                def bottom():
+                    time.sleep(1)
+                """,
+        },
+    )
+    result = _lint(tmp_path)
+    assert _codes(result) == [("app.py", 4, "LW110")]
+    assert "go -> middle -> bottom -> time.sleep" in result.findings[0].message
+
+
+def test_reexport_and_inherited_method_across_modules(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from pkg.helpers import probe as probe\n",
+            "pkg/helpers.py": """
+                import subprocess
+
+                def probe(path):
+                    return subprocess.run(["ffprobe", path])
+
+                class Base:
+                    def load(self, path):
+                        with open(path) as fh:
+                            return fh.read()
+                """,
+            "pkg/service.py": """
+                from pkg import probe
+                from pkg.helpers import Base
+
+                class Service(Base):
+                    async def handle(self, path):
+                        probe(path)
+                        return self.load(path)
+                """,
+        },
+    )
+    assert _codes(_lint(tmp_path)) == [("service.py", 6, "LW110"), ("service.py", 7, "LW110")]
+
+
+def test_cycles_terminate_and_still_find_the_blocking_call(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "a.py": """
+                import b
+
+                def ping(n):
+                    return b.pong(n)
+
+                async def main():
+                    ping(3)
+                """,
+            "b.py": """
+                import a
+                import time
+
+                def pong(n):
+                    if n:
+                        return a.ping(n - 1)
+                    time.sleep(n)
+                """,
+        },
+    )
+    assert _codes(_lint(tmp_path)) == [("a.py", 7, "LW110")]
+
+
+def test_unanalysable_files_are_reported_and_the_rest_checked(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "broken.py": "def f(:\n    pass\n",
+            "fine.py": "import time\n\nasync def f():\n    time.sleep(1)\n",
+        },
+    )
+    (tmp_path / "latin.py").write_bytes(b"# coding: ascii\nx = '\xff'\n")
+    result = _lint(tmp_path)
+    assert _codes(result) == [
+        ("broken.py", 1, UNANALYSABLE),
+        ("fine.py", 4, "LW102"),
+        ("latin.py", 1, UNANALYSABLE),
+    ]
+    assert "syntax error" in result.findings[0].message
+
+
+def test_select_ignore_and_noqa(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "m.py": """
+                import subprocess, time
+
+                async def f():
+                    time.sleep(1)
+                    subprocess.run([])
+                    subprocess.run([])  # noqa: ASYNC221
+                    time.sleep(1)  # noqa: LW102
+                """
+        },
+    )
+    assert _codes(_lint(tmp_path)) == [("m.py", 4, "LW102"), ("m.py", 5, "LW101")]
+    assert _codes(_lint(tmp_path, select=["LW101"])) == [("m.py", 5, "LW101")]
+    assert _codes(_lint(tmp_path, ignore=["LW10"])) == []
+
+
+def test_cache_reuses_results_and_notices_edits(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "project",
+        {"m.py": "import time\n\nasync def f():\n    time.sleep(1)\n"},
+    )
+    cache = tmp_path / "cache"
+    first = _lint(project, cache_dir=cache)
+    assert (cache / "lint.json").is_file()
+    assert _codes(_lint(project, cache_dir=cache)) == _codes(first) == [("m.py", 4, "LW102")]
+    (project / "m.py").write_text("import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n")
+    assert _codes(_lint(project, cache_dir=cache)) == []
+
+
+def test_fully_cached_run_does_not_import_libcst(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "from pkg.b import helper\n\nasync def f():\n    helper()\n",
+            "pkg/b.py": "import time\n\ndef helper():\n    time.sleep(1)\n",
+        },
+    )
+    script = (
+        "import sys\n"
+        "from checks.cli import main\n"
+        "status = main(['lint', '--format', 'json', 'pkg'])\n"
+        "print('libcst' in sys.modules, status, file=sys.stderr)\n"
+    )
+    cold = _python(script, project)
+    warm = _python(script, project)
+    assert cold[1].splitlines()[-1] == "True 1"
+    assert warm[1].splitlines()[-1] == "False 1"
+    assert json.loads(cold[0]) == json.loads(warm[0])
+    assert [f["code"] for f in json.loads(warm[0])] == ["LW110"]
+
+
+def _python(script: str, cwd: Path) -> tuple[str, str]:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120,
+        check=True,
+    )
+    return done.stdout, done.stderr
+
+
+def test_process_pool_gives_the_same_findings(tmp_path: Path) -> None:
+    files = {
+        f"pkg/m{i}.py": f"import time\n\nasync def f{i}():\n    time.sleep({i})\n"
+        for i in range(40)
+    }
+    write_project(tmp_path, {"pkg/__init__.py": "", **files})
+    serial = _lint(tmp_path, jobs=1)
+    parallel = _lint(tmp_path, jobs=2)
+    assert len(serial.findings) == 40
+    assert serial == parallel
+
+
+def test_excludes_from_config_and_command_line(tmp_path: Path) -> None:
+    blocking = "import time\n\nasync def f():\n    time.sleep(1)\n"
+    write_project(
+        tmp_path,
+        {"src/a.py": blocking, "generated/b.py": blocking, "vendor/c.py": blocking},
+        pyproject='exclude = ["generated"]\n',
+    )
+    result = run_cli("lint", "--no-cache", "--exclude", "vendor", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{Path('src/a.py')}:4:5: LW102 blocking call time.sleep in async function f; "
+        "use await asyncio.sleep(...)"
+    ]
+
+
+def test_configured_blocking_calls_from_pyproject(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {"app.py": "import legacy.db\n\nasync def f():\n    legacy.db.query()\n"},
+        pyproject='[tool.loopwire.blocking-calls]\n"legacy.db.*" = "legacy.aio.query"\n',
+    )
+    result = run_cli("lint", "--no-cache", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "LW109" in result.stdout and "legacy.aio.query" in result.stdout

@@ -1,0 +1,138 @@
+"""The dynamic wiring plugin, run for real by pytester on a tiny aiohttp job service.
+
+The negative control is the production bug itself: a handler that never sets ``progress``. The
+inner pytest run's tests all pass, and the plugin alone must turn the run red.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.unit.wiring_dynamic import demo_app_source
+
+pytest_plugins = ["pytester"]
+
+
+def write_project(
+    pytester: pytest.Pytester,
+    mode: str,
+    *,
+    marker: bool = False,
+    use_sse: bool = False,
+    allow: str = "",
+) -> None:
+    pytester.makefile(".toml", pyproject=demo_app_source.PYPROJECT.format(allow=allow))
+    pytester.makepyfile(
+        demo_schemas=demo_app_source.SCHEMAS,
+        demo_app=demo_app_source.APP.format(mode=mode),
+        test_demo=demo_app_source.TEST.format(
+            marker="@pytest.mark.loopwire_wiring" if marker else "", use_sse=use_sse
+        ),
+    )
+
+
+def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, object]]:
+    report = pytester.path / "wiring.json"
+    result = pytester.runpytest_subprocess(*args, f"--loopwire-wiring-json={report}")
+    document = json.loads(report.read_text()) if report.exists() else {}
+    return result, document
+
+
+def field(document: dict[str, object], name: str) -> dict[str, object]:
+    fields = document["fields"]
+    assert isinstance(fields, list)
+    return next(f for f in fields if f["field"] == name)
+
+
+def test_negative_control_never_set_progress_fails_the_run(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "never")
+    result, document = run(pytester, "--loopwire-wiring")
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*loopwire wiring*",
+            "Job.progress * FAIL: never non-null*",
+            "loopwire wiring FAILED: Job.progress",
+        ]
+    )
+    progress = field(document, "Job.progress")
+    assert progress["seen"] == 5
+    assert progress["non_null"] == 0
+    assert progress["ok"] is False
+    assert document["ok"] is False
+
+
+def test_fixed_app_passes_with_nested_fields_and_progress(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "fixed")
+    result, document = run(pytester, "--loopwire-wiring")
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["loopwire wiring passed"])
+    progress = field(document, "Job.progress")
+    assert progress["progressive"] == {
+        "jobs": 1,
+        "min": 0.25,
+        "max": 1.0,
+        "intermediate_values": 2,
+        "monotonic": True,
+        "regression": None,
+    }
+    assert progress["distinct"] == 4
+    # result.items[] -> Item: nested schemas are followed through the type hints.
+    assert field(document, "Item.size")["non_null"] == 2
+    assert field(document, "Result.items")["non_null"] == 1
+    assert document["routes"] == {"GET /jobs/{id}": 4, "POST /jobs": 1}
+    assert document["unmapped_routes"] == {"GET /missing": 1}
+
+
+def test_progress_going_backwards_fails(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "backwards")
+    result, document = run(pytester, "--loopwire-wiring")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    progress = field(document, "Job.progress")
+    assert progress["progressive"]["monotonic"] is False  # type: ignore[index]
+    assert progress["problems"] == ['went backwards: job "1" went 0.5 -> 0.25']
+
+
+def test_allowlist_entry_with_reason_passes_the_bug(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "never", allow='"Job.progress" = "demo: progress is not wired yet"')
+    result, document = run(pytester, "--loopwire-wiring")
+    assert result.ret == pytest.ExitCode.OK
+    assert field(document, "Job.progress")["allowed"] == "demo: progress is not wired yet"
+    result.stdout.fnmatch_lines(["Job.progress * allowed (demo: progress is not wired yet)*"])
+
+
+def test_sse_events_are_recorded(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "sse", use_sse=True)
+    result, document = run(pytester, "--loopwire-wiring")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert document["routes"] == {"GET /jobs/{id}/events": 4, "POST /jobs": 1}
+    assert field(document, "Job.progress")["progressive"]["intermediate_values"] == 2  # type: ignore[index]
+
+
+def test_marker_enables_the_check_without_the_option(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "never", marker=True)
+    result, _ = run(pytester)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["loopwire wiring FAILED: Job.progress"])
+
+
+def test_plugin_is_inert_when_not_enabled(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "never")
+    result, document = run(pytester)
+    assert result.ret == pytest.ExitCode.OK
+    assert document == {}
+    assert "loopwire wiring" not in result.stdout.str()
+
+
+def test_bad_schema_reference_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "fixed")
+    pyproject = Path(pytester.path / "pyproject.toml")
+    pyproject.write_text(pyproject.read_text().replace("demo_schemas:Job", "demo_schemas:Nope"))
+    result, _ = run(pytester, "--loopwire-wiring")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*loopwire wiring: schema 'demo_schemas:Nope'*"])
