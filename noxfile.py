@@ -133,5 +133,12 @@ def serve(session: nox.Session) -> None:
     )
 
 
+@nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Time lint, wiring and the service against peers and ideals; print one table (--quick)."""
+    install(session, "bench")
+    session.run("python", "-m", "bench", *session.posargs)
+
+
 if __name__ == "__main__":
     nox.main()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -87,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sections, targets = bench_service(settings, work)
             report.sections += sections
             report.targets += targets
+    report.load_at_end = " ".join(f"{value:.2f}" for value in os.getloadavg())
     text = report.markdown()
     settings.output_dir.mkdir(parents=True, exist_ok=True)
     (settings.output_dir / "latest.md").write_text(text)

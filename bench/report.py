@@ -74,8 +74,10 @@ class Section:
 
 def machine() -> dict[str, str]:
     """Where the numbers were taken: they mean little without the core count and Python."""
+    one, five, fifteen = os.getloadavg()
     return {
         "cores": str(os.cpu_count()),
+        "load_at_start": f"{one:.2f} {five:.2f} {fifteen:.2f}",
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "platform": platform.platform(),
         "executable": sys.executable,
@@ -98,13 +100,17 @@ class Report:
         default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     )
     host: dict[str, str] = field(default_factory=machine)
+    # Other work on a shared machine skews every number; the reader should see how much.
+    load_at_end: str = ""
 
     def markdown(self) -> str:
         host = self.host
         lines = [
             "## loopwire benchmark",
             "",
-            f"{self.generated_at} · {host['cores']} cores · {host['python']} · {host['platform']}",
+            f"{self.generated_at} · {host['cores']} cores · {host['python']} · "
+            f"{host['platform']} · load average at start {host['load_at_start']}, at end "
+            f"{self.load_at_end}",
             "",
             "Settings: " + ", ".join(f"{key}={value}" for key, value in self.settings.items()),
         ]
@@ -132,7 +138,7 @@ class Report:
     def as_json(self) -> dict[str, object]:
         return {
             "generated_at": self.generated_at,
-            "machine": self.host,
+            "machine": {**self.host, "load_at_end": self.load_at_end},
             "settings": self.settings,
             "targets": [
                 {

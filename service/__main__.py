@@ -25,6 +25,7 @@ from service.config import ServiceConfig
 from service.probe import Prober
 
 BLOCKING_PROBE_SWITCH = "LOOPWIRE_BLOCKING_PROBE"
+log = logging.getLogger("service")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
@@ -115,8 +116,10 @@ async def serve(app: web.Application, config: ServiceConfig) -> None:
         # Through a thread: stdout may be a pipe that a slow launcher drains.
         await asyncio.to_thread(_announce, f"loopwire service listening on http://{host}:{port}")
         await stop.wait()
+        log.info("stopping: cancelling running jobs, closing event streams")
     finally:
         await runner.cleanup()
+    log.info("stopped")
 
 
 def _announce(line: str) -> None:

@@ -49,7 +49,6 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
     try:
         await jobs.start()
         app[keys.MEDIA_ROOTS] = roots
-        app[keys.STORAGE] = storage
         app[keys.JOBS] = jobs
         yield
     finally:

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from service import keys
 from service.errors import ApiError
-from service.jobs import JobFinished, JobNotFound
+from service.jobs import JobFinished, JobNotFound, QueueClosed
 from service.scanner import PathRejected, list_folders, resolve_scan_path
 from service.schemas import InvalidRequest, parse_scan_request, to_json
 
@@ -52,7 +52,10 @@ async def create_scan(request: web.Request) -> web.Response:
         directory = await resolve_scan_path(scan.path, roots)
     except PathRejected as exc:
         raise ApiError(_REJECTED_STATUS[exc.reason], exc.reason, exc.message) from None
-    job = request.app[keys.JOBS].submit(directory, scan.recursive)
+    try:
+        job = request.app[keys.JOBS].submit(directory, scan.recursive)
+    except QueueClosed as exc:
+        raise ApiError(503, "shutting_down", str(exc)) from None
     return web.json_response(to_json(job), status=202)
 
 
@@ -82,7 +85,7 @@ async def cancel_job(request: web.Request) -> web.Response:
 
 
 async def list_videos(request: web.Request) -> web.Response:
-    videos = await request.app[keys.STORAGE].list_videos()
+    videos = await request.app[keys.JOBS].list_videos()
     return web.json_response({"videos": [to_json(video) for video in videos]})
 
 

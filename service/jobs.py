@@ -59,6 +59,10 @@ class JobFinished(Exception):
     """The job already reached a final state; it cannot be cancelled any more."""
 
 
+class QueueClosed(Exception):
+    """The service is shutting down and accepts no new jobs."""
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -209,6 +213,9 @@ class JobQueue:
         self._active: dict[str, _Job] = {}
         self._finished: dict[str, JobStatusResponse] = {}
         self._dirty: dict[str, _Job] = {}
+        # Videos of finished jobs that the writer has not stored yet: the library must show a
+        # job's videos as soon as the job shows as finished, not once the disk caught up.
+        self._unsaved_videos: dict[str, VideoInfo] = {}
         self._dirty_ready = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
@@ -241,12 +248,12 @@ class JobQueue:
     def submit(self, path: Path, recursive: bool) -> JobStatusResponse:
         """Create a scan job for the resolved directory ``path`` and start it."""
         if self._closing:
-            raise RuntimeError("the job queue is shutting down")
+            raise QueueClosed("the service is shutting down")
         job = _Job(id=uuid.uuid4().hex, path=str(path), recursive=recursive, created_at=utc_now())
         self._active[job.id] = job
         job.task = asyncio.create_task(self._run(job), name=f"scan-job-{job.id}")
         # A task cancelled before its first step never runs _run at all; this still ends it.
-        job.task.add_done_callback(lambda task: self._task_done(job, task))
+        job.task.add_done_callback(lambda _: self._task_done(job))
         self._changed(job, force_save=True)
         return job.snapshot()
 
@@ -263,6 +270,14 @@ class JobQueue:
         """Every job, newest first."""
         jobs = [job.snapshot() for job in self._active.values()] + list(self._finished.values())
         return sorted(jobs, key=lambda job: (job.created_at, job.id), reverse=True)
+
+    async def list_videos(self) -> list[VideoInfo]:
+        """The video library (every video any scan found, latest metadata), sorted by path."""
+        # Taken before the read: a write that lands during the read is then still covered.
+        pending = dict(self._unsaved_videos)
+        library = {video.path: video for video in await self._storage.list_videos()}
+        library.update(pending)
+        return [library[path] for path in sorted(library)]
 
     async def cancel(self, job_id: str) -> JobStatusResponse:
         """Cancel a pending or running job and return it once its task has really stopped
@@ -395,7 +410,7 @@ class JobQueue:
             )
         return video, None
 
-    def _task_done(self, job: _Job, task: asyncio.Task[None]) -> None:
+    def _task_done(self, job: _Job) -> None:
         """A cancelled job task (user cancel, shutdown, or anyone else) ends here; every other
         ending was already recorded by _run."""
         if job.id not in self._active:
@@ -411,6 +426,7 @@ class JobQueue:
         job.videos.sort(key=lambda video: video.path)
         job.errors.sort(key=lambda error: error.path)
         final = job.snapshot()
+        self._unsaved_videos.update((video.path, video) for video in job.videos)
         del self._active[job.id]
         self._finished[job.id] = final
         self._dirty[job.id] = job
@@ -448,6 +464,9 @@ class JobQueue:
                 await self._storage.save_job(job.snapshot())
                 if job.status.finished and job.videos:
                     await self._storage.save_videos(job.videos)
+                    for video in job.videos:
+                        if self._unsaved_videos.get(video.path) is video:
+                            del self._unsaved_videos[video.path]
             except Exception:
                 log.exception("could not save job %s", job_id)
 

@@ -9,11 +9,9 @@ from aiohttp import web
 from service.config import ServiceConfig
 from service.jobs import JobQueue
 from service.probe import Prober
-from service.storage import Storage
 
 CONFIG = web.AppKey("config", ServiceConfig)
 PROBER = web.AppKey[Prober]("prober")
 # Set by the startup context (they need the running loop: a db connection, resolved paths).
-STORAGE = web.AppKey("storage", Storage)
 JOBS = web.AppKey("jobs", JobQueue)
 MEDIA_ROOTS = web.AppKey[tuple[Path, ...]]("media_roots")

@@ -138,7 +138,7 @@ def _list_directory(directory: Path, roots: tuple[Path, ...]) -> _Listing:
             for entry in entries:
                 _classify(entry, roots, listing)
     except OSError as exc:
-        listing.errors.append(_os_error(directory, exc))
+        listing.errors.append(describe_os_error(directory, exc))
     return listing
 
 
@@ -159,7 +159,7 @@ def _classify(entry: os.DirEntry[str], roots: tuple[Path, ...], listing: _Listin
         # stat() follows symlinks: ELOOP here is a symlink that resolves to itself.
         info = entry.stat()
     except OSError as exc:
-        listing.errors.append(_os_error(path, exc))
+        listing.errors.append(describe_os_error(path, exc))
         return
     if stat.S_ISDIR(info.st_mode):
         listing.directories.append((path, (info.st_dev, info.st_ino)))
@@ -167,7 +167,8 @@ def _classify(entry: os.DirEntry[str], roots: tuple[Path, ...], listing: _Listin
         listing.files.append(FoundFile(path=path, size_bytes=info.st_size))
 
 
-def _os_error(path: Path, exc: OSError) -> FileError:
+def describe_os_error(path: Path, exc: OSError) -> FileError:
+    """The per-path error a walk reports for ``exc``, with a stable code."""
     if exc.errno == errno.ELOOP:
         return FileError(path=str(path), code="symlink_loop", message="too many levels of symlinks")
     if exc.errno in (errno.EACCES, errno.EPERM):

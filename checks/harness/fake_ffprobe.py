@@ -80,6 +80,8 @@ class Invocation:
 
 @dataclass(frozen=True)
 class FakeFfprobe:
+    """A written fake: put ``directory`` first on ``PATH`` or pass ``executable`` explicitly."""
+
     directory: Path
     executable: Path
     log_dir: Path

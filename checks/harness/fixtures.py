@@ -37,18 +37,21 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe, write_fake_ffprobe
 from checks.harness.looplag import LoopLag
-from checks.harness.poller import PollReport, poll_on_schedule
 from checks.harness.server import REFERENCE_SERVICE, ServerProcess
+
+if TYPE_CHECKING:
+    # aiohttp takes a second to import; every pytest run loads this plugin, few poll.
+    from checks.harness.poller import PollReport
 
 FakeFfprobeFactory = Callable[..., FakeFfprobe]
 ServiceFactory = Callable[..., ServerProcess]
-PollFunction = Callable[..., Coroutine[Any, Any, PollReport]]
+PollFunction = Callable[..., Coroutine[Any, Any, "PollReport"]]
 
 
 @pytest.fixture
@@ -105,6 +108,8 @@ def service_process(server_command: list[str], server_health_path: str) -> Itera
 @pytest.fixture
 def poll_schedule() -> PollFunction:
     """:func:`checks.harness.poller.poll_on_schedule`, to await from an async test."""
+    from checks.harness.poller import poll_on_schedule
+
     return poll_on_schedule
 
 

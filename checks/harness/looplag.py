@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 from types import TracebackType
 
-from checks.harness.poller import percentile
+from checks.harness.stats import percentile
 
 
 class LoopLag:

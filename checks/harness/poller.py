@@ -4,7 +4,8 @@ Each poller owns a fixed timetable (one slot every ``interval`` seconds; pollers
 across the interval). A poll's latency runs from its *scheduled* slot, not from when it was
 actually sent: if the server stalls, the polls queued behind a slow answer are late too and say
 so, instead of quietly starting their clock late (coordinated omission). A slot that is already
-past when its poller is free is still sent at once, so every slot of the run is counted.
+past when its poller is free is sent at once and still measured from its slot, so a stall shows
+up in every poll it delayed.
 
 This module must run in a process other than the server's, or a blocked server loop would pause
 the measurement with it (see :mod:`checks.harness.server`).
@@ -14,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+
+from checks.harness.stats import percentile
 
 
 @dataclass(frozen=True)
@@ -37,13 +40,6 @@ class Poll:
     @property
     def latency(self) -> float | None:
         return None if self.answered is None else self.answered - self.scheduled
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile (``fraction`` in 0..1) of a non-empty sequence."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
 
 
 @dataclass(frozen=True)
@@ -181,7 +177,9 @@ async def _poller(
                     await run.stop.wait()
             except TimeoutError:
                 pass
-        if run.stop.is_set():
+        # A poller that fell behind (stalled server) catches up on its past slots, but never
+        # past the deadline.
+        if run.stop.is_set() or loop.time() >= deadline:
             return
         poll = await _send(session, url, index, scheduled)
         run.polls.append(poll)

@@ -14,14 +14,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import math
 import os
 import signal
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -318,7 +317,7 @@ async def _main(args: argparse.Namespace, workdir: Path) -> int:
     )
     results = [await run_scan(options, workdir / "async")]
     if args.compare_blocking:
-        blocking = dataclasses.replace(options, blocking=True, max_duration=args.blocking_cap)
+        blocking = replace(options, blocking=True, max_duration=args.blocking_cap)
         results.append(await run_scan(blocking, workdir / "blocking"))
     print(render_table(results))
     for result in results:

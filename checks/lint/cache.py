@@ -24,8 +24,9 @@ _MAX_ENTRIES = 20_000
 
 
 def settings_hash(blocking_calls: Mapping[str, str]) -> str:
-    payload = json.dumps({"version": __version__, "blocking-calls": dict(blocking_calls)},
-                         sort_keys=True)
+    payload = json.dumps(
+        {"version": __version__, "blocking-calls": dict(blocking_calls)}, sort_keys=True
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

@@ -68,10 +68,7 @@ FUNCTIONS: dict[str, Blocking] = {
             "spawnvpe",
         )
     },
-    **{
-        f"os.{name}": _WAIT_PROCESS
-        for name in ("wait", "wait3", "wait4", "waitid", "waitpid")
-    },
+    **{f"os.{name}": _WAIT_PROCESS for name in ("wait", "wait3", "wait4", "waitid", "waitpid")},
     "time.sleep": Blocking(SLEEP, "await asyncio.sleep(...)"),
     "input": Blocking(INPUT, "asyncio.to_thread(input, ...) or an async stdin reader"),
     "builtins.input": Blocking(INPUT, "asyncio.to_thread(input, ...) or an async stdin reader"),
@@ -294,25 +291,3 @@ RETURNS: dict[str, dict[str, str]] = {
 
 # Attributes that hold an object of a kind (``path.parent`` is a path).
 ATTRIBUTES: dict[str, dict[str, str]] = {PATH: {"parent": PATH}}
-
-# Every word a blocking call's source text must contain: a module without any of them (and
-# without ``async``) cannot produce a finding or a blocking helper, so it need not be parsed.
-TRIGGER_WORDS = (
-    "subprocess",
-    "Popen",
-    "system",
-    "popen",
-    "spawn",
-    "wait",
-    "sleep",
-    "input",
-    "open",
-    "shutil",
-    "path",
-    "Path",
-    "requests",
-    "httpx",
-    "urllib",
-    "socket",
-    "sqlite3",
-)

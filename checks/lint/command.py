@@ -18,11 +18,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_common_options(parser)
     parser.add_argument("--no-cache", action="store_true", help="analyse every file afresh")
     parser.add_argument(
-        "--cache-dir", type=Path, default=None,
+        "--cache-dir",
+        type=Path,
+        default=None,
         help="where to keep the content-hash cache (default: <project root>/.loopwire_cache)",
     )
     parser.add_argument(
-        "--jobs", type=int, default=0, metavar="N",
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
         help="worker processes for parsing (default: one per core)",
     )
 

@@ -2,8 +2,8 @@
 
 Cheap work stays in this process (reading, hashing, the cache, the transitive pass over
 summaries); parsing happens in ``worker`` (in a process pool when there are many files), and is
-skipped for files that cannot matter: no ``async``, no blocking-call word, and no function that
-another analysed module calls.
+skipped for files that cannot matter: no ``async``, and no function that an analysed module
+calls.
 """
 
 from __future__ import annotations
@@ -71,9 +71,11 @@ def lint_files(paths: Sequence[Path], options: Options) -> Result:
         key = entry_key(settings, module, is_package, content)
         files.append(SourceFile(path, display, module, is_package, content, key, cache.get(key)))
 
-    words = _trigger_words(options.blocking_calls)
-    pending = [f for f in files if f.report is None and _may_matter(f.content, words)]
-    deferred = {f.module: f for f in files if f.report is None and f not in pending}
+    # Only code inside `async def` is reported, so only files that say `async` are parsed up
+    # front; a sync module is parsed when an analysed one calls into it (for its summaries).
+    pending = [f for f in files if f.report is None and b"async" in f.content]
+    deferred = {f.module: f for f in files if f.report is None and b"async" not in f.content}
+    pending += _called_modules([f for f in files if f.report is not None], deferred)
     while pending:
         _analyse(pending, options, cache)
         pending = _called_modules(pending, deferred)
@@ -106,9 +108,7 @@ def _report(files: Sequence[SourceFile], options: Options, cache: Cache) -> list
     for item in files:
         report = item.report
         assert report is not None
-        mine = [
-            Finding(item.display, f.line, f.column, f.code, f.message) for f in report.findings
-        ]
+        mine = [Finding(item.display, f.line, f.column, f.code, f.message) for f in report.findings]
         reached = [
             (site, reach)
             for site in report.sites
@@ -137,9 +137,7 @@ def _report(files: Sequence[SourceFile], options: Options, cache: Cache) -> list
     return findings
 
 
-def _locate(
-    item: SourceFile, options: Options, indices: list[int]
-) -> dict[int, tuple[int, int]]:
+def _locate(item: SourceFile, options: Options, indices: list[int]) -> dict[int, tuple[int, int]]:
     from checks.lint.worker import locate
 
     return locate(item.content, item.module, item.is_package, options.blocking_calls, indices)
@@ -199,6 +197,10 @@ def _called_modules(
         targets = [site.target for site in report.sites]
         for summary in report.functions.values():
             targets.extend(summary.calls)
+        # Re-exports and base classes lead to the modules that define the function.
+        targets.extend(report.aliases.values())
+        for bases in report.bases.values():
+            targets.extend(bases)
         for target in targets:
             parts = target.split(".")
             for end in range(len(parts) - 1, 0, -1):
@@ -222,19 +224,6 @@ def _syntax_error(item: SourceFile) -> Finding | None:
     except ValueError as exc:
         return Finding(item.display, 1, 1, UNANALYSABLE, f"cannot parse: {exc}")
     return None
-
-
-def _trigger_words(blocking_calls: Mapping[str, str]) -> tuple[bytes, ...]:
-    words = {b"async", *(word.encode() for word in catalog.TRIGGER_WORDS)}
-    for name in blocking_calls:
-        words.update(part.encode() for part in name.split(".") if part.isidentifier())
-        if any(not part.isidentifier() for part in name.split(".")):
-            words.add(b"")  # a pattern may match anything: every file matters
-    return tuple(words)
-
-
-def _may_matter(content: bytes, words: tuple[bytes, ...]) -> bool:
-    return any(word in content for word in words)
 
 
 class _ModuleNames:

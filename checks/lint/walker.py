@@ -89,6 +89,17 @@ def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     return names
 
 
+_NODE_TYPES: dict[type, bool] = {}
+
+
+def _is_node(value_type: type) -> bool:
+    # A dict hit instead of an ABC isinstance check per field: this runs for every node.
+    known = _NODE_TYPES.get(value_type)
+    if known is None:
+        known = _NODE_TYPES[value_type] = issubclass(value_type, cst.CSTNode)
+    return known
+
+
 def dotted(node: cst.BaseExpression) -> list[str] | None:
     """``a.b.c`` -> ``["a", "b", "c"]``; None for anything that is not a plain dotted name."""
     parts: list[str] = []
@@ -131,9 +142,7 @@ _NO_CONTEXT = Context("", False, None)
 
 
 class Walker:
-    def __init__(
-        self, module: str, is_package: bool, blocking_calls: Mapping[str, str]
-    ) -> None:
+    def __init__(self, module: str, is_package: bool, blocking_calls: Mapping[str, str]) -> None:
         self.module = module
         self.package = module if is_package else module.rpartition(".")[0]
         self.configured_exact = {k: v for k, v in blocking_calls.items() if not _is_pattern(k)}
@@ -164,6 +173,11 @@ class Walker:
             cst.Global: self._global,
             cst.ExceptHandler: self._except,
             cst.ExceptStarHandler: self._except,
+            cst.ConcatenatedString: self._concatenated,
+            cst.SimpleString: self._leaf,
+            cst.Integer: self._leaf,
+            cst.Float: self._leaf,
+            cst.Name: self._leaf,
         }
 
     # -- entry point ---------------------------------------------------------------------
@@ -192,12 +206,24 @@ class Walker:
     def _children(self, node: cst.CSTNode) -> None:
         for name in _child_fields(type(node)):
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                self._walk(value)
-            elif type(value) is tuple or type(value) is list:
+            value_type = type(value)
+            if value_type is tuple or value_type is list:
                 for child in value:
-                    if isinstance(child, cst.CSTNode):
+                    if _is_node(type(child)):
                         self._walk(child)
+            elif _is_node(value_type):
+                self._walk(value)
+
+    def _concatenated(self, node: cst.ConcatenatedString) -> None:
+        # Iterative: generated modules concatenate thousands of literals in one right-leaning chain.
+        right: cst.BaseExpression = node
+        while isinstance(right, cst.ConcatenatedString):
+            self._walk(right.left)
+            right = right.right
+        self._walk(right)
+
+    def _leaf(self, node: cst.CSTNode) -> None:
+        del node  # a plain literal holds no code
 
     def _walk_all(self, nodes: Iterable[cst.CSTNode | None]) -> None:
         for node in nodes:
@@ -243,14 +269,13 @@ class Walker:
         return self.scopes[0]
 
     def bind_target(self, target: cst.BaseExpression, binding: Binding = _OTHER) -> None:
-        kind = type(target)
-        if kind is cst.Name:
-            self.bind(target.value, binding)  # type: ignore[attr-defined]
-        elif kind is cst.Tuple or kind is cst.List:
-            for element in target.elements:  # type: ignore[attr-defined]
+        if isinstance(target, cst.Name):
+            self.bind(target.value, binding)
+        elif isinstance(target, cst.Tuple | cst.List):
+            for element in target.elements:
                 self.bind_target(element.value)
-        elif kind is cst.StarredElement:
-            self.bind_target(target.value)  # type: ignore[attr-defined]
+        elif isinstance(target, cst.StarredElement):
+            self.bind_target(target.value)
 
     def _prescan(self, body: Sequence[cst.CSTNode], scope: Scope) -> None:
         """Collect the names a module or class body binds, before walking it: functions defined
@@ -265,18 +290,19 @@ class Walker:
 
     def _prescan_block(self, body: Sequence[cst.CSTNode], scope: Scope) -> None:
         for statement in body:
-            kind = type(statement)
-            if kind is cst.SimpleStatementLine:
-                for small in statement.body:  # type: ignore[attr-defined]
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
                     self._prescan_small(small, scope)
-            elif kind is cst.FunctionDef:
-                name = statement.name.value  # type: ignore[attr-defined]
-                tag = ASYNC_DEF if statement.asynchronous else SYNC_DEF  # type: ignore[attr-defined]
+            elif isinstance(statement, cst.FunctionDef):
+                name = statement.name.value
+                tag = ASYNC_DEF if statement.asynchronous else SYNC_DEF
                 scope.bindings[name] = (tag, f"{scope.key}.{name}")
-            elif kind is cst.ClassDef:
-                name = statement.name.value  # type: ignore[attr-defined]
+            elif isinstance(statement, cst.ClassDef):
+                name = statement.name.value
                 scope.bindings[name] = (CLASS, f"{scope.key}.{name}")
-            elif kind in (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While, cst.Else):
+            elif isinstance(
+                statement, cst.If | cst.Try | cst.TryStar | cst.With | cst.For | cst.While
+            ):
                 self._prescan_compound(statement, scope)
             elif isinstance(statement, cst.BaseSmallStatement):
                 self._prescan_small(statement, scope)  # the body of ``if x: import y``
@@ -299,28 +325,27 @@ class Walker:
                     self._prescan_block(inner, scope)
 
     def _prescan_small(self, small: cst.BaseSmallStatement, scope: Scope) -> None:
-        kind = type(small)
-        if kind is cst.Import:
+        if isinstance(small, cst.Import):
             self._import(small)
-        elif kind is cst.ImportFrom:
+        elif isinstance(small, cst.ImportFrom):
             self._import_from(small)
-        elif kind is cst.Assign:
-            value_kind = self.kind_of(small.value)  # type: ignore[attr-defined]
+        elif isinstance(small, cst.Assign):
+            value_kind = self.kind_of(small.value)
             binding = (KIND, value_kind) if value_kind else _OTHER
-            for target in small.targets:  # type: ignore[attr-defined]
+            for target in small.targets:
                 self._prescan_target(target.target, binding, scope)
-        elif kind is cst.AnnAssign:
-            ann_kind = self.annotation_kind(small.annotation)  # type: ignore[attr-defined]
-            if ann_kind is None and small.value is not None:  # type: ignore[attr-defined]
-                ann_kind = self.kind_of(small.value)  # type: ignore[attr-defined]
+        elif isinstance(small, cst.AnnAssign):
+            ann_kind = self.annotation_kind(small.annotation)
+            if ann_kind is None and small.value is not None:
+                ann_kind = self.kind_of(small.value)
             binding = (KIND, ann_kind) if ann_kind else _OTHER
-            self._prescan_target(small.target, binding, scope)  # type: ignore[attr-defined]
+            self._prescan_target(small.target, binding, scope)
 
     def _prescan_target(self, target: cst.BaseExpression, binding: Binding, scope: Scope) -> None:
-        if type(target) is cst.Name:
-            scope.bindings[target.value] = binding  # type: ignore[attr-defined]
-        elif type(target) is cst.Tuple or type(target) is cst.List:
-            for element in target.elements:  # type: ignore[attr-defined]
+        if isinstance(target, cst.Name):
+            scope.bindings[target.value] = binding
+        elif isinstance(target, cst.Tuple | cst.List):
+            for element in target.elements:
                 self._prescan_target(element.value, _OTHER, scope)
 
     # -- resolution ----------------------------------------------------------------------
@@ -370,27 +395,26 @@ class Walker:
 
     def kind_of(self, node: cst.BaseExpression) -> str | None:
         """The catalog kind of the object an expression evaluates to, when it is known."""
-        node_type = type(node)
-        if node_type is cst.Name:
-            binding = self.lookup(node.value)  # type: ignore[attr-defined]
+        if isinstance(node, cst.Name):
+            binding = self.lookup(node.value)
             return binding[1] if binding is not None and binding[0] == KIND else None
-        if node_type is cst.Call:
-            func = node.func  # type: ignore[attr-defined]
-            if type(func) is cst.Attribute:
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute):
                 receiver = self.kind_of(func.value)
                 if receiver is not None:
                     return catalog.RETURNS.get(receiver, {}).get(func.attr.value)
             name = self.qualify(func)
             return catalog.CONSTRUCTORS.get(name) if name is not None else None
-        if node_type is cst.BinaryOperation:
-            if type(node.operator) is cst.Divide:  # type: ignore[attr-defined]
-                left = self.kind_of(node.left)  # type: ignore[attr-defined]
+        if isinstance(node, cst.BinaryOperation):
+            if isinstance(node.operator, cst.Divide):
+                left = self.kind_of(node.left)
                 return catalog.PATH if left == catalog.PATH else None
             return None
-        if node_type is cst.Attribute:
-            owner = self.kind_of(node.value)  # type: ignore[attr-defined]
+        if isinstance(node, cst.Attribute):
+            owner = self.kind_of(node.value)
             if owner is not None:
-                return catalog.ATTRIBUTES.get(owner, {}).get(node.attr.value)  # type: ignore[attr-defined]
+                return catalog.ATTRIBUTES.get(owner, {}).get(node.attr.value)
         return None
 
     def annotation_kind(self, annotation: cst.Annotation | None) -> str | None:
@@ -431,9 +455,9 @@ class Walker:
         name, target = self.resolve(parts)
         if name is not None:
             blocking = catalog.FUNCTIONS.get(name)
-            if blocking is not None and name.startswith(catalog.SPAWN_PREFIX):
-                if _spawn_does_not_wait(node):
-                    return
+            spawn = blocking is not None and name.startswith(catalog.SPAWN_PREFIX)
+            if spawn and _spawn_does_not_wait(node):
+                return
             if blocking is None:
                 blocking = self._configured(name)
             if blocking is not None:
@@ -544,8 +568,8 @@ class Walker:
         if isinstance(node, cst.DictComp):
             self._walk(node.key)
             self._walk(node.value)
-        else:
-            self._walk(node.elt)  # type: ignore[attr-defined]
+        elif isinstance(node, cst.ListComp | cst.SetComp | cst.GeneratorExp):
+            self._walk(node.elt)
         self.scopes.pop()
 
     def _comp_for(self, node: cst.CompFor) -> None:
@@ -611,7 +635,9 @@ class Walker:
                 target = item.asname.name
                 self._walk_target(target)
                 kind = self.kind_of(item.item)
-                self.bind_target(target, (KIND, kind) if kind and type(target) is cst.Name else _OTHER)
+                self.bind_target(
+                    target, (KIND, kind) if kind and type(target) is cst.Name else _OTHER
+                )
         self._walk(node.body)
 
     def _except(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:

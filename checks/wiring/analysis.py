@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from checks.findings import UNANALYSABLE, Finding
-from checks.suppression import NoqaMap, filter_suppressed, noqa_lines
+from checks.suppression import filter_suppressed, noqa_lines
 from checks.wiring.collector import Collector
 from checks.wiring.events import silent_members
 from checks.wiring.facts import ModuleFacts, Site
@@ -61,10 +61,30 @@ def _unanalysable(path: str, line: int, column: int, reason: str) -> Finding:
     return Finding(path, line, column, UNANALYSABLE, f"cannot analyse this file: {reason}")
 
 
-def collect(source: SourceFile, settings: WiringSettings) -> ModuleFacts:
-    collector = Collector(source.path, source.module, settings)
-    MetadataWrapper(cst.parse_module(source.text)).visit(collector)
+def collect(
+    source: SourceFile, settings: WiringSettings, anchors: list[cst.CSTNode] | None = None
+) -> ModuleFacts:
+    collector = Collector(source.path, source.module, settings, anchors)
+    cst.parse_module(source.text).visit(collector)
     return collector.facts
+
+
+def positions(source: SourceFile, settings: WiringSettings) -> list[tuple[int, int]]:
+    """(line, column) of every Site of ``source``, by anchor: the same visit, now keeping nodes."""
+    anchors: list[cst.CSTNode] = []
+    collector = Collector(source.path, source.module, settings, anchors)
+    tree = cst.parse_module(source.text)
+    tree.visit(collector)
+    ranges = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+    return [(ranges[node].start.line, ranges[node].start.column + 1) for node in anchors]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    site: Site
+    code: str
+    message: str
+    symbol: str
 
 
 def analyse(sources: Sequence[SourceFile], settings: WiringSettings) -> list[Finding]:
@@ -79,6 +99,29 @@ def analyse(sources: Sequence[SourceFile], settings: WiringSettings) -> list[Fin
             findings.append(_unanalysable(source.path, line, column, exc.message))
         except RecursionError:
             findings.append(_unanalysable(source.path, 1, 1, "nested too deeply to parse"))
+    pending = _judge(modules, settings)
+    by_path: dict[str, list[_Pending]] = {}
+    for item in pending:
+        by_path.setdefault(item.site.path, []).append(item)
+    for source in sources:
+        if source.path not in by_path:
+            continue
+        located = positions(source, settings)
+        in_file = []
+        for item in by_path[source.path]:
+            line, column = located[item.site.anchor]
+            in_file.append(Finding(source.path, line, column, item.code, item.message, item.symbol))
+        findings.extend(filter_suppressed(in_file, noqa_lines(source.text)))
+    return sorted(findings)
+
+
+def _judge(modules: Sequence[ModuleFacts], settings: WiringSettings) -> list[_Pending]:
+    pending: list[_Pending] = []
+
+    def report(site: Site, rule: WiringRule, symbol: str, **extra: str) -> None:
+        message = rule.message.format(symbol=symbol, **extra)
+        pending.append(_Pending(site, rule.code, message, symbol))
+
     classes = [c for module in modules for c in module.classes]
     schemas = find_schemas(classes, settings)
     setters = index_setters(modules, schemas, settings)
@@ -91,30 +134,12 @@ def analyse(sources: Sequence[SourceFile], settings: WiringSettings) -> list[Fin
             if item.has_default and (
                 state is SetState.UNSET or (state is SetState.ONLY_NONE and item.default_is_none)
             ):
-                findings.append(_finding(item.site, FIELD_NEVER_SET, symbol))
+                report(item.site, FIELD_NEVER_SET, symbol)
             elif not item.has_default and state is SetState.ONLY_NONE:
-                findings.append(_finding(item.site, FIELD_ONLY_NONE, symbol))
+                report(item.site, FIELD_ONLY_NONE, symbol)
     for construction, schema in setters.opaque:
-        message = OPAQUE_CONSTRUCTION.message.format(
-            construction=construction.opaque, symbol=schema.name
-        )
-        site = construction.site
-        findings.append(
-            Finding(
-                site.path, site.line, site.column, OPAQUE_CONSTRUCTION.code, message, schema.name
-            )
-        )
+        opaque = construction.opaque or schema.name
+        report(construction.site, OPAQUE_CONSTRUCTION, schema.name, construction=opaque)
     for silent in silent_members(find_enums(classes), modules, settings):
-        symbol = f"{silent.enum.name}.{silent.member}"
-        findings.append(_finding(silent.site, EVENT_NEVER_EMITTED, symbol))
-    noqa: dict[str, NoqaMap] = {source.path: noqa_lines(source.text) for source in sources}
-    kept: list[Finding] = []
-    for path in sorted({f.path for f in findings}):
-        in_file = [f for f in findings if f.path == path]
-        kept.extend(filter_suppressed(in_file, noqa.get(path, {})))
-    return sorted(kept)
-
-
-def _finding(site: Site, rule: WiringRule, symbol: str) -> Finding:
-    message = rule.message.format(symbol=symbol)
-    return Finding(site.path, site.line, site.column, rule.code, message, symbol)
+        report(silent.site, EVENT_NEVER_EMITTED, f"{silent.enum.name}.{silent.member}")
+    return pending

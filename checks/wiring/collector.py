@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import libcst as cst
-from libcst.metadata import CodePosition, PositionProvider
 
 from checks.wiring.facts import (
     ClassFacts,
@@ -46,10 +45,17 @@ _QUIET_NODES = (cst.Comparison, cst.Decorator, cst.Annotation)
 
 
 class Collector(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, path: str, module: str, settings: WiringSettings) -> None:
+    def __init__(
+        self,
+        path: str,
+        module: str,
+        settings: WiringSettings,
+        anchors: list[cst.CSTNode] | None = None,
+    ) -> None:
         super().__init__()
+        # The nodes behind each Site, kept only when positions are wanted (they pin the tree).
+        self.anchors = anchors
+        self._next_anchor = 0
         self.facts = ModuleFacts(path=path, module=module)
         self.imports = ImportTable(module, is_package=path.endswith("__init__.py"))
         self.settings = settings
@@ -64,8 +70,10 @@ class Collector(cst.CSTVisitor):
     # -- helpers -------------------------------------------------------------------------------
 
     def _site(self, node: cst.CSTNode) -> Site:
-        start: CodePosition = self.get_metadata(PositionProvider, node).start
-        return Site(self.facts.path, self.facts.module, start.line, start.column + 1)
+        if self.anchors is not None:
+            self.anchors.append(node)
+        self._next_anchor += 1
+        return Site(self.facts.path, self.facts.module, self._next_anchor - 1)
 
     def _annotation_classes(self, node: cst.BaseExpression) -> tuple[str, ...]:
         """Class names an annotation allows: ``Td | None`` and ``Optional[Td]`` give ``Td``."""
@@ -306,6 +314,9 @@ class Collector(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         resolved = self.imports.resolve(func)
+        if resolved == "cls" and self._classes:
+            # ``cls(...)`` in a classmethod (an alternative constructor) builds that class.
+            resolved = self._classes[-1]
         method = func.attr.value if isinstance(func, cst.Attribute) else None
         name = last(resolved) if resolved is not None else method
         if name is None:
@@ -413,7 +424,7 @@ class Collector(cst.CSTVisitor):
         enum_name, _, member = resolved.rpartition(".")
         enum_name = last(enum_name)
         if enum_name[:1].isupper() and enum_name not in self._classes:
-            self.facts.event_uses.append(EventUse(enum_name, member, self._site(node)))
+            self.facts.event_uses.append(EventUse(enum_name, member))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         # ``JobEventType["PROGRESS"]`` names a member as surely as the attribute does.
@@ -425,4 +436,4 @@ class Collector(cst.CSTVisitor):
             return
         enum_name = last(owner)
         if enum_name[:1].isupper() and enum_name not in self._classes:
-            self.facts.event_uses.append(EventUse(enum_name, member, self._site(node)))
+            self.facts.event_uses.append(EventUse(enum_name, member))

@@ -8,10 +8,15 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class Site:
+    """A place in a module, as the ordinal of its node in the collector's visit order.
+
+    Positions cost a full code generation of the tree, so they are computed afterwards, and
+    only for the modules that have findings (by visiting them again in the same order).
+    """
+
     path: str
     module: str
-    line: int
-    column: int
+    anchor: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +81,6 @@ class Construction:
 class EventUse:
     enum_name: str
     member: str
-    site: Site
 
 
 @dataclass(slots=True)

@@ -81,9 +81,13 @@ def instrument(
     return True
 
 
+# Route of requests that matched no resource: one bucket, however many paths a fuzzer tries.
+UNMATCHED = "(no route)"
+
+
 def _route_of(request: web.Request) -> str:
     resource = request.match_info.route.resource
-    return resource.canonical if resource is not None else request.path
+    return resource.canonical if resource is not None else UNMATCHED
 
 
 def _watch_events(

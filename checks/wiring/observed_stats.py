@@ -18,6 +18,8 @@ from checks.wiring.responses import Observation, Schema, WiringConfig
 
 # Distinct values are remembered up to this many per field; beyond it the count reads "N+".
 DISTINCT_CAP = 1000
+# Routes without a schema are listed in the table up to this many (all of them in the JSON).
+UNMAPPED_SHOWN = 20
 
 
 @dataclass(slots=True)
@@ -275,8 +277,11 @@ def render_table(report: WiringReport) -> list[str]:
         )
     for key, count in report.routes.items():
         lines.append(f"route {key}: {count}")
-    for key, count in report.unmapped.items():
+    unmapped = list(report.unmapped.items())
+    for key, count in unmapped[:UNMAPPED_SHOWN]:
         lines.append(f"route {key}: {count} (no schema in [tool.loopwire.wiring.responses])")
+    if len(unmapped) > UNMAPPED_SHOWN:
+        lines.append(f"... and {len(unmapped) - UNMAPPED_SHOWN} more routes without a schema")
     return lines
 
 

@@ -64,6 +64,8 @@ class WiringRecorder:
 
 
 class WiringPlugin:
+    """Session state: whether the check is on, the recorder, and the patch that feeds it."""
+
     def __init__(self, config: pytest.Config) -> None:
         self._config = config
         self.recorder = WiringRecorder()
@@ -81,6 +83,12 @@ class WiringPlugin:
             self._wiring = load_wiring_config(load_config(self._config.rootpath))
         except ConfigError as exc:
             raise pytest.UsageError(f"loopwire wiring: {exc}") from exc
+        if not self._wiring.rules:
+            # A check with nothing to check would pass every run: refuse it instead.
+            raise pytest.UsageError(
+                "loopwire wiring is enabled but [tool.loopwire.wiring.responses] maps no route "
+                'to a schema (e.g. \'"GET /jobs/{id}" = "app.schemas:Job"\')'
+            )
         handle, name = tempfile.mkstemp(prefix="loopwire-wiring-", suffix=".jsonl")
         os.close(handle)
         self._log = Path(name)
@@ -113,7 +121,8 @@ class WiringPlugin:
         self.recorder.active = self.everywhere
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not self.enabled or self._wiring is None:
+        # A run that executes no test (--collect-only) has nothing to judge.
+        if not self.enabled or self._wiring is None or self._config.option.collectonly:
             return
         stats = WiringStats(self._wiring)
         stats.add_all(self.recorder.observations)

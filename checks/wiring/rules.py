@@ -87,6 +87,20 @@ FIELD_NEVER_SET = WiringRule(
             """,
         ),
         Example(
+            "cls(...) in an alternative constructor",
+            """
+            from dataclasses import dataclass
+
+            @dataclass(frozen=True)
+            class Settings:
+                verbose: bool = False
+
+                @classmethod
+                def from_flags(cls, flags: set[str]) -> "Settings":
+                    return cls(verbose="-v" in flags)
+            """,
+        ),
+        Example(
             "augmented assignment",
             """
             from dataclasses import dataclass

@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,7 +24,7 @@ BANNER = "loopwire service listening on http://"
 
 
 @pytest.fixture
-async def service_process(
+async def cli_service(
     tmp_path: Path, media: Path
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
     """The service on a free port (``--port 0``), and the URL it announced."""
@@ -48,9 +49,9 @@ async def service_process(
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 async def test_serves_and_stops_cleanly_on_signal(
-    service_process: tuple[asyncio.subprocess.Process, str], signum: signal.Signals
+    cli_service: tuple[asyncio.subprocess.Process, str], signum: signal.Signals
 ) -> None:
-    process, url = service_process
+    process, url = cli_service
     async with aiohttp.ClientSession() as session, session.get(f"{url}/api/v1/health") as reply:
         assert reply.status == 200
         assert await reply.json() == {"status": "ok"}
@@ -79,13 +80,25 @@ async def test_sigterm_during_a_probe_kills_it_and_exits(
         async with asyncio.timeout(20):
             url = (await process.stdout.readline()).decode().strip().rsplit(" ", 1)[1]
         async with aiohttp.ClientSession() as session:
-            await session.post(f"{url}/api/v1/scans", json={"path": str(media)})
-        await wait_until(lambda: len(fake.invocations()) == 1)
-        probe_pid = fake.invocations()[0].pid
+            reply = await session.post(f"{url}/api/v1/scans", json={"path": str(media)})
+            job_id = (await reply.json())["id"]
+            await wait_until(lambda: len(fake.invocations()) == 1)
+            probe_pid = fake.invocations()[0].pid
+            stream = await session.get(f"{url}/api/v1/jobs/{job_id}/events")
+            assert (await stream.content.readuntil(b"\n\n")).startswith(b"event: progress")
 
-        process.terminate()
-        async with asyncio.timeout(10):
-            assert await process.wait() == 0
+            started = time.monotonic()
+            process.terminate()
+            async with asyncio.timeout(10):
+                rest = (await stream.content.read()).decode()
+                assert await process.wait() == 0
+            took = time.monotonic() - started
+
+        # The open event stream got the final state and did not hold the shutdown open
+        # (aiohttp would wait up to its 5 s shutdown timeout for it).
+        assert rest.startswith("event: end\n"), rest
+        assert '"status":"failed"' in rest
+        assert took < 4.0, f"shutdown took {took:.2f} s"
         await wait_until(lambda: pid_gone(probe_pid), within=5)
     finally:
         if process.returncode is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,10 @@ async def test_job_timeout_stops_job_and_kills_children(
     assert final["status"] == "timed_out", final
     assert final["error"]["code"] == "job_timeout"
     assert 0.5 <= took < 3.0, f"timed out after {took:.3f} s"
+    # The job's own clock: started -> finished is the timeout plus the clean-up (contract:
+    # +100 ms; bounded generously here because the machine is shared).
+    ran = datetime.fromisoformat(final["finished_at"]) - datetime.fromisoformat(final["started_at"])
+    assert 0.5 <= ran.total_seconds() < 1.5, ran
     assert len(fake.invocations()) == 2
     pids = [invocation.pid for invocation in fake.invocations()]
     await wait_until(lambda: all(pid_gone(pid) for pid in pids), within=5.0)

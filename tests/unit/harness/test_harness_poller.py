@@ -18,9 +18,9 @@ import pytest
 
 from checks.harness.fixtures import PollFunction, ServiceFactory
 from checks.harness.looplag import LoopLag
-from checks.harness.poller import percentile
 from checks.harness.processes import process_alive
 from checks.harness.server import ServerProcess, ServerStartError
+from checks.harness.stats import percentile
 
 TINY_SERVER = textwrap.dedent(
     """

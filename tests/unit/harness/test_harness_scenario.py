@@ -16,7 +16,7 @@ from checks.harness.fake_ffprobe import Behaviour
 from checks.harness.fixtures import FakeFfprobeFactory
 from checks.harness.looplag import LoopLag
 from checks.harness.poller import Poll, PollReport
-from checks.harness.scenario import ScenarioOptions, progress_regressions, render_table
+from checks.harness.scenario import ScenarioOptions, progress_regressions
 from service.probe import FfprobeProber
 
 
@@ -43,7 +43,7 @@ def test_ideal_time_and_default_poll_requirement() -> None:
     assert ScenarioOptions(files=5, concurrency=4, delay=2.0).ideal_seconds == 4.0
 
 
-def test_verdict_and_table_name_the_failure() -> None:
+def test_verdict_names_the_failure() -> None:
     slow = report_of([(1.0, 0.0), (2.0, 0.5)])
     late = PollReport(
         polls=(*slow.polls, Poll(1, 2.0, 2.0, 3.5, 200, {"status": "running", "progress": 0.5})),
@@ -54,12 +54,6 @@ def test_verdict_and_table_name_the_failure() -> None:
     assert not verdict.passed
     assert str(verdict).startswith("fail: 1 polls slower than 0.5 s (max 1.500 s")
     assert "only 3 counted answers, need 5" in str(verdict)
-
-
-async def probe_lag(prober: BlockingProber | FfprobeProber, path: Path) -> LoopLag:
-    async with LoopLag(interval=0.01) as lag:
-        await prober.probe(path)
-    return lag
 
 
 async def test_async_prober_leaves_the_loop_free(

@@ -35,7 +35,7 @@ def probe(path: Path) -> dict[str, object]:
     return {"path": str(path), "format": data.get("format")}
 '''
 
-SCAN_BLOCKING = '''
+SCAN_BLOCKING = """
 from media.probe import probe
 
 
@@ -44,9 +44,9 @@ async def scan(paths):
     for path in paths:
         results.append(probe(path))
     return results
-'''
+"""
 
-SCAN_FIXED = '''
+SCAN_FIXED = """
 import asyncio
 
 from media.probe import probe
@@ -54,7 +54,7 @@ from media.probe import probe
 
 async def scan(paths):
     return [await asyncio.to_thread(probe, path) for path in paths]
-'''
+"""
 
 
 def _project(root: Path, scan: str) -> Path:
@@ -81,7 +81,7 @@ def test_same_helper_through_to_thread_is_clean(tmp_path: Path) -> None:
 
 
 def test_relative_and_module_imports_are_followed(tmp_path: Path) -> None:
-    scan = '''
+    scan = """
     from . import probe as probing
     from .probe import probe as run_probe
 
@@ -89,7 +89,7 @@ def test_relative_and_module_imports_are_followed(tmp_path: Path) -> None:
     async def scan(path):
         probing.probe(path)
         run_probe(path)
-    '''
+    """
     root = _project(tmp_path, scan)
     result = run_cli("lint", "--format", "json", "--no-cache", "media", cwd=root)
     assert [(f["line"], f["code"]) for f in json.loads(result.stdout)] == [

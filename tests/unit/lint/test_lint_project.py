@@ -12,9 +12,8 @@ from checks.lint.engine import Options, Result, lint_files
 from tests.unit.lint.lint_project import run_cli, write_project
 
 
-def _lint(root: Path, **options: object) -> Result:
-    files = sorted(root.rglob("*.py"))
-    return lint_files(files, Options(**options))  # type: ignore[arg-type]
+def _lint(root: Path, options: Options | None = None) -> Result:
+    return lint_files(sorted(root.rglob("*.py")), options or Options())
 
 
 def _codes(result: Result) -> list[tuple[str, int, str]]:
@@ -144,8 +143,8 @@ def test_select_ignore_and_noqa(tmp_path: Path) -> None:
         },
     )
     assert _codes(_lint(tmp_path)) == [("m.py", 4, "LW102"), ("m.py", 5, "LW101")]
-    assert _codes(_lint(tmp_path, select=["LW101"])) == [("m.py", 5, "LW101")]
-    assert _codes(_lint(tmp_path, ignore=["LW10"])) == []
+    assert _codes(_lint(tmp_path, Options(select=["LW101"]))) == [("m.py", 5, "LW101")]
+    assert _codes(_lint(tmp_path, Options(ignore=["LW10"]))) == []
 
 
 def test_cache_reuses_results_and_notices_edits(tmp_path: Path) -> None:
@@ -154,11 +153,13 @@ def test_cache_reuses_results_and_notices_edits(tmp_path: Path) -> None:
         {"m.py": "import time\n\nasync def f():\n    time.sleep(1)\n"},
     )
     cache = tmp_path / "cache"
-    first = _lint(project, cache_dir=cache)
+    first = _lint(project, Options(cache_dir=cache))
     assert (cache / "lint.json").is_file()
-    assert _codes(_lint(project, cache_dir=cache)) == _codes(first) == [("m.py", 4, "LW102")]
+    assert (
+        _codes(_lint(project, Options(cache_dir=cache))) == _codes(first) == [("m.py", 4, "LW102")]
+    )
     (project / "m.py").write_text("import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n")
-    assert _codes(_lint(project, cache_dir=cache)) == []
+    assert _codes(_lint(project, Options(cache_dir=cache))) == []
 
 
 def test_fully_cached_run_does_not_import_libcst(tmp_path: Path) -> None:
@@ -188,7 +189,11 @@ def _python(script: str, cwd: Path) -> tuple[str, str]:
     import subprocess
 
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", script],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=True,
     )
     return done.stdout, done.stderr
@@ -200,8 +205,8 @@ def test_process_pool_gives_the_same_findings(tmp_path: Path) -> None:
         for i in range(40)
     }
     write_project(tmp_path, {"pkg/__init__.py": "", **files})
-    serial = _lint(tmp_path, jobs=1)
-    parallel = _lint(tmp_path, jobs=2)
+    serial = _lint(tmp_path, Options(jobs=1))
+    parallel = _lint(tmp_path, Options(jobs=2))
     assert len(serial.findings) == 40
     assert serial == parallel
 
@@ -229,4 +234,20 @@ def test_configured_blocking_calls_from_pyproject(tmp_path: Path) -> None:
     )
     result = run_cli("lint", "--no-cache", ".", cwd=tmp_path)
     assert result.returncode == 1
-    assert "LW109" in result.stdout and "legacy.aio.query" in result.stdout
+    assert "LW109" in result.stdout
+    assert "legacy.aio.query" in result.stdout
+
+
+def test_edit_to_a_sync_helper_reaches_a_cached_async_caller(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "project",
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "from pkg.b import helper\n\nasync def f():\n    helper()\n",
+            "pkg/b.py": "def helper():\n    return 1\n",
+        },
+    )
+    options = Options(cache_dir=tmp_path / "cache")
+    assert _codes(_lint(project, options)) == []
+    (project / "pkg" / "b.py").write_text("import time\n\ndef helper():\n    time.sleep(1)\n")
+    assert _codes(_lint(project, options)) == [("a.py", 4, "LW110")]

@@ -46,8 +46,11 @@ def test_every_rule_is_complete() -> None:
     for rule in RULES:
         assert re.fullmatch(r"LW1\d\d", rule.code)
         assert re.fullmatch(r"[a-z]+(-[a-z]+)+", rule.slug)
-        assert rule.summary and rule.rationale and rule.suggestion
-        assert rule.valid and rule.invalid
+        assert rule.summary
+        assert rule.rationale
+        assert rule.suggestion
+        assert rule.valid
+        assert rule.invalid
         assert all(re.fullmatch(r"ASYNC\d{3}", alias) for alias in rule.aliases)
 
 

@@ -7,7 +7,7 @@ integration tests use real processes), never for the queue under test.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -165,3 +165,35 @@ async def test_close_fails_running_jobs_and_saves_them(
     assert stored.status is JobStatus.FAILED
     assert stored.error is not None
     assert stored.error.message == "interrupted by shutdown"
+
+
+class HeldStorage(Storage):
+    """Real storage whose video writes wait until ``release`` is set: a slow disk."""
+
+    release: asyncio.Event
+
+    async def save_videos(self, videos: Sequence[VideoInfo]) -> None:
+        await self.release.wait()
+        await super().save_videos(videos)
+
+
+async def test_library_shows_a_finished_jobs_videos_before_the_disk_caught_up(
+    tmp_path: Path, media: Path
+) -> None:
+    storage = await HeldStorage.open(tmp_path / "held.db")
+    assert isinstance(storage, HeldStorage)
+    storage.release = asyncio.Event()
+    prober = GatedProber()
+    prober.release.set()
+    queue = JobQueue(storage, prober, media_roots=[media], concurrency=1, job_timeout=60)
+    await queue.start()
+    job = queue.submit(media, recursive=True)
+    events = queue.subscribe(job.id)
+    assert [event.type async for event in events][-1] is JobEventType.END
+
+    assert [v.path for v in await queue.list_videos()] == [str(media / "a.mp4")]
+    assert await storage.list_videos() == []  # not on disk yet
+    storage.release.set()
+    await queue.close()
+    assert [v.path for v in await storage.list_videos()] == [str(media / "a.mp4")]
+    await storage.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -75,7 +76,7 @@ async def test_log_from_environment_round_trips(
     app = make_app()
     assert instrument_from_env(app)
     await exercise(aiohttp_client, app)
-    observed = read_log(log)
+    observed = await asyncio.to_thread(read_log, log)
     assert [(o.key, o.body) for o in observed] == [
         ("GET /jobs/{id}", {"id": "j1", "progress": 0.5}),
         ("GET /jobs/{id}/events", {"p": 0.25}),

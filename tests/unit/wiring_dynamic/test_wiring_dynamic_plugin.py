@@ -136,3 +136,13 @@ def test_bad_schema_reference_is_a_usage_error(pytester: pytest.Pytester) -> Non
     result, _ = run(pytester, "--loopwire-wiring")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*loopwire wiring: schema 'demo_schemas:Nope'*"])
+
+
+def test_enabling_the_check_without_any_schema_mapping_is_a_usage_error(
+    pytester: pytest.Pytester,
+) -> None:
+    write_project(pytester, "fixed")
+    pytester.makefile(".toml", pyproject='[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    result, _ = run(pytester, "--loopwire-wiring")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*maps no route to a schema*"])

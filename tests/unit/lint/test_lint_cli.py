@@ -1,0 +1,103 @@
+"""``loopwire lint``, ``rules`` and ``explain`` as a user runs them: real processes, exit codes
+and every output format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from checks.lint.rules import RULES
+from tests.unit.lint.lint_project import run_cli, write_project
+
+BLOCKING = "import subprocess\n\nasync def probe(path):\n    subprocess.run(['ffprobe', path])\n"
+CLEAN = "import asyncio\n\nasync def nap():\n    await asyncio.sleep(0)\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write_project(tmp_path, {"app/__init__.py": "", "app/probe.py": BLOCKING})
+
+
+def test_exit_0_when_clean(tmp_path: Path) -> None:
+    write_project(tmp_path, {"clean.py": CLEAN})
+    result = run_cli("lint", ".", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert "0 findings in 1 file checked" in result.stderr
+
+
+def test_exit_1_and_text_format(project: Path) -> None:
+    result = run_cli("lint", "app", cwd=project)
+    assert result.returncode == 1
+    assert result.stdout == (
+        f"{Path('app/probe.py')}:4:5: LW101 blocking call subprocess.run in async function "
+        "probe; use asyncio.create_subprocess_exec\n"
+    )
+
+
+def test_exit_2_on_syntax_error_with_other_files_checked(project: Path) -> None:
+    (project / "app" / "broken.py").write_text("async def f(:\n    pass\n")
+    result = run_cli("lint", "--format", "json", "app", cwd=project)
+    assert result.returncode == 2
+    codes = {(Path(f["path"]).name, f["code"]) for f in json.loads(result.stdout)}
+    assert codes == {("broken.py", "LW001"), ("probe.py", "LW101")}
+    assert "Traceback" not in result.stderr
+
+
+def test_json_items_carry_the_contract_fields(project: Path) -> None:
+    result = run_cli("lint", "--format", "json", "app", cwd=project)
+    (item,) = json.loads(result.stdout)
+    assert set(item) >= {"path", "line", "column", "code", "message"}
+    assert (item["line"], item["column"], item["code"]) == (4, 5, "LW101")
+
+
+def test_github_annotations(project: Path) -> None:
+    result = run_cli("lint", "--format", "github", "app", cwd=project)
+    assert result.stdout.startswith(
+        f"::error file={Path('app/probe.py')},line=4,col=5,title=LW101::blocking call"
+    )
+
+
+def test_sarif_is_structurally_valid(project: Path) -> None:
+    result = run_cli("lint", "--format", "sarif", "app", cwd=project)
+    sarif = json.loads(result.stdout)
+    assert sarif["version"] == "2.1.0"
+    (run,) = sarif["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert {rule["id"] for rule in rules} >= {rule.code for rule in RULES}
+    (finding,) = run["results"]
+    assert rules[finding["ruleIndex"]]["id"] == finding["ruleId"] == "LW101"
+    region = finding["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (4, 5)
+
+
+def test_select_and_ignore_flags(project: Path) -> None:
+    assert run_cli("lint", "--select", "LW102", "app", cwd=project).returncode == 0
+    assert run_cli("lint", "--ignore", "LW101", "app", cwd=project).returncode == 0
+    assert run_cli("lint", "--select", "LW1", "app", cwd=project).returncode == 1
+
+
+def test_usage_errors_exit_2(project: Path) -> None:
+    assert run_cli("lint", "--format", "xml", "app", cwd=project).returncode == 2
+    missing = run_cli("lint", "no-such-dir", cwd=project)
+    assert missing.returncode == 2
+    assert "no such file or directory" in missing.stderr
+
+
+def test_rules_lists_every_code() -> None:
+    result = run_cli("rules", cwd=Path.cwd())
+    assert result.returncode == 0
+    assert [line.split()[0] for line in result.stdout.splitlines()] == [r.code for r in RULES]
+
+
+def test_explain_by_code_and_by_flake8_async_code() -> None:
+    result = run_cli("explain", "LW101", cwd=Path.cwd())
+    assert result.returncode == 0
+    assert result.stdout.startswith("## LW101 blocking-subprocess")
+    assert "asyncio.create_subprocess_exec" in result.stdout
+    assert "```python" in result.stdout
+    assert run_cli("explain", "ASYNC251", cwd=Path.cwd()).stdout.startswith("## LW102")
+    unknown = run_cli("explain", "LW999", cwd=Path.cwd())
+    assert unknown.returncode == 2
+    assert "unknown rule" in unknown.stderr
