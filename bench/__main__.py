@@ -25,7 +25,8 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="3 runs (1 of flake8-async), no flake8-async on the stdlib, 10,000-file memory scan",
+        help="3 runs (1 of flake8-async), 2 per service scenario, no stdlib corpus, "
+        "10,000-file memory scan",
     )
     parser.add_argument("--runs", type=int, help="runs of each fast measurement (default 5)")
     parser.add_argument("--slow-runs", type=int, help="runs of flake8-async (default 3)")
@@ -37,6 +38,11 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
         "--only", action="append", choices=SECTIONS, help="measure only this part (repeatable)"
     )
     parser.add_argument("--rss-files", type=int, help="files in the memory scenario")
+    parser.add_argument(
+        "--stdlib-peer",
+        action="store_true",
+        help="also time flake8-async on the whole stdlib (about 20 minutes)",
+    )
     parser.add_argument("--output-dir", type=Path, default=PROJECT / "bench-results")
     args = parser.parse_args(argv)
     settings = Settings(
@@ -49,7 +55,7 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
             runs=3,
             slow_runs=1,
             service_runs=2,
-            stdlib_peer=False,
+            corpora=("asyncio", "aiohttp"),
             rss_files=10_000,
         )
     overrides: dict[str, object] = {
@@ -57,6 +63,7 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
         "slow_runs": args.slow_runs,
         "timeout": args.timeout,
         "rss_files": args.rss_files,
+        "stdlib_peer": args.stdlib_peer or None,
         "corpora": None if args.corpus is None else tuple(args.corpus),
         "sections": None if args.only is None else tuple(args.only),
     }

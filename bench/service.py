@@ -144,6 +144,8 @@ class ServiceBench:
         self._databases = 0
         # Median wall time of one fake probe with no delay, once measured.
         self.fake_overhead: float | None = None
+        # Every fake written, so that no probe process outlives the bench, whatever failed.
+        self.fakes: list[FakeFfprobe] = []
 
     def scenario(self, media_root: Path, ffprobe: Path, **options: Any) -> Scenario:
         self._databases += 1
@@ -151,7 +153,9 @@ class ServiceBench:
         return Scenario(media_root=media_root, ffprobe=ffprobe, db=db, **options)
 
     def fake(self, name: str, default: Behaviour) -> FakeFfprobe:
-        return write_fake_ffprobe(self.work / f"fake-{name}", default=default)
+        fake = write_fake_ffprobe(self.work / f"fake-{name}", default=default)
+        self.fakes.append(fake)
+        return fake
 
     def row(self, *cells: str) -> None:
         self.rows.add_row(*cells)
@@ -295,9 +299,10 @@ class ServiceBench:
         delay = 0.3
         window = 5.0
         concurrency = os.cpu_count() or 1
-        # Enough files to outlast the window; the blocking prober never yields between files,
-        # so its scan holds the loop from start to end: keep that one short.
-        count = 8 if mode == "blocking" else int(window / delay * concurrency * 2)
+        # A scan outlasts the window; the blocking prober never yields between files, so its
+        # scan holds the loop from start to end: keep that one short; idle polls a finished job.
+        counts = {"idle": 2, "blocking": 8, "scan": int(window / delay * concurrency * 2)}
+        count = counts[mode]
         media = self.work / f"polls-{mode}"
         empty_files(media, count)
         fake = self.fake(f"polls-{mode}", Behaviour(delay=delay))
@@ -573,6 +578,9 @@ class ServiceBench:
             except Exception as exc:  # one broken scenario must not hide the others' numbers
                 self.row(label, f"error: {type(exc).__name__}: {str(exc)[:200]}", "", "", "0", "")
                 log(f"service {label} failed: {exc!r}")
+            finally:
+                for fake in self.fakes:
+                    fake.kill_survivors()
 
 
 def bench_service(settings: Settings, work: Path) -> tuple[list[Section], list[Target]]:

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -134,7 +135,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     app = create_app(config, prober=negative_control_prober(config))
-    asyncio.run(serve(app, config))
+    try:
+        asyncio.run(serve(app, config))
+    # The usual startup failures (port taken, db directory missing) get one clear line.
+    except sqlite3.Error as exc:
+        log.error("cannot start: database %s: %s", config.db_path, exc)
+        return 1
+    except OSError as exc:
+        log.error("cannot start: %s", exc)
+        return 1
     return 0
 
 

@@ -9,6 +9,7 @@ cancels the probes, whose processes are killed and reaped (see :mod:`service.pro
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import uuid
@@ -52,7 +53,7 @@ class JobEvent:
 
 
 class JobNotFound(LookupError):
-    pass
+    """No job has this id (not in memory, not in storage)."""
 
 
 class JobFinished(Exception):
@@ -385,8 +386,6 @@ class JobQueue:
         except BaseExceptionGroup as grouped:
             # A worker only fails on a job-wide problem (e.g. no ffprobe); report the first.
             raise grouped.exceptions[0] from None
-        job.videos.sort(key=lambda video: video.path)
-        job.errors.sort(key=lambda error: error.path)
 
     async def _probe(self, file: FoundFile) -> tuple[VideoInfo | None, FileError | None]:
         try:
@@ -395,19 +394,7 @@ class JobQueue:
             return None, FileError(path=str(file.path), code=exc.code, message=exc.message)
         if video.size_bytes == 0 and file.size_bytes:
             # Some probers do not report a size; the walk already stat()ed the file.
-            video = VideoInfo(
-                path=video.path,
-                size_bytes=file.size_bytes,
-                format_name=video.format_name,
-                duration_seconds=video.duration_seconds,
-                bit_rate=video.bit_rate,
-                width=video.width,
-                height=video.height,
-                video_codec=video.video_codec,
-                audio_codec=video.audio_codec,
-                frame_rate=video.frame_rate,
-                nb_frames=video.nb_frames,
-            )
+            video = dataclasses.replace(video, size_bytes=file.size_bytes)
         return video, None
 
     def _task_done(self, job: _Job) -> None:

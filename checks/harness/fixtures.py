@@ -14,7 +14,7 @@
 
 ``poll_schedule``
     :func:`~checks.harness.poller.poll_on_schedule`: ``report = await poll_schedule(url,
-    interval=0.05, pollers=4, stop_when=lambda job: job["status"] != "running")``, then
+    interval=0.05, pollers=4, stop_when=lambda job: job["status"] == "completed")``, then
     ``report.verdict(max_latency=0.5, min_answered=10, counted=...)``.
 
 ``loop_lag``

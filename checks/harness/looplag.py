@@ -25,13 +25,16 @@ from checks.harness.stats import percentile
 
 
 class LoopLag:
-    """Ticks every ``interval`` seconds on the running loop; ``lags`` holds each tick's lateness."""
+    """Ticks every ``interval`` seconds on the running loop; ``lags`` holds each tick's lateness,
+    ``stalls`` the ``(due, ran)`` loop times of every tick later than ``stall_threshold``."""
 
-    def __init__(self, interval: float = 0.01) -> None:
+    def __init__(self, interval: float = 0.01, stall_threshold: float = 0.05) -> None:
         if interval <= 0:
             raise ValueError("interval must be > 0")
         self.interval = interval
+        self.stall_threshold = stall_threshold
         self.lags: list[float] = []
+        self.stalls: list[tuple[float, float]] = []
         self._task: asyncio.Task[None] | None = None
         # When the next tick is due (loop time); a tick later than this is lag.
         self._expected = 0.0
@@ -60,18 +63,24 @@ class LoopLag:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
-        late = asyncio.get_running_loop().time() - self._expected
-        if late > 0:
-            self.lags.append(late)
+        now = asyncio.get_running_loop().time()
+        if now > self._expected:
+            self._record(now)
 
     async def _tick(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(max(self._expected - loop.time(), 0))
             now = loop.time()
-            self.lags.append(max(now - self._expected, 0.0))
+            self._record(now)
             # Re-anchor on now: one long block is one large lag, not a burst of catch-up ticks.
             self._expected = now + self.interval
+
+    def _record(self, now: float) -> None:
+        lag = max(now - self._expected, 0.0)
+        self.lags.append(lag)
+        if lag > self.stall_threshold:
+            self.stalls.append((self._expected, now))
 
     async def __aenter__(self) -> LoopLag:
         self.start()

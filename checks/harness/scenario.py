@@ -29,7 +29,6 @@ import aiohttp
 
 from checks.harness.blocking_probe import ENV_SWITCH
 from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe, write_fake_ffprobe
-from checks.harness.looplag import LoopLag
 from checks.harness.poller import PollReport, Verdict, poll_on_schedule
 from checks.harness.server import REFERENCE_SERVICE, ServerProcess
 
@@ -164,7 +163,6 @@ class ScenarioResult:
     report: PollReport
     verdict: Verdict
     job: Mapping[str, Any]
-    client_lag: LoopLag
     max_concurrency: int
     invocations: int
     survivors: list[int]
@@ -203,14 +201,13 @@ async def run_scan(options: ScenarioOptions, workdir: Path) -> ScenarioResult:
         async with cpu_burners(options.burners):
             await asyncio.to_thread(server.start)
             job = await start_scan(server, media)
-            async with LoopLag() as lag:
-                report = await poll_on_schedule(
-                    server.url(f"/api/v1/jobs/{job['id']}"),
-                    interval=options.interval,
-                    pollers=options.pollers,
-                    max_duration=max_duration,
-                    stop_when=is_final,
-                )
+            report = await poll_on_schedule(
+                server.url(f"/api/v1/jobs/{job['id']}"),
+                interval=options.interval,
+                pollers=options.pollers,
+                max_duration=max_duration,
+                stop_when=is_final,
+            )
         final = [p.body for p in report.answered if is_final(p.body)]
         notes = [] if final else [f"job still running after {max_duration:g} s of polling"]
         verdict = report.verdict(
@@ -221,7 +218,6 @@ async def run_scan(options: ScenarioOptions, workdir: Path) -> ScenarioResult:
             report=report,
             verdict=verdict,
             job=final[0] if final else {},
-            client_lag=lag,
             max_concurrency=await asyncio.to_thread(fake.max_concurrency),
             invocations=len(await asyncio.to_thread(fake.invocations)),
             survivors=await wait_for_no_survivors(fake),
@@ -269,7 +265,7 @@ def render_table(results: Sequence[ScenarioResult]) -> str:
             f"| {r.report.sent} | {len(r.report.answered)} "
             f"| {len(r.report.answered_where(is_running))} "
             f"| {_ms(r.report.latency(0.5))} | {_ms(r.report.latency(0.99))} "
-            f"| {_ms(r.report.max_latency)} | {_ms(r.client_lag.max)} | {r.max_concurrency} "
+            f"| {_ms(r.report.max_latency)} | {_ms(r.report.client_lag_max)} | {r.max_concurrency} "
             f"| {_seconds(r.wall_seconds)} | {_seconds(o.ideal_seconds)} "
             f"| {r.job.get('status', 'unfinished')} | {r.verdict} |"
         )

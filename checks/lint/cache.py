@@ -68,6 +68,24 @@ class Cache:
         self._used.add(key)
         self._dirty = True
 
+    def syntax(self, key: str) -> tuple[bool, tuple[int, int, str] | None]:
+        """A skipped file's syntax check, if cached: (known, problem or None)."""
+        data: Any = self._entries.get(f"syntax:{key}")
+        if not isinstance(data, list) or len(data) not in (0, 3):
+            return False, None
+        self._used.add(f"syntax:{key}")
+        if not data:
+            return True, None
+        line, column, message = data
+        return True, (int(line), int(column), str(message))
+
+    def put_syntax(self, key: str, problem: tuple[int, int, str] | None) -> None:
+        if self.path is None:
+            return
+        self._entries[f"syntax:{key}"] = list(problem) if problem is not None else []
+        self._used.add(f"syntax:{key}")
+        self._dirty = True
+
     def save(self) -> None:
         if self.path is None or not self._dirty:
             return

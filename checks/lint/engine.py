@@ -8,21 +8,22 @@ calls.
 
 from __future__ import annotations
 
-import ast
-import io
 import os
-import tokenize
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checks.findings import UNANALYSABLE, Finding
-from checks.lint import catalog
+from checks.lint import catalog, syntax
 from checks.lint.cache import Cache, entry_key, settings_hash
 from checks.lint.model import ModuleReport
 from checks.lint.rules import aliases_of
 from checks.lint.transitive import Project
 from checks.suppression import filter_suppressed, select_codes
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 # Below this many files to parse, a process pool costs more than it saves.
 _POOL_THRESHOLD = 16
@@ -76,12 +77,13 @@ def lint_files(paths: Sequence[Path], options: Options) -> Result:
     pending = [f for f in files if f.report is None and b"async" in f.content]
     deferred = {f.module: f for f in files if f.report is None and b"async" not in f.content}
     pending += _called_modules([f for f in files if f.report is not None], deferred)
-    while pending:
-        _analyse(pending, options, cache)
-        pending = _called_modules(pending, deferred)
+    with _Analyser(options, cache) as analyser:
+        while pending:
+            analyser.analyse(pending)
+            pending = _called_modules(pending, deferred)
 
     # Skipped files still have to be valid Python: an unparsable file is always reported.
-    errors.extend(e for f in deferred.values() if (e := _syntax_error(f)) is not None)
+    errors.extend(e for f in deferred.values() if (e := _syntax_error(f, cache)) is not None)
     analysed = [f for f in files if f.report is not None]
     findings = errors + _report(analysed, options, cache)
     cache.save()
@@ -143,46 +145,58 @@ def _locate(item: SourceFile, options: Options, indices: list[int]) -> dict[int,
     return locate(item.content, item.module, item.is_package, options.blocking_calls, indices)
 
 
-def _analyse(files: Sequence[SourceFile], options: Options, cache: Cache) -> None:
-    jobs = options.jobs or os.cpu_count() or 1
-    if jobs > 1 and len(files) >= _POOL_THRESHOLD:
-        reports = _analyse_in_pool(files, options, jobs)
-    else:
-        from checks.lint.worker import analyse
+class _Analyser:
+    """Parses files in this process, or in a process pool (kept across rounds) for many."""
 
-        reports = [
-            analyse(f.content, f.module, f.is_package, options.blocking_calls) for f in files
-        ]
-    for item, report in zip(files, reports, strict=True):
-        item.report = report
-        cache.put(item.key, report)
+    def __init__(self, options: Options, cache: Cache) -> None:
+        self.options = options
+        self.cache = cache
+        self.jobs = options.jobs or os.cpu_count() or 1
+        self.pool: ProcessPoolExecutor | None = None
 
+    def __enter__(self) -> _Analyser:
+        return self
 
-def _analyse_in_pool(
-    files: Sequence[SourceFile], options: Options, jobs: int
-) -> list[ModuleReport]:
-    from concurrent.futures import ProcessPoolExecutor
+    def __exit__(self, *exc_info: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
 
-    from checks.lint.worker import analyse_batch
+    def analyse(self, files: Sequence[SourceFile]) -> None:
+        if self.jobs > 1 and len(files) >= _POOL_THRESHOLD:
+            reports = self._in_pool(files)
+        else:
+            from checks.lint.worker import analyse
 
-    # Largest first, dealt round-robin: chunks of similar cost, few pickling round trips.
-    order = sorted(range(len(files)), key=lambda i: -len(files[i].content))
-    chunks = min(len(files), jobs * 4)
-    batches = [order[start::chunks] for start in range(chunks)]
-    results: list[ModuleReport | None] = [None] * len(files)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+            calls = self.options.blocking_calls
+            reports = [analyse(f.content, f.module, f.is_package, calls) for f in files]
+        for item, report in zip(files, reports, strict=True):
+            item.report = report
+            self.cache.put(item.key, report)
+
+    def _in_pool(self, files: Sequence[SourceFile]) -> list[ModuleReport]:
+        from concurrent.futures import ProcessPoolExecutor
+
+        from checks.lint.worker import analyse_batch
+
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs)
+        # Largest first, dealt round-robin: chunks of similar cost, few pickling round trips.
+        order = sorted(range(len(files)), key=lambda i: -len(files[i].content))
+        chunks = min(len(files), self.jobs * 4)
+        batches = [order[start::chunks] for start in range(chunks)]
+        calls = dict(self.options.blocking_calls)
         futures = [
-            pool.submit(
+            self.pool.submit(
                 analyse_batch,
                 [(files[i].content, files[i].module, files[i].is_package) for i in batch],
-                dict(options.blocking_calls),
+                calls,
             )
             for batch in batches
         ]
+        results: dict[int, ModuleReport] = {}
         for batch, future in zip(batches, futures, strict=True):
-            for index, report in zip(batch, future.result(), strict=True):
-                results[index] = report
-    return [report for report in results if report is not None]
+            results.update(zip(batch, future.result(), strict=True))
+        return [results[i] for i in range(len(files))]
 
 
 def _called_modules(
@@ -190,6 +204,7 @@ def _called_modules(
 ) -> list[SourceFile]:
     """Skipped modules that an analysed module calls into: their summaries are needed after all."""
     wanted: list[SourceFile] = []
+    roots = {module.partition(".")[0] for module in deferred}
     for item in analysed:
         report = item.report
         if report is None:
@@ -202,6 +217,8 @@ def _called_modules(
         for bases in report.bases.values():
             targets.extend(bases)
         for target in targets:
+            if target.partition(".")[0] not in roots:
+                continue
             parts = target.split(".")
             for end in range(len(parts) - 1, 0, -1):
                 found = deferred.pop(".".join(parts[:end]), None)
@@ -210,20 +227,15 @@ def _called_modules(
     return wanted
 
 
-def _syntax_error(item: SourceFile) -> Finding | None:
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(item.content).readline)
-        text = item.content.decode(encoding)
-    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
-        return Finding(item.display, 1, 1, UNANALYSABLE, f"cannot decode the file: {exc}")
-    try:
-        compile(text, item.display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as exc:
-        line, column = exc.lineno or 1, exc.offset or 1
-        return Finding(item.display, line, column, UNANALYSABLE, f"syntax error: {exc.msg}")
-    except ValueError as exc:
-        return Finding(item.display, 1, 1, UNANALYSABLE, f"cannot parse: {exc}")
-    return None
+def _syntax_error(item: SourceFile, cache: Cache) -> Finding | None:
+    known, problem = cache.syntax(item.key)
+    if not known:
+        problem = syntax.problem(item.content)
+        cache.put_syntax(item.key, problem)
+    if problem is None:
+        return None
+    line, column, message = problem
+    return Finding(item.display, line, column, UNANALYSABLE, message)
 
 
 class _ModuleNames:
@@ -240,7 +252,7 @@ class _ModuleNames:
         return known
 
     def of(self, path: Path) -> tuple[str, bool]:
-        path = path.resolve()
+        path = Path(os.path.abspath(path))
         is_package = path.name == "__init__.py"
         parts = [] if is_package else [path.stem]
         directory = path.parent

@@ -6,31 +6,37 @@ files are all cached never imports this module, and with it never pays for impor
 
 from __future__ import annotations
 
-import ast
-import io
-import tokenize
+import sys
 from collections.abc import Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from checks.findings import UNANALYSABLE
+from checks.lint import syntax
 from checks.lint.model import LocalFinding, ModuleReport
 from checks.lint.walker import Walker
 from checks.suppression import noqa_lines
+
+_RECURSION_LIMIT = 20_000
 
 
 def analyse(
     source: bytes, module: str, is_package: bool, blocking_calls: Mapping[str, str]
 ) -> ModuleReport:
     """Parse once, walk once; position only the calls that are reported."""
+    # The walk recurses once per nesting level; generated code (a 5,000-term sum) nests deep.
+    if sys.getrecursionlimit() < _RECURSION_LIMIT:
+        sys.setrecursionlimit(_RECURSION_LIMIT)
     try:
-        text = _decode(source)
+        text = syntax.decode(source)
         tree = cst.parse_module(text)
     except UnicodeDecodeError as exc:
         return _unanalysable(module, 1, 1, f"cannot decode the file: {exc.reason}")
     except (SyntaxError, cst.ParserSyntaxError) as exc:
         return _syntax_error(module, source, exc)
+    except RecursionError:
+        return _unanalysable(module, 1, 1, "nesting too deep for libcst to parse")
     walker = Walker(module, is_package, blocking_calls)
     try:
         report = walker.run(tree)
@@ -56,7 +62,7 @@ def locate(
     indices: Sequence[int],
 ) -> dict[int, tuple[int, int]]:
     """Line and column of calls by their traversal index (the walk is deterministic)."""
-    tree = cst.parse_module(_decode(source))
+    tree = cst.parse_module(syntax.decode(source))
     walker = Walker(module, is_package, blocking_calls)
     walker.run(tree)
     positions = _positions(tree, [walker.calls[index] for index in indices])
@@ -69,13 +75,6 @@ def analyse_batch(
     return [analyse(source, module, is_pkg, blocking_calls) for source, module, is_pkg in batch]
 
 
-def _decode(source: bytes) -> str:
-    # PEP 263: honour a coding cookie, default UTF-8; a BOM is dropped as Python does.
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-    text = source.decode(encoding)
-    return text[1:] if text.startswith("\ufeff") else text
-
-
 def _positions(tree: cst.Module, nodes: Sequence[cst.CSTNode]) -> list[tuple[int, int]]:
     ranges = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
     return [(ranges[node].start.line, ranges[node].start.column + 1) for node in nodes]
@@ -83,14 +82,9 @@ def _positions(tree: cst.Module, nodes: Sequence[cst.CSTNode]) -> list[tuple[int
 
 def _syntax_error(module: str, source: bytes, exc: Exception) -> ModuleReport:
     # libcst's error positions can be a token late; CPython's compiler names the exact spot.
-    try:
-        compile(source, module, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as error:
-        return _unanalysable(
-            module, error.lineno or 1, error.offset or 1, f"syntax error: {error.msg}"
-        )
-    except ValueError as error:
-        return _unanalysable(module, 1, 1, f"cannot parse: {error}")
+    found = syntax.problem(source)
+    if found is not None:
+        return _unanalysable(module, *found)
     if isinstance(exc, cst.ParserSyntaxError):
         return _unanalysable(
             module, exc.raw_line, exc.raw_column + 1, f"libcst cannot parse: {exc.message}"

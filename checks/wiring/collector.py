@@ -19,11 +19,12 @@ from checks.wiring.facts import (
     RawField,
     Site,
 )
-from checks.wiring.literals import dict_items, is_none, split_nulls, string
+from checks.wiring.literals import dict_items, is_none, string
 from checks.wiring.names import ImportTable, last
 from checks.wiring.settings import WiringSettings
 
-# Qualifiers worth remembering on a field annotation; the first four also wrap the real type.
+# Annotation qualifiers that change what a field is (ClassVar: not a field; NotRequired: has a
+# default); the wrapping ones are looked through to find the others.
 _QUALIFIERS = frozenset(
     {"Annotated", "ClassVar", "NotRequired", "Required", "InitVar", "Final", "ReadOnly", "KW_ONLY"}
 )
@@ -40,6 +41,19 @@ _FROM_MAPPING = frozenset({"model_validate", "parse_obj"})
 _FROM_PAYLOAD = frozenset(
     {"model_validate_json", "model_validate_strings", "parse_raw", "parse_file", "_make"}
 )
+# Library functions that build an instance of a class argument from data:
+# function -> (keyword naming the class, its positional index).
+_CONVERTERS = {
+    "msgspec.convert": ("type", 1),
+    "msgspec.json.decode": ("type", -1),
+    "msgspec.msgpack.decode": ("type", -1),
+    "msgspec.yaml.decode": ("type", -1),
+    "msgspec.toml.decode": ("type", -1),
+    "dacite.from_dict": ("data_class", 0),
+    "cattrs.structure": ("cl", 1),
+    "cattr.structure": ("cl", 1),
+    "pydantic.TypeAdapter": ("type", 0),
+}
 # References inside these nodes listen for an event (or only describe it); they never emit it.
 _QUIET_NODES = (cst.Comparison, cst.Decorator, cst.Annotation)
 
@@ -65,7 +79,8 @@ class Collector(cst.CSTVisitor):
         # Schema classes a function is annotated to return: its dict literals build them.
         self._returns: list[tuple[str, ...]] = []
         self._quiet_roots: set[int] = set()
-        self._quieted: set[int] = set()
+        # Per node being visited: is an event reference here listening rather than emitting?
+        self._quiet: list[bool] = [False]
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -136,12 +151,8 @@ class Collector(cst.CSTVisitor):
 
     def _note(self, name: str, value: cst.BaseExpression | None, key: bool = False) -> None:
         """Record that ``name`` (an attribute, or with ``key`` a TypedDict key) is set to
-        ``value``; ``None`` stands for a value that is not a literal (``+=``, ``.append``)."""
-        if key:
-            sets, nulls = self.facts.key_sets, self.facts.key_nulls
-        else:
-            sets, nulls = self.facts.attribute_sets, self.facts.attribute_nulls
-        (nulls if is_none(value) else sets).add(name)
+        ``value``; ``None`` stands for a computed value (``+=``, ``.append``)."""
+        (self.facts.keys if key else self.facts.attributes).add(name, is_none(value))
 
     def _set_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
         if isinstance(target, cst.Attribute):
@@ -162,26 +173,32 @@ class Collector(cst.CSTVisitor):
         self, name: str, node: cst.CSTNode, items: Mapping[str, cst.BaseExpression]
     ) -> None:
         """A dict literal that builds a TypedDict (or a validated model) of class ``name``."""
-        values, nulls = split_nulls(items)
-        self.facts.constructions.append(Construction(name, self._site(node), values, nulls))
+        named = {key: is_none(value) for key, value in items.items()}
+        self.facts.constructions.append(Construction(name, self._site(node), named))
 
     # -- quiet regions (listening, comparing, annotating) ----------------------------------------
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        quiet = isinstance(node, _QUIET_NODES) or id(node) in self._quiet_roots
-        if isinstance(node, cst.Call) and not quiet:
+        if isinstance(node, cst.Lambda | cst.FunctionDef):
+            # A handler body runs later and may emit, even when it is registered as a listener.
+            quiet = False
+        elif isinstance(node, _QUIET_NODES) or id(node) in self._quiet_roots:
+            quiet = True
+        elif isinstance(node, cst.Call):
             func = node.func
             name = func.attr.value if isinstance(func, cst.Attribute) else None
             if isinstance(func, cst.Name):
                 name = func.value
-            quiet = name is not None and self.settings.is_listener_call(name)
-        if quiet:
-            self._quieted.add(id(node))
+            listener = name is not None and self.settings.is_listener_call(name)
+            quiet = listener or self._quiet[-1]
+        else:
+            quiet = self._quiet[-1]
+        self._quiet.append(quiet)
         return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         super().on_leave(original_node)
-        self._quieted.discard(id(original_node))
+        self._quiet.pop()
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         # A dict keyed by event type is a dispatch table: it routes events, it does not emit.
@@ -328,7 +345,9 @@ class Collector(cst.CSTVisitor):
             receiver = func.value
             if isinstance(receiver, cst.Attribute):
                 self._note(receiver.attr.value, None)
-        if isinstance(func, cst.Attribute) and method in _FROM_MAPPING | _FROM_PAYLOAD:
+        if resolved in _CONVERTERS:
+            self._converter(node, resolved, positional, keywords)
+        elif isinstance(func, cst.Attribute) and method in _FROM_MAPPING | _FROM_PAYLOAD:
             self._from_data(node, func, method, positional)
         elif name[:1].isupper() and resolved is not None:
             self._call_construction(name, node, keywords, positional)
@@ -358,6 +377,9 @@ class Collector(cst.CSTVisitor):
         elif method in ("model_copy", "copy") and "update" in keywords:
             for field_name, value in (dict_items(keywords["update"]) or {}).items():
                 self._note(field_name, value)
+        elif method == "setdefault" and positional and string(positional[0]) is not None:
+            key = string(positional[0]) or ""
+            self._note(key, positional[1] if len(positional) > 1 else None, key=True)
         elif method == "update":
             first = (dict_items(positional[0]) or {}) if positional else {}
             for key, value in [*keywords.items(), *first.items()]:
@@ -381,18 +403,33 @@ class Collector(cst.CSTVisitor):
                     items.update(spread)
             elif arg.star == "*":
                 opaque = f"{name}(*...)"
-        values, nulls = split_nulls(items)
         self.facts.constructions.append(
             Construction(
                 name,
                 self._site(node),
-                values,
-                nulls,
-                positional=len(positional),
-                positional_nulls=frozenset(i for i, v in enumerate(positional) if is_none(v)),
-                opaque=opaque,
+                {key: is_none(value) for key, value in items.items()},
+                tuple(is_none(value) for value in positional),
+                opaque,
             )
         )
+
+    def _converter(
+        self,
+        node: cst.Call,
+        function: str,
+        positional: list[cst.BaseExpression],
+        keywords: Mapping[str, cst.BaseExpression],
+    ) -> None:
+        keyword, index = _CONVERTERS[function]
+        target = keywords.get(keyword)
+        if target is None and 0 <= index < len(positional):
+            target = positional[index]
+        owner = None if target is None else self.imports.resolve(target)
+        if owner is not None and last(owner)[:1].isupper():
+            opaque = f"{last(function)}(..., {last(owner)})"
+            self.facts.constructions.append(
+                Construction(last(owner), self._site(node), {}, opaque=opaque)
+            )
 
     def _from_data(
         self, node: cst.Call, func: cst.Attribute, method: str, positional: list[cst.BaseExpression]
@@ -405,18 +442,13 @@ class Collector(cst.CSTVisitor):
             self._literal(last(owner), node, items)
             return
         self.facts.constructions.append(
-            Construction(
-                last(owner),
-                self._site(node),
-                frozenset(),
-                opaque=f"{last(owner)}.{method}(...)",
-            )
+            Construction(last(owner), self._site(node), {}, opaque=f"{last(owner)}.{method}(...)")
         )
 
     # -- events ---------------------------------------------------------------------------------
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if self._quieted:
+        if self._quiet[-1]:
             return
         resolved = self.imports.resolve(node)
         if resolved is None:
@@ -428,7 +460,11 @@ class Collector(cst.CSTVisitor):
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         # ``JobEventType["PROGRESS"]`` names a member as surely as the attribute does.
-        if self._quieted or len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        if (
+            self._quiet[-1]
+            or len(node.slice) != 1
+            or not isinstance(node.slice[0].slice, cst.Index)
+        ):
             return
         member = string(node.slice[0].slice.value)
         owner = self.imports.resolve(node.value)

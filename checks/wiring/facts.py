@@ -3,6 +3,7 @@ or emit an event. The project-wide analysis joins these facts across modules."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -61,18 +62,30 @@ class ClassFacts:
     assigned: list[tuple[str, Site]] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Sets:
+    """Field (or key) names some place sets: to a value, or to the literal ``None``."""
+
+    value: set[str] = field(default_factory=set)
+    null: set[str] = field(default_factory=set)
+
+    def add(self, name: str, is_null: bool) -> None:
+        (self.null if is_null else self.value).add(name)
+
+    def update(self, other: Sets) -> None:
+        self.value |= other.value
+        self.null |= other.null
+
+
 @dataclass(frozen=True, slots=True)
 class Construction:
     """``Cls(...)``, ``Cls.model_validate(...)`` and friends: sets fields of a named class."""
 
     class_name: str
     site: Site
-    # Fields given a value by name, and fields given only the literal ``None`` by name.
-    keywords: frozenset[str]
-    null_keywords: frozenset[str] = frozenset()
-    positional: int = 0
-    # Indexes of positional arguments that are the literal ``None``.
-    positional_nulls: frozenset[int] = frozenset()
+    # Field name -> whether it is given the literal ``None``; one flag per positional argument.
+    named: Mapping[str, bool]
+    positional: tuple[bool, ...] = ()
     # Why the checker cannot see which fields this sets (``**row``), or None.
     opaque: str | None = None
 
@@ -89,11 +102,8 @@ class ModuleFacts:
     module: str
     classes: list[ClassFacts] = field(default_factory=list)
     constructions: list[Construction] = field(default_factory=list)
-    # Field names set on an object of unknown type: ``obj.f =``, setattr, replace, model_copy;
-    # ``*_nulls`` hold the names some place sets to the literal ``None``.
-    attribute_sets: set[str] = field(default_factory=set)
-    attribute_nulls: set[str] = field(default_factory=set)
-    # ``obj["f"] = ...``: how TypedDict keys are set after construction.
-    key_sets: set[str] = field(default_factory=set)
-    key_nulls: set[str] = field(default_factory=set)
+    # Set on an object of unknown type: ``obj.f =``, setattr, replace, model_copy, ``.append``.
+    attributes: Sets = field(default_factory=Sets)
+    # ``obj["f"] = ...``, ``setdefault``, ``update``: how TypedDict keys are set.
+    keys: Sets = field(default_factory=Sets)
     event_uses: list[EventUse] = field(default_factory=list)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import libcst as cst
 
 
@@ -37,9 +35,3 @@ def dict_items(node: cst.BaseExpression) -> dict[str, cst.BaseExpression] | None
     ):
         return {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
     return None
-
-
-def split_nulls(items: Mapping[str, cst.BaseExpression]) -> tuple[frozenset[str], frozenset[str]]:
-    """(names given a value, names given the literal ``None``)."""
-    nulls = frozenset(name for name, value in items.items() if is_none(value))
-    return frozenset(items) - nulls, nulls

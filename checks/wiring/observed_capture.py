@@ -48,8 +48,9 @@ def instrument(
 ) -> bool:
     """Record every JSON response and SSE event of ``app`` into ``sink``.
 
-    Returns False when the app is already frozen (its signals can no longer change) — such an
-    app cannot be watched, and the caller reports that rather than pretending it was.
+    An app is instrumented once; later calls keep the first sink. Returns False when the app is
+    already frozen (its signals can no longer change): such an app cannot be watched, and the
+    caller reports that rather than pretending it was.
     """
     if app in _instrumented:
         return True

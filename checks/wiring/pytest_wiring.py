@@ -12,10 +12,11 @@ progressive field never moved or went backwards (unless ``[tool.loopwire.wiring.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ from checks.wiring.observed_stats import WiringReport, WiringStats, render_table
 from checks.wiring.responses import Observation, WiringConfig, load_wiring_config
 
 MARKER = "loopwire_wiring"
+# The closing FAILED line names this many fields; the table above it shows every one.
+FAILED_NAMED = 8
 
 
 class WiringRecorder:
@@ -61,6 +64,15 @@ class WiringRecorder:
 
     def current_scope(self) -> str:
         return self.scope
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Record nothing inside (e.g. apps of a nested pytest run, which are not under test)."""
+        active, self.active = self.active, False
+        try:
+            yield
+        finally:
+            self.active = active
 
 
 class WiringPlugin:
@@ -148,8 +160,9 @@ class WiringPlugin:
             terminalreporter.line(f"not watched (app frozen before it started): {scope}")
         failed = self.report.failed
         if failed:
-            names = ", ".join(f.name for f in failed)
-            terminalreporter.line(f"loopwire wiring FAILED: {names}", red=True, bold=True)
+            names = ", ".join(f.name for f in failed[:FAILED_NAMED])
+            more = f" and {len(failed) - FAILED_NAMED} more" if len(failed) > FAILED_NAMED else ""
+            terminalreporter.line(f"loopwire wiring FAILED: {names}{more}", red=True, bold=True)
         else:
             terminalreporter.line("loopwire wiring passed", green=True)
 

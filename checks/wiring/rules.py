@@ -255,6 +255,20 @@ FIELD_NEVER_SET = WiringRule(
             settings=WiringSettings(schema_modules=("service.schemas", "service.api.*")),
         ),
         Example(
+            "TypedDict setdefault and update",
+            """
+            from typing import TypedDict
+
+            class Metadata(TypedDict, total=False):
+                functions: list[str]
+                title: str
+
+            def add(metadata: Metadata, name: str) -> None:
+                metadata.setdefault("functions", []).append(name)
+                metadata.update(title=name)
+            """,
+        ),
+        Example(
             "subclass construction sets the inherited field",
             """
             from pydantic import BaseModel
@@ -476,6 +490,21 @@ FIELD_NEVER_SET = WiringRule(
             ("JobStatusResponse.progress",),
         ),
         Example(
+            "a trusted opaque construction is not reported, but still sets nothing",
+            """
+            from dataclasses import dataclass
+
+            @dataclass
+            class JobStatusResponse:
+                progress: float | None = None
+
+            def load(row):
+                return JobStatusResponse(**row)
+            """,
+            ("JobStatusResponse.progress",),
+            WiringSettings(trusted=("JobStatusResponse",)),
+        ),
+        Example(
             "a configured base class makes a schema",
             """
             from service.base import Response
@@ -587,6 +616,29 @@ OPAQUE_CONSTRUCTION = WiringRule(
             ("Size",),
         ),
         Example(
+            "library converters: msgspec, dacite, cattrs, pydantic.TypeAdapter",
+            """
+            import cattrs
+            import msgspec
+            from dacite import from_dict
+            from pydantic import BaseModel, TypeAdapter
+
+            class Size(msgspec.Struct):
+                width: int
+
+            class Video(BaseModel):
+                path: str
+
+            def load(payload, data):
+                size = msgspec.json.decode(payload, type=Size)
+                video = from_dict(Video, data)
+                again = cattrs.structure(data, Video)
+                adapted = TypeAdapter(Video).validate_python(data)
+                return size, video, again, adapted
+            """,
+            ("Size", "Video", "Video", "Video"),
+        ),
+        Example(
             "model_validate of a variable",
             """
             from pydantic import BaseModel
@@ -633,6 +685,23 @@ EVENT_NEVER_EMITTED = WiringRule(
 
             def last_event():
                 return JobEventType.END
+            """,
+        ),
+        Example(
+            "emitted from a handler registered for another event",
+            """
+            import enum
+
+            class JobEventType(enum.Enum):
+                STARTED = "started"
+                PROGRESS = "progress"
+
+            def wire(bus):
+                bus.on(JobEventType.STARTED, lambda job: bus.emit(JobEventType.PROGRESS, job))
+
+                @bus.on(JobEventType.PROGRESS)
+                def forward(job):
+                    bus.emit(JobEventType.STARTED, job)
             """,
         ),
         Example(
@@ -744,7 +813,7 @@ FIELD_ONLY_NONE = WiringRule(
             """,
         ),
         Example(
-            "passed through from a variable",
+            "passed in as a variable",
             """
             from dataclasses import dataclass
 
@@ -752,8 +821,8 @@ FIELD_ONLY_NONE = WiringRule(
             class JobStatusResponse:
                 progress: float | None
 
-            def snapshot(job):
-                return JobStatusResponse(job.progress)
+            def snapshot(progress: float | None):
+                return JobStatusResponse(progress)
             """,
         ),
     ),

@@ -6,7 +6,7 @@ checks and still validates, and every response silently carries the default.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from checks.wiring.facts import ClassFacts, RawField, Site
@@ -71,17 +71,23 @@ class Schema:
     def init_fields(self) -> list[SchemaField]:
         """Fields in constructor order: inherited ones first, as dataclasses and attrs do."""
         ordered: dict[str, SchemaField] = {}
-        for parent in reversed(self.parents):
-            for inherited in parent.init_fields():
-                ordered[inherited.name] = inherited
-        for own in self.own_fields:
-            ordered[own.name] = own
+        for schema in reversed(self.lineage()):
+            for item in schema.own_fields:
+                ordered[item.name] = item
         return [f for f in ordered.values() if f.init]
 
-    def lineage(self) -> Iterable[Schema]:
-        yield self
-        for parent in self.parents:
-            yield from parent.lineage()
+    def lineage(self) -> list[Schema]:
+        """This class, then its project ancestors depth first; each once, even when two
+        same-named classes make the by-name inheritance look circular."""
+        seen: list[Schema] = []
+        stack = [self]
+        while stack:
+            schema = stack.pop()
+            if any(schema is s for s in seen):
+                continue
+            seen.append(schema)
+            stack.extend(reversed(schema.parents))
+        return seen
 
 
 def _direct_kind(facts: ClassFacts, settings: WiringSettings) -> str | None:
@@ -191,8 +197,10 @@ def find_enums(classes: Sequence[ClassFacts]) -> list[ClassFacts]:
         for facts in classes:
             if id(facts) in enums:
                 continue
-            if any(b in ENUM_BASES or last(b) in names for b in facts.bases) or any(
-                b in {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"} for b in facts.bases
+            # A bare name (star import) counts too: ``class Color(Enum)``.
+            if any(
+                b in ENUM_BASES or f"enum.{b}" in ENUM_BASES or last(b) in names
+                for b in facts.bases
             ):
                 enums[id(facts)] = facts
                 names.add(facts.name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -117,3 +118,25 @@ async def test_missing_media_root_is_a_usage_error(tmp_path: Path) -> None:
     assert process.returncode == 2
     assert stdout == b""
     assert b"--media-root" in stderr
+
+
+async def test_startup_failures_are_one_clear_line(tmp_path: Path, media: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for extra in (
+            ["--port", str(port), "--db", str(tmp_path / "ok.db")],
+            ["--port", "0", "--db", str(tmp_path / "missing-dir" / "x.db")],
+        ):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "service", "--media-root", str(media), *extra,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            async with asyncio.timeout(20):
+                stdout, stderr = await process.communicate()
+            assert process.returncode == 1, extra
+            assert stdout == b""
+            assert b"cannot start" in stderr
+            assert b"Traceback" not in stderr

@@ -169,6 +169,8 @@ async def test_loop_lag_sees_a_blocked_loop(loop_lag: Callable[..., LoopLag]) ->
         await asyncio.sleep(0.05)
     print(lag.summary())
     assert lag.max >= 0.9
+    ((due, ran),) = [stall for stall in lag.stalls if stall[1] - stall[0] >= 0.9]
+    assert ran - due == pytest.approx(lag.max)
 
 
 async def test_loop_lag_stays_low_on_a_free_loop(loop_lag: Callable[..., LoopLag]) -> None:

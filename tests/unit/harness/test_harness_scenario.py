@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from checks.harness.blocking_probe import BlockingProber
 from checks.harness.fake_ffprobe import Behaviour
 from checks.harness.fixtures import FakeFfprobeFactory
@@ -96,3 +98,14 @@ async def test_blocking_prober_freezes_the_loop(
     assert info.width == 320
     assert lag.max >= 0.9
     assert frozen_ticks <= 1
+
+
+def test_only_the_pollers_own_stall_is_subtracted() -> None:
+    late = Poll(0, 1.0, 1.0, 1.8, 200, {"status": "running", "progress": 0.0})
+    starved = PollReport(polls=(late,), started=0.0, finished=2.0, client_stalls=((1.1, 1.6),))
+    assert starved.server_latency(late) == pytest.approx(0.3)
+    assert starved.verdict(max_latency=0.5, min_answered=1).passed
+    # A stall outside the poll's window explains nothing: the server was slow.
+    elsewhere = PollReport(polls=(late,), started=0.0, finished=2.0, client_stalls=((0.1, 0.9),))
+    assert elsewhere.server_latency(late) == pytest.approx(0.8)
+    assert not elsewhere.verdict(max_latency=0.5, min_answered=1).passed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import sysconfig
+import warnings
 from pathlib import Path
 
 import hypothesmith
@@ -21,7 +22,11 @@ LIBCST_GAPS = {"test/test_grammar.py"}
 
 def _compiles(path: Path) -> bool:
     try:
-        compile(path.read_bytes(), str(path), "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings would be errors under pytest
+            compile(
+                path.read_bytes(), str(path), "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True
+            )
     except (SyntaxError, ValueError):
         return False
     return True
@@ -52,7 +57,10 @@ def test_whole_standard_library(tmp_path: Path) -> None:
 @given(source=hypothesmith.from_grammar())
 def test_generated_programs_never_crash(source: str) -> None:
     findings = lint_source(source)
-    assert all(f.code != UNANALYSABLE for f in findings), findings
+    # hypothesmith only yields programs CPython compiles; the one tolerated LW001 is a
+    # construct libcst's own parser rejects, never a failure of the analysis.
+    failures = [f for f in findings if f.code == UNANALYSABLE]
+    assert all(f.message.startswith("libcst cannot parse") for f in failures), failures
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,19 +1,29 @@
 """The dynamic wiring plugin, run for real by pytester on a tiny aiohttp job service.
 
-The negative control is the production bug itself: a handler that never sets ``progress``. The
-inner pytest run's tests all pass, and the plugin alone must turn the run red.
+Inner runs are in-process (fast; pytester restores modules and patches afterwards). The negative
+control is the production bug itself: a handler that never sets ``progress``. The inner run's
+tests all pass, and the plugin alone must turn the run red.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from checks.wiring.pytest_wiring import WiringRecorder
 from tests.unit.wiring_dynamic import demo_app_source
 
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(autouse=True)
+def outer_recording_paused(wiring_recorder: WiringRecorder) -> Iterator[None]:
+    """The inner runs happen in this process; their demo apps must not reach an outer report."""
+    with wiring_recorder.paused():
+        yield
 
 
 def write_project(
@@ -36,7 +46,7 @@ def write_project(
 
 def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, object]]:
     report = pytester.path / "wiring.json"
-    result = pytester.runpytest_subprocess(*args, f"--loopwire-wiring-json={report}")
+    result = pytester.runpytest_inprocess(*args, f"--loopwire-wiring-json={report}")
     document = json.loads(report.read_text()) if report.exists() else {}
     return result, document
 
@@ -142,7 +152,8 @@ def test_enabling_the_check_without_any_schema_mapping_is_a_usage_error(
     pytester: pytest.Pytester,
 ) -> None:
     write_project(pytester, "fixed")
-    pytester.makefile(".toml", pyproject='[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    no_mapping = demo_app_source.PYPROJECT.split("[tool.loopwire.wiring]")[0]
+    pytester.makefile(".toml", pyproject=no_mapping)
     result, _ = run(pytester, "--loopwire-wiring")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*maps no route to a schema*"])

@@ -3,13 +3,18 @@ exactly their listed symbols. One parametrized case per example, named after it.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
 from checks.findings import Finding
 from checks.wiring.analysis import SourceFile, analyse
+from checks.wiring.docs import render
 from checks.wiring.rules import RULES, Example, WiringRule
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def run_example(rule: WiringRule, example: Example) -> list[Finding]:
@@ -62,3 +67,10 @@ def test_rule_registry_satisfies_rule_info() -> None:
         assert " " not in rule.slug
         assert rule.summary
         assert rule.rationale
+
+
+def test_rules_page_is_generated_from_the_rule_units() -> None:
+    committed = (ROOT / "docs" / "wiring-rules.md").read_text()
+    assert committed == render(), "regenerate: python -m checks.wiring.docs > docs/wiring-rules.md"
+    documented = set(re.findall(r"^## (LW\d+) ", committed, re.M))
+    assert documented == set(RULES)
