@@ -8,6 +8,7 @@ taken in the same rounds of the same bench run.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,13 +62,16 @@ class Series:
     def summary(self) -> Summary | None:
         return Summary.of([run.seconds for run in self.runs]) if self.runs else None
 
+    def codes(self) -> Counter[str]:
+        """Findings per code in the last run (every run lints the same files)."""
+        return count_codes(self.runs[-1].stdout) if self.runs else Counter()
+
     def as_json(self) -> dict[str, object]:
-        last = self.runs[-1] if self.runs else None
         return {
             "tool": self.name,
             "runs": [run.as_json() for run in self.runs],
             "summary": None if self.summary is None else self.summary.as_json(),
-            "findings_by_code": {} if last is None else dict(count_codes(last.stdout)),
+            "findings_by_code": dict(self.codes()),
             "problem": self.problem,
             "timed_out": self.timed_out,
             "timeout_s": self.timeout,
@@ -117,9 +121,7 @@ def measure(
 
 
 def _findings(series: Series) -> str:
-    if not series.runs:
-        return "—"
-    return str(sum(count_codes(series.runs[-1].stdout).values()))
+    return str(sum(series.codes().values())) if series.runs else "—"
 
 
 def _timing_cells(series: Series) -> list[str]:
@@ -180,6 +182,10 @@ def _ratio_row(
 ) -> None:
     first = results[a].summary
     second = results[b].summary
+    if first is None and results[a].timed_out and second is not None:
+        bound = ratio(results[a].timeout, second.median)
+        section.add_row(corpus.name, f"{a} / {b}", f">= {bound:.2f}", f"{a} timed out")
+        return
     if first is None or second is None:
         section.add_row(corpus.name, f"{a} / {b}", "—", "")
         return
@@ -254,6 +260,13 @@ def bench_linters(
                 "tools": [series.as_json() for series in rows],
             }
         )
+        by_code = [
+            f"{series.name} " + ", ".join(f"{code} x{n}" for code, n in sorted(codes.items()))
+            for series in results.values()
+            if (codes := series.codes())
+        ]
+        if by_code:
+            table.notes.append(f"{corpus.name} findings by code: " + "; ".join(by_code) + ".")
         for a, b in ((FLAKE8_ASYNC, COLD), (WARM, RUFF_COLD), (COLD, RUFF_COLD), (WARM, RUFF_WARM)):
             _ratio_row(ratios, corpus, results, a, b)
         targets += [_speedup_target(corpus, results), _warm_target(corpus, results)]

@@ -11,8 +11,9 @@ import asyncio
 import contextlib
 import os
 import signal
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from service.probe_parse import ProbeError, parse_probe_output
 from service.schemas import VideoInfo
@@ -79,7 +80,7 @@ class FfprobeProber:
             raise ProbeUnavailable(f"cannot run ffprobe {self.executable!r}: {exc}") from exc
         try:
             async with asyncio.timeout(self.timeout):
-                stdout, stderr = await process.communicate()
+                stdout, stderr = await _communicate(process)
         except TimeoutError:
             await _kill_group(process)
             raise ProbeError(
@@ -92,6 +93,53 @@ class FfprobeProber:
         # ffprobe answered; a grandchild it left behind in its group must not outlive it.
         _signal_group(process.pid)
         return stdout, stderr, process.returncode if process.returncode is not None else -1
+
+
+async def _communicate(process: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
+    """The child's output, read until the pipes close, or until the child has exited: a
+    descendant still in its group (a wrapper script's leftover) would otherwise hold the pipes
+    open until the probe timeout. Killing the group then closes them, and the output is kept."""
+    reading = asyncio.ensure_future(process.communicate())
+    try:
+        with _exit_watch(process.pid) as exited:
+            either: set[asyncio.Future[Any]] = {reading, exited}
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if not reading.done():
+            _signal_group(process.pid)
+        return await reading
+    finally:
+        reading.cancel()  # no-op once done; stops the reader if we were cancelled
+
+
+@contextlib.contextmanager
+def _exit_watch(pid: int) -> Iterator[asyncio.Future[None]]:
+    """A future done when process ``pid`` exits (zombie included), through a pidfd on the loop's
+    selector. Without pidfd support (not Linux 5.3+) the future never completes, and only the
+    closing pipes or the probe timeout end the wait."""
+    loop = asyncio.get_running_loop()
+    exited: asyncio.Future[None] = loop.create_future()
+    pidfd: int | None = None
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        exited.set_result(None)  # already exited and reaped
+    except (AttributeError, OSError):
+        pass  # no pidfd here: the future stays pending
+    if pidfd is None:
+        yield exited
+        return
+    loop.add_reader(pidfd, _resolve, exited)
+    try:
+        yield exited
+    finally:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+        exited.cancel()
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _signal_group(group: int) -> None:

@@ -1,6 +1,6 @@
 """Content-hash cache of per-file analysis results, so an unchanged file is never parsed twice.
 
-An entry is keyed by the loopwire version, a hash of the settings that change the analysis, the
+An entry is keyed by the loopwire version and code, the settings that change the analysis, the
 file's module name and the sha256 of its bytes, so editing, renaming or reconfiguring invalidates
 exactly what it must. All entries live in one JSON file: one read on a warm run, and an atomic
 replace on write so concurrent runs never see half a file.
@@ -24,10 +24,13 @@ _MAX_ENTRIES = 20_000
 
 
 def settings_hash(blocking_calls: Mapping[str, str]) -> str:
-    payload = json.dumps(
-        {"version": __version__, "blocking-calls": dict(blocking_calls)}, sort_keys=True
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    """Everything besides the file itself that changes its analysis: the settings, and the
+    linter's own code (so an edited rule never serves results of the old one)."""
+    digest = hashlib.sha256(__version__.encode())
+    digest.update(json.dumps(dict(blocking_calls), sort_keys=True).encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def entry_key(settings: str, module: str, is_package: bool, content: bytes) -> str:

@@ -124,6 +124,27 @@ async def test_cancel_kills_the_probes_whole_process_group(
     await wait_until(lambda: pid_gone(invocation.pid), within=5.0)
 
 
+async def test_probe_that_exits_but_leaves_its_output_open_still_answers(
+    make_client: ClientFactory, media: Path, fake_ffprobe: FakeFfprobeFactory
+) -> None:
+    # The fake prints its JSON and exits, but a grandchild keeps its stdout open: only the
+    # child's exit (not EOF) says the answer is complete; the grandchild must be killed.
+    fake = fake_ffprobe(default=Behaviour(mode="grandchild", after_spawn="exit"))
+    touch_videos(media, "a.mp4")
+    client = await make_client(probe_timeout=20.0)
+
+    started = time.monotonic()
+    final, _ = await wait_finished(client, (await start_scan(client, media))["id"])
+    took = time.monotonic() - started
+
+    assert final["status"] == "completed", final
+    assert [Path(v["path"]).name for v in final["result"]["videos"]] == ["a.mp4"]
+    assert took < 10.0, f"took {took:.2f} s: waited for the probe timeout instead of the exit"
+    [invocation] = fake.invocations()
+    assert invocation.grandchild_pid is not None
+    await wait_until(lambda: fake.alive_pids() == [], within=5.0)
+
+
 async def test_job_timeout_stops_job_and_kills_children(
     make_client: ClientFactory, media: Path, fake_ffprobe: FakeFfprobeFactory
 ) -> None:

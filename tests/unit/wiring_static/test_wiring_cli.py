@@ -119,3 +119,13 @@ def test_bad_configuration_is_a_usage_error(tmp_path: Path) -> None:
     result = wiring(cwd=tmp_path)
     assert result.returncode == 2
     assert "configuration error" in result.stderr
+
+
+def test_undecodable_file_is_lw001_and_other_files_are_still_checked(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "bug_progress", project)
+    (project / "jobs" / "latin.py").write_bytes(b"# coding: utf-8\nname = '\xff\xfe'\n")
+    result = wiring("--format", "json", cwd=project)
+    assert result.returncode == 2
+    codes = {(item["code"], item["path"]) for item in json.loads(result.stdout)}
+    assert codes == {("LW001", "jobs/latin.py"), ("LW201", "jobs/schemas.py")}

@@ -42,7 +42,7 @@ def test_invalid_example_reports_its_symbols(rule: WiringRule, example: Example)
     assert sorted(str(f.symbol) for f in findings) == sorted(example.symbols)
     for finding in findings:
         assert finding.message == rule.message.format(
-            symbol=finding.symbol, construction=finding.message.partition(" ")[0]
+            symbol=finding.symbol, construction=finding.message.partition(" builds ")[0]
         )
 
 
