@@ -20,6 +20,10 @@ from service.schemas import VideoInfo
 
 # ffprobe's stderr can be long (one line per broken packet); keep what explains the failure.
 _STDERR_LIMIT = 500
+# JSON on stdout (errors too, via -show_error); "--" so that no file name reads as an option.
+FFPROBE_ARGUMENTS = (
+    "-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-show_error", "--",
+)  # fmt: skip
 # A SIGKILLed child is reaped in milliseconds; this only bounds a pathological descendant.
 _REAP_TIMEOUT = 2.0
 
@@ -62,21 +66,15 @@ class FfprobeProber:
         try:
             process = await asyncio.create_subprocess_exec(
                 self.executable,
-                "-v",
-                "error",
-                "-print_format",
-                "json",
-                "-show_format",
-                "-show_streams",
-                "-show_error",
-                "--",
+                *FFPROBE_ARGUMENTS,
                 str(path),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 start_new_session=True,
             )
-        except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
+        except OSError as exc:
+            # Not found, not executable, not a binary: no file of this scan could be probed.
             raise ProbeUnavailable(f"cannot run ffprobe {self.executable!r}: {exc}") from exc
         try:
             async with asyncio.timeout(self.timeout):

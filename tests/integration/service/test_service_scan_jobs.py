@@ -186,17 +186,25 @@ async def test_probe_timeout_fails_that_file_and_goes_on(
     await wait_until(lambda: fake.alive_pids() == [], within=5.0)
 
 
-async def test_missing_ffprobe_fails_job_and_server_lives_on(
-    make_client: ClientFactory, media: Path, tmp_path: Path
+@pytest.mark.parametrize("kind", ["missing", "not-executable", "directory"])
+async def test_unusable_ffprobe_fails_job_and_server_lives_on(
+    make_client: ClientFactory, media: Path, tmp_path: Path, kind: str
 ) -> None:
     touch_videos(media, "a.mp4", "b.mp4")
-    client = await make_client(ffprobe=str(tmp_path / "no-such-dir" / "ffprobe"))
+    ffprobe = tmp_path / "tools" / "ffprobe"
+    if kind == "not-executable":
+        ffprobe.parent.mkdir()
+        ffprobe.write_text("#!/bin/sh\n")
+    elif kind == "directory":
+        ffprobe.mkdir(parents=True)
+    client = await make_client(ffprobe=str(ffprobe))
 
     final, _ = await wait_finished(client, (await start_scan(client, media))["id"])
 
     assert final["status"] == "failed"
     assert final["error"]["code"] == "ffprobe_not_found"
-    assert "no-such-dir" in final["error"]["message"]
+    assert str(ffprobe) in final["error"]["message"]
+    assert final["finished_at"] is not None
     health = await client.get("/api/v1/health")
     assert (health.status, await health.json()) == (200, {"status": "ok"})
 
