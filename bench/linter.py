@@ -7,6 +7,7 @@ taken in the same rounds of the same bench run.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -78,9 +79,18 @@ class Series:
         }
 
 
+def tool_env() -> dict[str, str]:
+    """The bench's environment, but letting Python cache bytecode as it does by default: an
+    installed tool starts from compiled modules, and timing their compilation on every run would
+    measure the sandbox's PYTHONDONTWRITEBYTECODE, not the tool."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def _run_once(series: Series, files: Sequence[Path], cwd: Path, label: str) -> Run | None:
     assert series.tool.argv is not None
-    run = run_command(series.tool.argv(files), cwd=cwd, timeout=series.timeout)
+    run = run_command(series.tool.argv(files), cwd=cwd, timeout=series.timeout, env=tool_env())
     if run.timed_out:
         series.timed_out = True
         series.problem = f"timed out after {series.timeout:.0f} s"
@@ -280,7 +290,8 @@ def bench_linters(
         f"{FIRST_RUN}: the run that primes the warm cache (empty cache dir), timed once."
     )
     table.notes.append(
-        "Every tool gets the same explicit file list and runs in an empty directory (no config); "
+        "Every tool gets the same explicit file list and runs in an empty directory (no config), "
+        "with bytecode caching on (PYTHONDONTWRITEBYTECODE unset); "
         "peak RSS is sampled from /proc over the tool's whole process tree (workers included), "
         "so a run shorter than a few milliseconds shows none."
     )
