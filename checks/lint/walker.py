@@ -174,6 +174,8 @@ class Walker:
             cst.ExceptHandler: self._except,
             cst.ExceptStarHandler: self._except,
             cst.ConcatenatedString: self._concatenated,
+            cst.BinaryOperation: self._operation,
+            cst.BooleanOperation: self._operation,
             cst.SimpleString: self._leaf,
             cst.Integer: self._leaf,
             cst.Float: self._leaf,
@@ -221,6 +223,17 @@ class Walker:
             self._walk(right.left)
             right = right.right
         self._walk(right)
+
+    def _operation(self, node: cst.BinaryOperation | cst.BooleanOperation) -> None:
+        # Iterative down the left spine: a generated 5,000-term sum is one chain that deep.
+        rights: list[cst.BaseExpression] = []
+        left: cst.BaseExpression = node
+        while isinstance(left, cst.BinaryOperation | cst.BooleanOperation):
+            rights.append(left.right)
+            left = left.left
+        self._walk(left)
+        for right in reversed(rights):
+            self._walk(right)
 
     def _leaf(self, node: cst.CSTNode) -> None:
         del node  # a plain literal holds no code

@@ -6,7 +6,6 @@ files are all cached never imports this module, and with it never pays for impor
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 
 import libcst as cst
@@ -18,16 +17,11 @@ from checks.lint.model import LocalFinding, ModuleReport
 from checks.lint.walker import Walker
 from checks.suppression import noqa_lines
 
-_RECURSION_LIMIT = 20_000
-
 
 def analyse(
     source: bytes, module: str, is_package: bool, blocking_calls: Mapping[str, str]
 ) -> ModuleReport:
     """Parse once, walk once; position only the calls that are reported."""
-    # The walk recurses once per nesting level; generated code (a 5,000-term sum) nests deep.
-    if sys.getrecursionlimit() < _RECURSION_LIMIT:
-        sys.setrecursionlimit(_RECURSION_LIMIT)
     try:
         text = syntax.decode(source)
         tree = cst.parse_module(text)
@@ -46,7 +40,12 @@ def analyse(
         line: None if codes is None else sorted(codes) for line, codes in noqa_lines(text).items()
     }
     if walker.direct:
-        positions = _positions(tree, [node for node, _, _ in walker.direct])
+        try:
+            positions = _positions(tree, [node for node, _, _ in walker.direct])
+        except (RecursionError, KeyError):
+            # libcst's position pass recurses once per nesting level and fails (RecursionError,
+            # or a KeyError while unwinding from it) on pathologically deep expressions.
+            return _unanalysable(module, 1, 1, "nesting too deep to compute positions")
         report.findings = [
             LocalFinding(line, column, code, message)
             for (line, column), (_, code, message) in zip(positions, walker.direct, strict=True)
@@ -61,11 +60,15 @@ def locate(
     blocking_calls: Mapping[str, str],
     indices: Sequence[int],
 ) -> dict[int, tuple[int, int]]:
-    """Line and column of calls by their traversal index (the walk is deterministic)."""
+    """Line and column of calls by their traversal index (the walk is deterministic); (1, 1)
+    when libcst cannot compute positions for a pathologically deep file."""
     tree = cst.parse_module(syntax.decode(source))
     walker = Walker(module, is_package, blocking_calls)
     walker.run(tree)
-    positions = _positions(tree, [walker.calls[index] for index in indices])
+    try:
+        positions = _positions(tree, [walker.calls[index] for index in indices])
+    except (RecursionError, KeyError):
+        positions = [(1, 1)] * len(indices)
     return dict(zip(indices, positions, strict=True))
 
 
