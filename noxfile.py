@@ -131,7 +131,13 @@ def serve(session: nox.Session) -> None:
     media = ROOT / "sample-media"
     session.run("python", "-m", "service.sample_media", str(media))
     session.run(
-        "python", "-m", "service", "--media-root", str(media), "--db", str(ROOT / "serve.db"),
+        "python",
+        "-m",
+        "service",
+        "--media-root",
+        str(media),
+        "--db",
+        str(ROOT / "serve.db"),
         *session.posargs,
     )
 

@@ -94,7 +94,7 @@ def _run_once(series: Series, files: Sequence[Path], cwd: Path, label: str) -> R
     if run.timed_out:
         series.timed_out = True
         series.problem = f"timed out after {series.timeout:.0f} s"
-    elif run.returncode not in (0, 1):
+    elif run.returncode not in series.tool.completed:
         tail = run.stderr.strip().splitlines()[-1:] or ["no output"]
         series.problem = f"exit {run.returncode}: {tail[0][:160]}"
     log(f"{label} · {series.tool.name}: {duration(run.seconds)} ({series.problem or 'ok'})")
@@ -277,6 +277,11 @@ def bench_linters(
         ]
         if by_code:
             table.notes.append(f"{corpus.name} findings by code: " + "; ".join(by_code) + ".")
+        if any("LW001" in series.codes() for series in results.values()):
+            table.notes.append(
+                f"{corpus.name}: LW001 is a file loopwire could not analyse (reported, exit 2; "
+                "every other file is still checked)."
+            )
         for a, b in ((FLAKE8_ASYNC, COLD), (WARM, RUFF_COLD), (COLD, RUFF_COLD), (WARM, RUFF_WARM)):
             _ratio_row(ratios, corpus, results, a, b)
         targets += [_speedup_target(corpus, results), _warm_target(corpus, results)]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # ``path:line:col: CODE message`` — the text format every tool here shares.
+LOOPWIRE_COMPLETED = frozenset({0, 1, 2})
 FINDING = re.compile(r"^\S.*?:\d+:\d+:? ([A-Z]+[0-9]+)\b", re.MULTILINE)
 
 
@@ -39,6 +40,9 @@ class Tool:
     argv: Callable[[Sequence[Path]], list[str]] | None
     slow: bool = False
     prepare: bool = False
+    # Exit statuses of a completed run: loopwire's 2 means "some file could not be analysed"
+    # (reported as LW001, the other files still checked); for ruff 2 is a crash.
+    completed: frozenset[int] = frozenset({0, 1})
 
     @property
     def available(self) -> bool:
@@ -57,12 +61,18 @@ def linter_tools(work: Path) -> list[Tool]:
     flake8_async = executable("flake8-async")
     ruff_options = ["check", "--select", "ASYNC", "--isolated", "--output-format", "concise"]
     return [
-        Tool("loopwire cold", "loopwire lint --no-cache", _loopwire("lint", "--no-cache")),
+        Tool(
+            "loopwire cold",
+            "loopwire lint --no-cache",
+            _loopwire("lint", "--no-cache"),
+            completed=LOOPWIRE_COMPLETED,
+        ),
         Tool(
             "loopwire warm",
             "loopwire lint --cache-dir DIR (primed, nothing changed)",
             _loopwire("lint", "--cache-dir", str(work / "loopwire-cache")),
             prepare=True,
+            completed=LOOPWIRE_COMPLETED,
         ),
         Tool(
             "ruff cold",
@@ -97,4 +107,6 @@ def linter_tools(work: Path) -> list[Tool]:
 
 
 def wiring_tool() -> Tool:
-    return Tool("loopwire wiring", "loopwire wiring", _loopwire("wiring"))
+    return Tool(
+        "loopwire wiring", "loopwire wiring", _loopwire("wiring"), completed=LOOPWIRE_COMPLETED
+    )

@@ -1,4 +1,4 @@
-"""Which Python files a guard looks at: recursion into directories, with gitignore-style excludes."""
+"""Which Python files a guard reads: directory recursion with gitignore-style excludes."""
 
 from __future__ import annotations
 

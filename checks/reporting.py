@@ -19,15 +19,24 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
     parser.add_argument(
-        "--select", action="append", default=None, metavar="CODES",
+        "--select",
+        action="append",
+        default=None,
+        metavar="CODES",
         help="only report these codes or prefixes (comma-separated, repeatable)",
     )
     parser.add_argument(
-        "--ignore", action="append", default=None, metavar="CODES",
+        "--ignore",
+        action="append",
+        default=None,
+        metavar="CODES",
         help="never report these codes or prefixes (comma-separated, repeatable)",
     )
     parser.add_argument(
-        "--exclude", action="append", default=None, metavar="PATTERN",
+        "--exclude",
+        action="append",
+        default=None,
+        metavar="PATTERN",
         help="gitignore-style pattern to skip (adds to [tool.loopwire] exclude)",
     )
     parser.add_argument(
