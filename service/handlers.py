@@ -101,7 +101,15 @@ def job_not_found(job_id: str) -> ApiError:
 
 
 async def _json_body(request: web.Request) -> object:
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except web.RequestPayloadError as exc:
+        # A body aiohttp cannot decode (bad chunking, a Content-Encoding it cannot undo) is the
+        # client's mistake, not an internal error.
+        raise ApiError(400, "bad_request", f"the request body cannot be read: {exc}") from None
+    except ConnectionResetError:
+        # The client went away mid-body: nobody will read this answer, and it is no server bug.
+        raise ApiError(400, "client_disconnected", "the client closed the connection") from None
     if not raw.strip():
         raise InvalidRequest("malformed_json", "the request body is empty; expected JSON")
     try:

@@ -23,7 +23,7 @@ from typing import Literal
 
 from service.probe import Prober, ProbeUnavailable
 from service.probe_parse import ProbeError
-from service.scanner import FoundFile, walk_videos
+from service.scanner import FoundFile, ScanPathUnreadable, walk_videos
 from service.schemas import (
     ErrorBody,
     FileError,
@@ -345,16 +345,21 @@ class JobQueue:
         job.started_at = utc_now()
         job.started_monotonic = time.monotonic()
         self._changed(job, force_save=True)
+        deadline = asyncio.timeout(self._job_timeout)
         try:
-            async with asyncio.timeout(self._job_timeout):
+            async with deadline:
                 await self._scan(job)
-        except TimeoutError:
-            self._finish(job, JobStatus.TIMED_OUT, _timeout_error(self._job_timeout))
-        except ProbeUnavailable as exc:
+        except (ProbeUnavailable, ScanPathUnreadable) as exc:
             self._finish(job, JobStatus.FAILED, ErrorBody(code=exc.code, message=str(exc)))
         except Exception as exc:
+            # A TimeoutError is the job's own deadline only if that deadline expired; one raised
+            # from inside the scan (a network filesystem, a prober) is a failure like any other.
+            if isinstance(exc, TimeoutError) and deadline.expired():
+                self._finish(job, JobStatus.TIMED_OUT, _timeout_error(self._job_timeout))
+                return
             log.exception("scan job %s failed", job.id)
-            self._finish(job, JobStatus.FAILED, ErrorBody(code="scan_failed", message=str(exc)))
+            message = str(exc) or type(exc).__name__
+            self._finish(job, JobStatus.FAILED, ErrorBody(code="scan_failed", message=message))
         else:
             self._finish(job, JobStatus.COMPLETED, None)
 

@@ -42,6 +42,13 @@ class PathRejected(Exception):
         self.message = message
 
 
+class ScanPathUnreadable(Exception):
+    """The scanned directory itself cannot be read (it vanished or lost its permissions after
+    the request was accepted): the job fails with this clear reason."""
+
+    code = "scan_path_unreadable"
+
+
 @dataclass(frozen=True, slots=True)
 class FoundFile:
     path: Path
@@ -55,8 +62,20 @@ class WalkResult:
 
 
 async def resolve_roots(roots: Sequence[Path]) -> tuple[Path, ...]:
-    """The media roots with symlinks resolved, so containment checks compare real paths."""
-    return tuple(await asyncio.to_thread(lambda: [Path(os.path.realpath(r)) for r in roots]))
+    """The media roots with symlinks resolved, so containment checks compare real paths.
+
+    Raises :class:`NotADirectoryError` for a root that is not an existing directory: a typo
+    in ``--media-root`` must stop the start, not leave a service where every scan is a 404.
+    """
+    return await asyncio.to_thread(_resolve_roots, tuple(roots))
+
+
+def _resolve_roots(roots: tuple[Path, ...]) -> tuple[Path, ...]:
+    resolved = tuple(Path(os.path.realpath(root)) for root in roots)
+    for given, real in zip(roots, resolved, strict=True):
+        if not real.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "media root is not a directory", str(given))
+    return resolved
 
 
 def is_inside(path: Path, roots: Sequence[Path]) -> bool:
@@ -93,7 +112,10 @@ async def walk_videos(top: Path, recursive: bool, roots: Sequence[Path]) -> Walk
     that could not be walked."""
     result = WalkResult()
     pending = [top]
-    top_info = await asyncio.to_thread(os.stat, top)
+    try:
+        top_info = await asyncio.to_thread(os.stat, top)
+    except OSError as exc:
+        raise ScanPathUnreadable(f"cannot read {top}: {exc.strerror or exc}") from None
     seen_directories = {(top_info.st_dev, top_info.st_ino)}
     while pending:
         batch, pending = pending[:_BATCH_DIRECTORIES], pending[_BATCH_DIRECTORIES:]
@@ -159,12 +181,32 @@ def _classify(entry: os.DirEntry[str], roots: tuple[Path, ...], listing: _Listin
         # stat() follows symlinks: ELOOP here is a symlink that resolves to itself.
         info = entry.stat()
     except OSError as exc:
-        listing.errors.append(describe_os_error(path, exc))
+        if exc.errno == errno.ENOENT and entry.is_symlink():
+            # stat() followed the link, so what is missing is its target, not the entry.
+            listing.errors.append(
+                FileError(
+                    path=entry.path, code="broken_symlink", message="symlink target is missing"
+                )
+            )
+        else:
+            listing.errors.append(describe_os_error(path, exc))
         return
     if stat.S_ISDIR(info.st_mode):
         listing.directories.append((path, (info.st_dev, info.st_ino)))
-    elif stat.S_ISREG(info.st_mode) and path.suffix.lower() in VIDEO_EXTENSIONS:
+    elif path.suffix.lower() not in VIDEO_EXTENSIONS:
+        return
+    elif stat.S_ISREG(info.st_mode):
         listing.files.append(FoundFile(path=path, size_bytes=info.st_size))
+    else:
+        # Never opened (a FIFO would block its reader), but reported: a user looking for this
+        # "video" must learn why the scan left it out.
+        listing.errors.append(
+            FileError(
+                path=entry.path,
+                code="not_a_regular_file",
+                message="not a regular file (a FIFO, socket or device); not probed",
+            )
+        )
 
 
 def describe_os_error(path: Path, exc: OSError) -> FileError:

@@ -153,7 +153,7 @@ class InvalidRequest(ValueError):
 
 
 def parse_scan_request(body: object) -> ScanRequest:
-    """Validate a decoded ``POST /scans`` body: ``path`` a non-empty string, ``recursive`` a
+    """Validate a decoded ``POST /scans`` body: ``path`` an absolute path string, ``recursive`` a
     JSON boolean (optional, true by default; ``1`` or ``"yes"`` are rejected, not guessed at)."""
     if not isinstance(body, dict):
         raise InvalidRequest("invalid_body", "the request body must be a JSON object")
@@ -164,6 +164,10 @@ def parse_scan_request(body: object) -> ScanRequest:
         raise InvalidRequest("invalid_field", "field 'path' must be a string")
     if not path.strip() or "\x00" in path:
         raise InvalidRequest("invalid_field", "field 'path' must be a non-empty path")
+    if not path.startswith("/"):
+        # A relative path would resolve against the server's working directory, which no client
+        # knows (and which could even lie inside a media root by accident).
+        raise InvalidRequest("invalid_field", "field 'path' must be an absolute path")
     recursive = body.get("recursive", True)
     if not isinstance(recursive, bool):
         raise InvalidRequest("invalid_field", "field 'recursive' must be true or false")

@@ -140,3 +140,57 @@ async def test_startup_failures_are_one_clear_line(tmp_path: Path, media: Path) 
             assert stdout == b""
             assert b"cannot start" in stderr
             assert b"Traceback" not in stderr
+
+
+async def test_client_leaving_mid_body_is_not_logged_as_a_server_error(
+    tmp_path: Path, media: Path
+) -> None:
+    # A real process: only its own stderr shows what it logs when a client vanishes mid-body.
+    log = tmp_path / "stderr.log"
+    with log.open("wb") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "service", "--port", "0", "--media-root", str(media),
+            "--db", str(tmp_path / "leave.db"),
+            stdout=asyncio.subprocess.PIPE, stderr=stderr, start_new_session=True,
+        )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        async with asyncio.timeout(20):
+            url = (await process.stdout.readline()).decode().strip().rsplit(" ", 1)[1]
+        port = int(url.rsplit(":", 1)[1])
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b'POST /api/v1/scans HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"p')
+        await writer.drain()
+        await asyncio.sleep(0.3)  # the handler is now waiting for the rest of the body
+        writer.close()
+        await writer.wait_closed()
+        async with aiohttp.ClientSession() as session:
+            await wait_until(lambda: "POST /api/v1/scans" in log.read_text(), within=10)
+            async with session.get(f"{url}/api/v1/health") as reply:
+                assert reply.status == 200
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        await process.wait()
+    logged = log.read_text()
+    assert "unhandled error" not in logged
+    assert "Traceback" not in logged
+
+
+async def test_a_missing_media_root_stops_the_start(tmp_path: Path) -> None:
+    missing = tmp_path / "typo"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service", "--port", "0", "--media-root", str(missing),
+        "--db", str(tmp_path / "typo.db"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        async with asyncio.timeout(20):
+            stdout, stderr = await process.communicate()
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+    assert process.returncode == 1
+    assert stdout == b""  # never announced a URL
+    assert f"media root is not a directory: '{missing}'" in stderr.decode()
+    assert "Traceback" not in stderr.decode()

@@ -245,6 +245,13 @@ async def test_fifo_named_like_a_video_does_not_hang_the_scan(
     assert final["status"] == "completed"
     assert final["files_total"] == 1
     assert [inv.path for inv in fake.invocations()] == [str(media / "ok.mp4")]
+    assert final["result"]["errors"] == [
+        {
+            "path": str(media / "x.mp4"),
+            "code": "not_a_regular_file",
+            "message": "not a regular file (a FIFO, socket or device); not probed",
+        }
+    ]
 
 
 async def test_non_video_files_and_non_recursive_scans(

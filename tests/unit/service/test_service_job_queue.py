@@ -7,6 +7,7 @@ integration tests use real processes), never for the queue under test.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -197,3 +198,50 @@ async def test_library_shows_a_finished_jobs_videos_before_the_disk_caught_up(
     await queue.close()
     assert [v.path for v in await storage.list_videos()] == [str(media / "a.mp4")]
     await storage.close()
+
+
+class TimingOutProber:
+    """A prober whose own I/O timed out (say, a network filesystem): raises TimeoutError."""
+
+    async def probe(self, path: Path) -> VideoInfo:
+        raise TimeoutError
+
+
+async def wait_final(queue: JobQueue, job_id: str) -> JobStatusResponse:
+    async with asyncio.timeout(10):
+        async for event in queue.subscribe(job_id):
+            if event.type is JobEventType.END:
+                return event.job
+    raise AssertionError("the event stream ended without an end event")
+
+
+async def test_a_timeout_inside_the_scan_is_no_job_timeout(
+    storage: CountingStorage, media: Path
+) -> None:
+    queue = JobQueue(storage, TimingOutProber(), media_roots=[media], concurrency=1, job_timeout=60)
+    await queue.start()
+    try:
+        final = await wait_final(queue, queue.submit(media, recursive=True).id)
+    finally:
+        await queue.close()
+    # The job's 60 s deadline never expired: this is a failure, not "timed_out".
+    assert final.status is JobStatus.FAILED
+    assert final.error is not None
+    assert (final.error.code, final.error.message) == ("scan_failed", "TimeoutError")
+
+
+async def test_a_scan_folder_that_vanished_fails_clearly(
+    queue_and_prober: tuple[JobQueue, GatedProber],
+    media: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    queue, _ = queue_and_prober
+    gone = media / "gone"  # accepted by the handler, then deleted before the job ran
+
+    final = await wait_final(queue, queue.submit(gone, recursive=True).id)
+
+    assert final.status is JobStatus.FAILED
+    assert final.error is not None
+    assert final.error.code == "scan_path_unreadable"
+    assert final.error.message == f"cannot read {gone}: No such file or directory"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # no traceback

@@ -12,6 +12,7 @@ from service.scanner import (
     FOLDER_LIMIT,
     PathRejected,
     list_folders,
+    resolve_roots,
     resolve_scan_path,
     walk_videos,
 )
@@ -37,7 +38,10 @@ async def test_walk_keeps_only_regular_video_files_sorted(root: Path) -> None:
         "a/b/three.webm", "a/two.MKV", "one.mp4",
     ]  # fmt: skip
     assert all(f.size_bytes == 10 for f in found.files)
-    assert found.errors == []
+    # Left out, but not silently: the user learns why the "video" is missing.
+    assert [(e.path, e.code) for e in found.errors] == [
+        (str(root / "a" / "fifo.mp4"), "not_a_regular_file")
+    ]
 
 
 async def test_walk_not_recursive(root: Path) -> None:
@@ -53,7 +57,7 @@ async def test_dangling_and_looping_symlinks_are_errors(root: Path) -> None:
     found = await walk_videos(root, recursive=True, roots=[root])
 
     codes = {Path(e.path).name: e.code for e in found.errors}
-    assert codes == {"gone.mp4": "unreadable", "back": "symlink_loop"}
+    assert codes == {"gone.mp4": "broken_symlink", "back": "symlink_loop"}
     assert "ok.mp4" in [f.path.name for f in found.files]  # a symlink to a file inside is fine
 
 
@@ -95,3 +99,11 @@ async def test_list_folders_is_bounded(tmp_path: Path) -> None:
     assert len(folders) == FOLDER_LIMIT
     assert folders[0] == str(wide)
     assert folders == sorted(folders)
+
+
+async def test_roots_must_be_existing_directories(root: Path, tmp_path: Path) -> None:
+    (tmp_path / "alias").symlink_to(root, target_is_directory=True)
+    assert await resolve_roots([tmp_path / "alias"]) == (root,)
+    for bad in (tmp_path / "missing", root / "one.mp4"):
+        with pytest.raises(NotADirectoryError, match="media root is not a directory"):
+            await resolve_roots([root, bad])
