@@ -2,6 +2,11 @@
 //
 // Progress arrives as Server-Sent Events (GET /api/v1/jobs/{id}/events); if the stream fails
 // the page falls back to polling GET /api/v1/jobs/{id}. Everything shown comes from the job JSON.
+// On load the page asks GET /api/v1/jobs what is going on, so a reload mid-scan re-attaches to
+// the running job instead of pretending nothing happens (and shows the last result otherwise).
+//
+// `#status` shows a label for people; its `data-status` attribute keeps the raw API status
+// (or "idle") for scripts and tests.
 //
 // Two query flags exist only for tests (they change nothing unless present in the URL):
 //   ?lw-test-ignore-progress=1  draws the bar as if the API never sent `progress` — the bug the
@@ -13,6 +18,31 @@
   const API = "/api/v1";
   const POLL_MS = 500;
   const FINISHED = new Set(["completed", "failed", "cancelled", "timed_out"]);
+  const PARTIAL = new Set(["failed", "cancelled", "timed_out"]);
+  const LABELS = {
+    idle: "Idle",
+    pending: "Waiting to start…",
+    running: "Scanning…",
+    completed: "Completed",
+    failed: "Failed",
+    cancelled: "Cancelled",
+    timed_out: "Timed out",
+  };
+  // A first sentence for the error codes a person is likely to meet; the service's own message
+  // follows it as the detail.
+  const LEADS = {
+    ffprobe_not_found: "ffprobe could not be started, so no file was examined.",
+    job_timeout: "The scan took too long and was stopped.",
+    interrupted: "The scan was interrupted because the service stopped.",
+    scan_failed: "The scan failed.",
+    outside_media_roots: "That folder is outside the media folders this service may scan.",
+    not_found: "That folder does not exist (any more).",
+    job_finished: "The scan had already finished.",
+    probe_timeout: "ffprobe did not answer in time.",
+    probe_failed: "ffprobe could not read this file.",
+    invalid_probe_output: "ffprobe gave an answer that could not be understood.",
+  };
+  const RESOLUTION_NAMES = { 2160: "4K", 1440: "1440p", 1080: "1080p", 720: "720p", 480: "480p" };
   const flags = new URLSearchParams(window.location.search);
   const ignoreProgress = flags.get("lw-test-ignore-progress") === "1";
   const noSse = flags.get("lw-test-no-sse") === "1";
@@ -27,41 +57,104 @@
     status: $("status"),
     bar: $("progress"),
     percent: $("progress-text"),
+    jobPath: $("job-path"),
     files: $("files"),
     currentFile: $("current-file"),
     eta: $("eta"),
     transport: $("transport"),
     message: $("message"),
+    summary: $("results-summary"),
     rows: document.querySelector("#results tbody"),
     empty: $("results-empty"),
   };
 
-  // The job being watched; `stop` ends whichever update channel (stream or timer) is open.
-  let current = { id: null, stop: () => {} };
+  const idle = () => ({ id: null, stop: () => {} });
+  // The job being followed live; `stop` ends whichever update channel (stream or timer) is open.
+  let current = idle();
+  // The job whose details the page shows (the followed one, or the last finished one).
+  let shown = { id: null, path: "" };
+  // Start stays disabled until the folders and the state of earlier jobs are known.
+  let ready = false;
+
+  class ApiError extends Error {
+    constructor(code, message) {
+      super(message);
+      this.code = code;
+    }
+  }
 
   async function api(method, path, body) {
-    const response = await fetch(API + path, {
-      method,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let response;
+    try {
+      response = await fetch(API + path, {
+        method,
+        headers: body === undefined ? {} : { "Content-Type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new ApiError(null, `the service could not be reached (${error.message})`);
+    }
     const data = await response.json().catch(() => null);
     if (!response.ok) {
       const error = (data && data.error) || {};
-      throw new Error(error.message || `${method} ${path} failed with HTTP ${response.status}`);
+      throw new ApiError(
+        error.code || `http_${response.status}`,
+        error.message || `${method} ${path} failed with HTTP ${response.status}`,
+      );
     }
     return data;
   }
 
-  function showError(text) {
-    ui.message.textContent = text;
+  function asSentence(text) {
+    const trimmed = String(text || "").trim();
+    if (!trimmed) return "";
+    const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
+    return /[.!?…]$/.test(capital) ? capital : `${capital}.`;
   }
 
-  function formatSeconds(seconds) {
+  // Fills `element` with a readable sentence for {code, message}, the code small and muted.
+  function describeError(element, error) {
+    const lead = LEADS[error.code];
+    const detail = asSentence(error.message);
+    const text = document.createElement("span");
+    text.textContent = lead && lead !== detail ? `${lead} ${detail}` : detail || lead || "";
+    element.replaceChildren(text);
+    if (error.code) {
+      const code = document.createElement("small");
+      code.className = "code";
+      code.textContent = error.code;
+      element.append(" ", code);
+    }
+  }
+
+  function showError(error) {
+    if (!error) {
+      ui.message.replaceChildren();
+      return;
+    }
+    describeError(ui.message, error);
+  }
+
+  function updateButtons() {
+    ui.start.disabled = !ready || ui.folder.options.length === 0 || current.id !== null;
+    ui.cancel.disabled = current.id === null;
+  }
+
+  function formatEta(seconds) {
     if (seconds === null || seconds === undefined) return "–";
     const whole = Math.max(0, Math.round(seconds));
-    if (whole < 60) return `${whole} s`;
-    return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+    if (whole < 60) return `about ${whole} s`;
+    return `about ${Math.floor(whole / 60)} min ${whole % 60} s`;
+  }
+
+  // Clock style like media players: 0:07, 4:05, 1:02:05.
+  function formatDuration(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    const whole = Math.max(0, Math.round(seconds));
+    const h = Math.floor(whole / 3600);
+    const m = Math.floor((whole % 3600) / 60);
+    const s = String(whole % 60).padStart(2, "0");
+    return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
   }
 
   function formatBytes(bytes) {
@@ -73,7 +166,44 @@
       value /= 1000;
       unit += 1;
     }
-    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+    if (unit === 0) return `${value} B`;
+    return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+  }
+
+  // ffprobe names a demuxer family ("mov,mp4,m4a,3gp,3g2,mj2"); show the member matching the
+  // file's extension when there is one, else the first.
+  function shortFormat(formatName, path) {
+    const names = String(formatName || "").split(",").filter(Boolean);
+    if (names.length === 0) return "–";
+    const extension = path.includes(".") ? path.slice(path.lastIndexOf(".") + 1).toLowerCase() : "";
+    return names.includes(extension) ? extension : names[0];
+  }
+
+  function relativePath(path) {
+    const base = shown.path;
+    if (!path || !base) return path || "";
+    const prefix = base.endsWith("/") ? base : `${base}/`;
+    return path.startsWith(prefix) ? path.slice(prefix.length) : path;
+  }
+
+  // A path shown relative to the scanned folder, breakable only after a "/", full path on hover.
+  function fillPath(element, path) {
+    const relative = relativePath(path);
+    const cut = relative.lastIndexOf("/") + 1;
+    const parts = [];
+    relative
+      .slice(0, cut)
+      .split("/")
+      .slice(0, -1)
+      .forEach((part) => {
+        const dir = document.createElement("span");
+        dir.className = "dir";
+        dir.textContent = `${part}/`;
+        parts.push(dir, document.createElement("wbr"));
+      });
+    parts.push(relative.slice(cut));
+    element.replaceChildren(...parts);
+    element.title = path || "";
   }
 
   function drawProgress(job) {
@@ -89,18 +219,32 @@
     ui.percent.textContent = `${percent}%`;
   }
 
+  function drawStatus(status, hasRows) {
+    const partial = PARTIAL.has(status) && hasRows ? " — partial results below" : "";
+    ui.status.textContent = (LABELS[status] || status) + partial;
+    ui.status.dataset.status = status;
+  }
+
   function render(job) {
+    if (job.id !== shown.id) return;
+    const finished = FINISHED.has(job.status);
+    const result = job.result || {};
+    const rows = (result.videos || []).length + (result.errors || []).length;
     drawProgress(job);
-    ui.status.textContent = job.status;
-    ui.status.dataset.status = job.status;
+    drawStatus(job.status, finished && rows > 0);
     ui.status.dataset.jobId = job.id;
+    ui.jobPath.textContent = job.path + (job.recursive ? " (with sub-folders)" : "");
     const total = job.files_total === null ? "?" : job.files_total;
     const failed = job.files_failed ? `, ${job.files_failed} failed` : "";
     ui.files.textContent = `${job.files_done} of ${total}${failed}`;
-    ui.currentFile.textContent = job.current_file || "–";
-    ui.eta.textContent = FINISHED.has(job.status) ? "–" : formatSeconds(job.eta_seconds);
-    if (job.error) showError(`${job.error.code}: ${job.error.message}`);
-    if (FINISHED.has(job.status)) finish(job);
+    if (job.current_file && !finished) fillPath(ui.currentFile, job.current_file);
+    else {
+      ui.currentFile.textContent = "–";
+      ui.currentFile.removeAttribute("title");
+    }
+    ui.eta.textContent = finished ? "–" : formatEta(job.eta_seconds);
+    if (job.error) showError(job.error);
+    if (finished) finish(job);
   }
 
   function cell(row, text, className) {
@@ -117,33 +261,48 @@
     for (const video of videos) {
       const row = ui.rows.insertRow();
       row.dataset.path = video.path;
-      const size = video.width && video.height ? ` ${video.width}×${video.height}` : "";
-      cell(row, video.path, "path");
-      cell(row, video.format_name);
-      cell(row, formatSeconds(video.duration_seconds));
-      cell(row, formatBytes(video.size_bytes));
-      cell(row, (video.video_codec || "–") + size);
+      fillPath(cell(row, "", "path"), video.path);
+      cell(row, shortFormat(video.format_name, video.path), "format").title = video.format_name;
+      cell(row, formatDuration(video.duration_seconds), "number");
+      const resolution = cell(row, "–", "resolution");
+      if (video.width && video.height) {
+        resolution.textContent = `${video.width}×${video.height}`;
+        const name = RESOLUTION_NAMES[video.height];
+        if (name) {
+          const muted = document.createElement("small");
+          muted.textContent = name;
+          resolution.append(" ", muted);
+        }
+      }
+      const fps = video.frame_rate ? ` · ${Math.round(video.frame_rate * 100) / 100} fps` : "";
+      cell(row, video.video_codec ? video.video_codec + fps : "–");
       cell(row, video.audio_codec || "–");
-      cell(row, "");
+      cell(row, formatBytes(video.size_bytes), "number");
     }
     for (const error of errors) {
       const row = ui.rows.insertRow();
       row.className = "failed";
       row.dataset.path = error.path;
-      cell(row, error.path, "path");
-      for (let i = 0; i < 5; i += 1) cell(row, "");
-      cell(row, `${error.code}: ${error.message}`);
+      fillPath(cell(row, "", "path"), error.path);
+      const problem = cell(row, "", "problem");
+      problem.colSpan = 6;
+      describeError(problem, error);
     }
+    const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+    ui.summary.textContent =
+      videos.length + errors.length > 0
+        ? `${plural(videos.length, "video")}, ${plural(errors.length, "problem")}`
+        : "";
     ui.empty.hidden = videos.length + errors.length > 0;
   }
 
   function finish(job) {
-    if (job.id !== current.id) return;
-    current.stop();
-    current = { id: null, stop: () => {} };
+    if (job.id === current.id) {
+      current.stop();
+      current = idle();
+    }
     renderResults(job.result);
-    ui.cancel.disabled = true;
-    ui.start.disabled = false;
+    updateButtons();
   }
 
   function poll(id) {
@@ -155,7 +314,7 @@
         const job = await api("GET", `/jobs/${encodeURIComponent(id)}`);
         if (!stopped) render(job);
       } catch (error) {
-        showError(error.message);
+        showError(error);
       }
       if (!stopped) timer = window.setTimeout(tick, POLL_MS);
     };
@@ -187,25 +346,34 @@
     current.stop = () => source.close();
   }
 
+  // Shows `job` from now on; follows it live unless it has already finished.
+  function show(job) {
+    current.stop();
+    current = FINISHED.has(job.status) ? idle() : { id: job.id, stop: () => {} };
+    shown = { id: job.id, path: job.path };
+    ui.rows.replaceChildren();
+    ui.summary.textContent = "";
+    ui.empty.hidden = false;
+    ui.transport.textContent = "–";
+    updateButtons();
+    render(job);
+    if (current.id === job.id) follow(job.id);
+  }
+
   async function startScan(event) {
     event.preventDefault();
-    showError("");
+    showError(null);
     ui.start.disabled = true;
     try {
-      const job = await api("POST", "/scans", {
-        path: ui.folder.value,
-        recursive: ui.recursive.checked,
-      });
-      current.stop();
-      current = { id: job.id, stop: () => {} };
-      ui.rows.replaceChildren();
-      ui.empty.hidden = false;
-      ui.cancel.disabled = false;
-      render(job);
-      if (current.id === job.id) follow(job.id);
+      show(
+        await api("POST", "/scans", {
+          path: ui.folder.value,
+          recursive: ui.recursive.checked,
+        }),
+      );
     } catch (error) {
-      showError(error.message);
-      ui.start.disabled = false;
+      showError(error);
+      updateButtons();
     }
   }
 
@@ -217,7 +385,7 @@
       render(await api("POST", `/jobs/${encodeURIComponent(id)}/cancel`));
     } catch (error) {
       // Typically 409: the job finished on its own meanwhile; the update channel shows it.
-      showError(error.message);
+      showError(error);
     }
   }
 
@@ -228,15 +396,41 @@
         ...data.folders.map((path) => new Option(path, path, false, path === data.roots[0])),
       );
       ui.folder.disabled = data.folders.length === 0;
-      ui.start.disabled = data.folders.length === 0;
-      if (data.folders.length === 0) showError("No media folders are configured.");
+      if (data.folders.length === 0) {
+        showError({ code: null, message: "no media folders are configured" });
+      }
     } catch (error) {
-      ui.folder.replaceChildren(new Option("(folders unavailable)", ""));
-      showError(`Could not load folders: ${error.message}`);
+      ui.folder.replaceChildren();
+      ui.folder.disabled = true;
+      showError({ code: error.code, message: `could not load the folders: ${error.message}` });
     }
+  }
+
+  // The newest pending/running job (the list is newest first), else the newest finished one.
+  async function latestJob() {
+    try {
+      const { jobs } = await api("GET", "/jobs");
+      return jobs.find((job) => !FINISHED.has(job.status)) || jobs[0] || null;
+    } catch (error) {
+      showError({ code: error.code, message: `could not load earlier scans: ${error.message}` });
+      return null;
+    }
+  }
+
+  async function init() {
+    const [job] = await Promise.all([latestJob(), loadFolders()]);
+    ready = true;
+    if (job) {
+      if ([...ui.folder.options].some((option) => option.value === job.path)) {
+        ui.folder.value = job.path;
+      }
+      ui.recursive.checked = job.recursive;
+      show(job);
+    }
+    updateButtons();
   }
 
   ui.form.addEventListener("submit", startScan);
   ui.cancel.addEventListener("click", cancelScan);
-  loadFolders();
+  init();
 })();
