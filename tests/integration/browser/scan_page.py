@@ -35,6 +35,11 @@ class ScanPage:
         page.wait_for_selector("#start:enabled", timeout=15_000)
         return scan_page
 
+    def reload(self) -> None:
+        """Reload the page; the recorders start over (they are init scripts of the context)."""
+        self.page.reload()
+        self.page.wait_for_selector("#status[data-job-id]", timeout=15_000)
+
     def start_scan(self, folder: str) -> str:
         """Choose ``folder``, press Start and return the id of the job the page follows."""
         self.page.select_option("#folder", folder)
@@ -46,7 +51,7 @@ class ScanPage:
 
     def wait_for_status(self, *statuses: str, timeout: float = 30.0) -> str:
         self.page.wait_for_function(
-            "statuses => statuses.includes(document.getElementById('status').textContent)",
+            "statuses => statuses.includes(document.getElementById('status').dataset.status)",
             arg=list(statuses or FINISHED),
             timeout=timeout * 1000,
         )
@@ -58,7 +63,14 @@ class ScanPage:
         )
 
     def status(self) -> str:
+        """The raw API status the page shows (``data-status``), not its human label."""
+        return self.page.get_attribute("#status", "data-status") or ""
+
+    def status_label(self) -> str:
         return self.page.text_content("#status") or ""
+
+    def job_id(self) -> str:
+        return self.page.get_attribute("#status", "data-job-id") or ""
 
     def cancel(self) -> None:
         self.page.click("#cancel")

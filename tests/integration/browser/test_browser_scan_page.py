@@ -35,6 +35,16 @@ def test_progress_bar_moves_through_a_real_scan(
         # Seven videos and one per-file error, each a row of the result table.
         assert sorted(page.result_paths()) == [str(f) for f in served.files]
         assert page.page.locator("#results tbody tr.failed").count() == 1
+        # People read labels, paths relative to the scanned folder and sentences for errors.
+        assert page.status_label() == "Completed"
+        first = page.page.locator("#results tbody tr td.path").first
+        assert (first.text_content(), first.get_attribute("title")) == (
+            "clip00.mp4",
+            str(served.files[1]),
+        )
+        problem = page.page.locator("#results tbody tr.failed td.problem")
+        assert problem.locator("small.code").text_content() == "probe_failed"
+        assert (problem.text_content() or "").startswith("ffprobe could not read this file.")
         job = served.get_json(f"/api/v1/jobs/{job_id}")
         assert (job["status"], job["progress"], job["files_done"]) == ("completed", 1.0, 8)
         assert job["files_failed"] == 1
@@ -70,6 +80,7 @@ def test_cancel_stops_the_scan_and_its_ffprobe(
         page.wait_for_bar_above(0)
         page.cancel()
         assert page.wait_for_status(*FINISHED, timeout=10) == "cancelled"
+        assert page.status_label() == "Cancelled — partial results below"
         assert served.get_json(f"/api/v1/jobs/{job_id}")["status"] == "cancelled"
         assert page.page.is_disabled("#cancel")
 
@@ -82,6 +93,41 @@ def test_cancel_stops_the_scan_and_its_ffprobe(
         time.sleep(1.5)
         assert len(served.fake.invocations()) == started, "probing went on after the cancel"
         page.feed_wiring(wiring_recorder)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("query", ["", "?lw-test-no-sse=1"], ids=["sse", "polling"])
+def test_reload_mid_scan_reattaches_to_the_running_job(
+    browser: Browser, serve_media: ServeMedia, wiring_recorder: WiringRecorder, query: str
+) -> None:
+    served = serve_media(count=10, delay=0.6)
+    page = ScanPage.open(browser, served.base_url, query)
+    try:
+        job_id = page.start_scan(str(served.media))
+        page.wait_for_bar_above(0)
+        page.reload()
+        # The page found the running job by itself: same job, live, and no second Start.
+        assert page.job_id() == job_id
+        assert page.wait_for_status("running", timeout=10) == "running"
+        assert page.page.is_enabled("#cancel")
+        assert page.page.is_disabled("#start")
+        assert page.wait_for_status(*FINISHED) == "completed"
+        # Recorded only since the reload: the bar kept moving there, without starting over.
+        values = page.bar_values()
+        assert_progress_bar_moved(values)
+        assert min(v for v in values if v > 0) >= 10, f"the bar started over: {values}"
+        assert len(page.result_paths()) == len(served.files)
+        assert [job["id"] for job in served.get_json("/api/v1/jobs")["jobs"]] == [job_id]
+        page.feed_wiring(wiring_recorder)
+
+        # Reloading after the end shows the finished job and its results, ready for a new scan.
+        page.reload()
+        assert page.wait_for_status(*FINISHED, timeout=10) == "completed"
+        assert page.job_id() == job_id
+        assert len(page.result_paths()) == len(served.files)
+        assert page.page.text_content("#progress-text") == "100%"
+        page.page.wait_for_selector("#start:enabled", timeout=10_000)
     finally:
         page.close()
 
