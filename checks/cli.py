@@ -1,7 +1,7 @@
 """The ``loopwire`` command: one sub-command per guard, each defined in its own module.
 
-A sub-command module exposes ``HELP``, ``configure(parser)`` and ``run(args) -> int``; it is
-imported only to build the parser, so it must keep heavy imports (libcst) inside ``run``.
+A sub-command module exposes ``configure(parser)`` and ``run(args) -> int``; only the module of
+the sub-command being run is imported, and it keeps heavy imports (libcst) inside ``run``.
 """
 
 from __future__ import annotations
@@ -16,46 +16,44 @@ from checks import __version__
 from checks.config import ConfigError
 from checks.reporting import EXIT_ERROR
 
+# name -> (module, one-line help). The help lives here so that ``loopwire --help`` and every
+# run import only the module of the sub-command actually used (a warm lint run stays cheap).
 COMMANDS = {
-    "lint": "checks.lint.command",
-    "rules": "checks.lint.rules_command",
-    "explain": "checks.lint.explain_command",
-    "wiring": "checks.wiring.command",
-    "fake-ffprobe": "checks.harness.fake_ffprobe_command",
+    "lint": ("checks.lint.command", "lint for blocking calls reachable from async functions"),
+    "rules": ("checks.lint.rules_command", "list the rules of every guard"),
+    "explain": ("checks.lint.explain_command", "explain a rule, with examples"),
+    "wiring": ("checks.wiring.command", "check that every declared schema field is set"),
+    "fake-ffprobe": (
+        "checks.harness.fake_ffprobe_command",
+        "write a fake ffprobe executable for responsiveness tests",
+    ),
 }
 
 
-def _load(module: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and module.startswith(exc.name):
-            return None  # that guard is not part of this build
-        raise
-
-
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+def build_parser(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, ModuleType | None]:
+    """Build the parser, configuring only the sub-command named in ``argv`` (if any)."""
     parser = argparse.ArgumentParser(
         prog="loopwire", description="Quality gates for asyncio services."
     )
     parser.add_argument("--version", action="version", version=f"loopwire {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    modules: dict[str, ModuleType] = {}
-    for name, module_name in COMMANDS.items():
-        module = _load(module_name)
-        if module is None:
-            continue
-        modules[name] = module
-        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        module.configure(command)
-    return parser, modules
+    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
+    module: ModuleType | None = None
+    for name, (module_name, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            module = importlib.import_module(module_name)
+            module.configure(command)
+    return parser, module
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, modules = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser, module = build_parser(arguments)
+    args = parser.parse_args(arguments)
+    assert module is not None  # argparse exits unless a known sub-command was named
     try:
-        status: int = modules[args.command].run(args)
+        status: int = module.run(args)
     except ConfigError as exc:
         print(f"loopwire: configuration error: {exc}", file=sys.stderr)
         return EXIT_ERROR

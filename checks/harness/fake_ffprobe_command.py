@@ -21,8 +21,6 @@ from typing import Any
 from checks.harness.fake_ffprobe import MODES, Behaviour, write_fake_ffprobe
 from checks.reporting import EXIT_CLEAN, EXIT_ERROR
 
-HELP = "write a fake ffprobe (delays, garbage, failures, hangs) and print its directory"
-
 # How to read each Behaviour field from text; derived from the dataclass so the two cannot drift.
 _CONVERTERS: dict[str, type] = {
     field.name: {"float": float, "int": int}.get(str(field.type), str)

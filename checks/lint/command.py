@@ -11,8 +11,6 @@ from checks.config import ConfigError, load_config
 from checks.discovery import Excludes, iter_python_files
 from checks.reporting import EXIT_ERROR, add_common_options, finish, split_codes
 
-HELP = "report blocking calls reachable on the event loop from async functions"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_common_options(parser)

@@ -14,11 +14,6 @@ from checks.discovery import Excludes, iter_python_files
 from checks.reporting import EXIT_ERROR, add_common_options, finish, split_codes
 from checks.suppression import select_codes
 
-HELP = (
-    "static wiring check: every schema field with a default is set by some code, every "
-    "event type is emitted (LW2xx)"
-)
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_common_options(parser)

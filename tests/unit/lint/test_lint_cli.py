@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from checks.lint.rules import RULES
+from checks.wiring.rules import RULES as WIRING_RULES
 from tests.unit.lint.lint_project import run_cli, write_project
 
 BLOCKING = "import subprocess\n\nasync def probe(path):\n    subprocess.run(['ffprobe', path])\n"
@@ -88,7 +89,14 @@ def test_usage_errors_exit_2(project: Path) -> None:
 def test_rules_lists_every_code() -> None:
     result = run_cli("rules", cwd=Path.cwd())
     assert result.returncode == 0
-    assert [line.split()[0] for line in result.stdout.splitlines()] == [r.code for r in RULES]
+    codes = [r.code for r in RULES] + list(WIRING_RULES)
+    assert [line.split()[0] for line in result.stdout.splitlines()] == codes
+
+
+def test_explain_covers_wiring_rules() -> None:
+    result = run_cli("explain", "LW201", cwd=Path.cwd())
+    assert result.returncode == 0
+    assert result.stdout.startswith("## LW201 field-never-set")
 
 
 def test_explain_by_code_and_by_flake8_async_code() -> None:

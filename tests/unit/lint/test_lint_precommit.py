@@ -22,7 +22,7 @@ def test_published_hook_runs_loopwire_lint() -> None:
     (entry,) = _field(text, "entry")
     command = shlex.split(entry)
     assert command[0] == "loopwire"
-    parser, _ = build_parser()
+    parser, _ = build_parser(command[1:])
     assert parser.parse_args(command[1:]).command == "lint"
 
 
@@ -33,6 +33,6 @@ def test_repository_uses_its_own_hook() -> None:
     (entry,) = _field(text, "entry")
     command = shlex.split(entry)
     assert command[:3] == ["python", "-m", "checks"]
-    parser, _ = build_parser()
+    parser, _ = build_parser(command[3:])
     args = parser.parse_args(command[3:])
     assert (args.command, [str(p) for p in args.paths]) == ("lint", ["service", "checks"])
