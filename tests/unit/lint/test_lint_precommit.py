@@ -29,9 +29,10 @@ def test_published_hook_runs_loopwire_lint() -> None:
 def test_repository_uses_its_own_hook() -> None:
     text = (ROOT / ".pre-commit-config.yaml").read_text()
     assert _field(text, "repo") == ["local"]
-    assert "loopwire-lint" in _field(text, "id")
-    (entry,) = _field(text, "entry")
-    command = shlex.split(entry)
+    assert _field(text, "id") == ["loopwire-lint", "loopwire-gates"]
+    lint_entry, gates_entry = _field(text, "entry")
+    assert shlex.split(gates_entry) == ["python3", "-m", "nox", "-s", "gates"]
+    command = shlex.split(lint_entry)
     assert command[:3] == ["python", "-m", "checks"]
     parser, _ = build_parser(command[3:])
     args = parser.parse_args(command[3:])
