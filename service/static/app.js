@@ -286,7 +286,12 @@
       fillPath(cell(row, "", "path"), error.path);
       const problem = cell(row, "", "problem");
       problem.colSpan = 6;
-      describeError(problem, error);
+      // ffprobe's messages often repeat the path the row already shows.
+      const repeated = `${error.path}: `;
+      const message = error.message.startsWith(repeated)
+        ? error.message.slice(repeated.length)
+        : error.message;
+      describeError(problem, { code: error.code, message });
     }
     const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
     ui.summary.textContent =
