@@ -85,7 +85,7 @@ def lint_files(paths: Sequence[Path], options: Options) -> Result:
     # Skipped files still have to be valid Python: an unparsable file is always reported.
     errors.extend(e for f in deferred.values() if (e := _syntax_error(f, cache)) is not None)
     analysed = [f for f in files if f.report is not None]
-    findings = errors + _report(analysed, options, cache)
+    findings = errors + _report(analysed)
     cache.save()
     findings = select_codes(findings, options.select, options.ignore)
     return Result(sorted(findings), len(files))
@@ -100,10 +100,10 @@ def lint_source(
     report = analyse(source.encode(), module, False, blocking_calls or {})
     item = SourceFile(Path(f"{module}.py"), f"{module}.py", module, False, source.encode(), "")
     item.report = report
-    return sorted(_report([item], Options(blocking_calls=blocking_calls or {}), Cache(None)))
+    return sorted(_report([item]))
 
 
-def _report(files: Sequence[SourceFile], options: Options, cache: Cache) -> list[Finding]:
+def _report(files: Sequence[SourceFile]) -> list[Finding]:
     reports = [f.report for f in files if f.report is not None]
     project = Project(reports)
     findings: list[Finding] = []
@@ -111,38 +111,24 @@ def _report(files: Sequence[SourceFile], options: Options, cache: Cache) -> list
         report = item.report
         assert report is not None
         mine = [Finding(item.display, f.line, f.column, f.code, f.message) for f in report.findings]
-        reached = [
-            (site, reach)
-            for site in report.sites
-            if (reach := project.blocking(site.target)) is not None
-        ]
-        if reached:
-            missing = [site.index for site, _ in reached if site.index not in report.positions]
-            if missing:
-                report.positions.update(_locate(item, options, missing))
-                cache.put(item.key, report)
-            for site, reach in reached:
-                line, column = report.positions[site.index]
-                chain = " -> ".join((site.caller, *reach.chain))
-                callee = reach.chain[0]
-                mine.append(
-                    Finding(
-                        item.display,
-                        line,
-                        column,
-                        catalog.TRANSITIVE,
-                        f"{site.caller} calls {callee}, which blocks the event loop: {chain} "
-                        f"({reach.code}); run it in a thread: await asyncio.to_thread(...)",
-                    )
+        for site in report.sites:
+            reach = project.blocking(site.target)
+            if reach is None:
+                continue
+            line, column = report.positions[site.index]
+            chain = " -> ".join((site.caller, *reach.chain))
+            mine.append(
+                Finding(
+                    item.display,
+                    line,
+                    column,
+                    catalog.TRANSITIVE,
+                    f"{site.caller} calls {reach.chain[0]}, which blocks the event loop: {chain} "
+                    f"({reach.code}); run it in a thread: await asyncio.to_thread(...)",
                 )
+            )
         findings.extend(filter_suppressed(mine, report.noqa_map(), aliases_of))
     return findings
-
-
-def _locate(item: SourceFile, options: Options, indices: list[int]) -> dict[int, tuple[int, int]]:
-    from checks.lint.worker import locate
-
-    return locate(item.content, item.module, item.is_package, options.blocking_calls, indices)
 
 
 class _Analyser:

@@ -1,20 +1,18 @@
-"""One pass over a libcst module that finds every blocking call and summarises sync functions.
+"""One pass over a module's ``ast`` that finds every blocking call and summarises sync functions.
 
-libcst's metadata providers (scopes, qualified names) cost about ten times the parse, and its
-generic visitor about as much as the parse again, so this module walks the tree itself: a scope
-stack answers "is the nearest enclosing function async?" and "what does this name refer to?",
-and only the fields that can hold code are followed. Positions are computed afterwards, only for
-the calls that are reported.
+CPython's own parser builds the tree in C, about ten times faster than libcst's concrete syntax
+tree, and a linter needs no whitespace or tokens; a generic ``ast.NodeVisitor`` would cost as much
+as the parse again, so this module walks the tree itself: a scope stack answers "is the nearest
+enclosing function async?" and "what does this name refer to?", and only the fields that can hold
+code are followed.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import ast
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
-
-import libcst as cst
 
 from checks.lint import catalog
 from checks.lint.model import CallSite, FunctionSummary, ModuleReport
@@ -30,42 +28,9 @@ OTHER = "other"  # a local value we know nothing about: never the stdlib functio
 Binding = tuple[str, str]
 _OTHER: Binding = (OTHER, "")
 
-# Fields that only ever hold tokens and whitespace, never code.
-_TOKEN_FIELDS = frozenset(
-    {
-        "lpar",
-        "rpar",
-        "comma",
-        "semicolon",
-        "leading_lines",
-        "lines_after_decorators",
-        "header",
-        "footer",
-        "newline",
-        "equal",
-        "colon",
-        "dot",
-        "star",
-        "operator",
-        "lbracket",
-        "rbracket",
-        "lbrace",
-        "rbrace",
-        "asynchronous",
-        "indent",
-        "default_indent",
-        "default_newline",
-        "encoding",
-        "has_trailing_newline",
-        "arrow",
-        "relative",
-        "quote",
-        "prefix",
-        "start",
-        "end",
-    }
-)
-_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+# Fields that never hold code: expression contexts, operators, comments, flags.
+_NON_CODE_FIELDS = frozenset({"ctx", "op", "type_comment", "kind", "is_async", "level", "simple"})
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 _KIND_NAMES = {
     catalog.PROCESS: "Popen",
@@ -76,15 +41,23 @@ _KIND_NAMES = {
     catalog.HTTP_CLIENT: "client",
 }
 
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_COMPOUND = (
+    ast.If,
+    ast.Try,
+    ast.TryStar,
+    ast.With,
+    ast.AsyncWith,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+)
 
-def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
+
+def _child_fields(node_type: type[ast.AST]) -> tuple[str, ...]:
     names = _CHILD_FIELDS.get(node_type)
     if names is None:
-        names = tuple(
-            f.name
-            for f in dataclasses.fields(node_type)
-            if f.name not in _TOKEN_FIELDS and "whitespace" not in f.name
-        )
+        names = tuple(name for name in node_type._fields if name not in _NON_CODE_FIELDS)
         _CHILD_FIELDS[node_type] = names
     return names
 
@@ -93,22 +66,22 @@ _NODE_TYPES: dict[type, bool] = {}
 
 
 def _is_node(value_type: type) -> bool:
-    # A dict hit instead of an ABC isinstance check per field: this runs for every node.
+    # A dict hit instead of an isinstance check per field: this runs for every node.
     known = _NODE_TYPES.get(value_type)
     if known is None:
-        known = _NODE_TYPES[value_type] = issubclass(value_type, cst.CSTNode)
+        known = _NODE_TYPES[value_type] = issubclass(value_type, ast.AST)
     return known
 
 
-def dotted(node: cst.BaseExpression) -> list[str] | None:
+def dotted(node: ast.expr) -> list[str] | None:
     """``a.b.c`` -> ``["a", "b", "c"]``; None for anything that is not a plain dotted name."""
     parts: list[str] = []
-    while type(node) is cst.Attribute:
-        parts.append(node.attr.value)
+    while type(node) is ast.Attribute:
+        parts.append(node.attr)
         node = node.value
-    if type(node) is not cst.Name:
+    if type(node) is not ast.Name:
         return None
-    parts.append(node.value)
+    parts.append(node.id)
     parts.reverse()
     return parts
 
@@ -148,100 +121,91 @@ class Walker:
         self.configured_exact = {k: v for k, v in blocking_calls.items() if not _is_pattern(k)}
         self.configured_patterns = [(k, v) for k, v in blocking_calls.items() if _is_pattern(k)]
         self.report = ModuleReport(module=module)
-        self.calls: list[cst.Call] = []
-        # (call node, rule code, message) of direct findings, positioned later.
-        self.direct: list[tuple[cst.Call, str, str]] = []
+        # Calls on the loop that may reach a project function, by the index of their site.
+        self.site_calls: list[ast.Call] = []
+        # (call node, rule code, message) of direct findings.
+        self.direct: list[tuple[ast.Call, str, str]] = []
         self.scopes: list[Scope] = []
         self._prescanning = False
-        self._special: dict[type[cst.CSTNode], Callable[[Any], None]] = {
-            cst.FunctionDef: self._function,
-            cst.Lambda: self._lambda,
-            cst.ClassDef: self._class,
-            cst.ListComp: self._comprehension,
-            cst.SetComp: self._comprehension,
-            cst.GeneratorExp: self._comprehension,
-            cst.DictComp: self._comprehension,
-            cst.Call: self._call,
-            cst.Assign: self._assign,
-            cst.AnnAssign: self._ann_assign,
-            cst.AugAssign: self._aug_assign,
-            cst.NamedExpr: self._named_expr,
-            cst.For: self._for,
-            cst.With: self._with,
-            cst.Import: self._import,
-            cst.ImportFrom: self._import_from,
-            cst.Global: self._global,
-            cst.ExceptHandler: self._except,
-            cst.ExceptStarHandler: self._except,
-            cst.ConcatenatedString: self._concatenated,
-            cst.BinaryOperation: self._operation,
-            cst.BooleanOperation: self._operation,
-            cst.SimpleString: self._leaf,
-            cst.Integer: self._leaf,
-            cst.Float: self._leaf,
-            cst.Name: self._leaf,
+        self._special: dict[type[ast.AST], Callable[[Any], None]] = {
+            ast.FunctionDef: self._function,
+            ast.AsyncFunctionDef: self._function,
+            ast.Lambda: self._lambda,
+            ast.ClassDef: self._class,
+            ast.ListComp: self._comprehension,
+            ast.SetComp: self._comprehension,
+            ast.GeneratorExp: self._comprehension,
+            ast.DictComp: self._comprehension,
+            ast.Call: self._call,
+            ast.Assign: self._assign,
+            ast.AnnAssign: self._ann_assign,
+            ast.AugAssign: self._aug_assign,
+            ast.NamedExpr: self._named_expr,
+            ast.For: self._for,
+            ast.AsyncFor: self._for,
+            ast.With: self._with,
+            ast.AsyncWith: self._with,
+            ast.Import: self._import,
+            ast.ImportFrom: self._import_from,
+            ast.Global: self._global,
+            ast.ExceptHandler: self._except,
+            ast.BinOp: self._binary,
+            ast.Constant: self._leaf,
+            ast.Name: self._leaf,
+            ast.Pass: self._leaf,
         }
 
     # -- entry point ---------------------------------------------------------------------
 
-    def run(self, tree: cst.Module) -> ModuleReport:
+    def run(self, tree: ast.Module) -> ModuleReport:
         scope = Scope("module", self.module, _NO_CONTEXT)
         self.scopes.append(scope)
         self._prescan(tree.body, scope)
         self.report.aliases = {
             name: value for name, (tag, value) in scope.bindings.items() if tag == IMPORT
         }
-        for statement in tree.body:
-            self._walk(statement)
+        self._walk_all(tree.body)
         self.scopes.pop()
         return self.report
 
     # -- traversal -----------------------------------------------------------------------
 
-    def _walk(self, node: cst.CSTNode) -> None:
+    def _walk(self, node: ast.AST) -> None:
         special = self._special.get(type(node))
         if special is not None:
             special(node)
             return
         self._children(node)
 
-    def _children(self, node: cst.CSTNode) -> None:
+    def _children(self, node: ast.AST) -> None:
         for name in _child_fields(type(node)):
             value = getattr(node, name)
             value_type = type(value)
-            if value_type is tuple or value_type is list:
+            if value_type is list:
                 for child in value:
                     if _is_node(type(child)):
                         self._walk(child)
             elif _is_node(value_type):
                 self._walk(value)
 
-    def _concatenated(self, node: cst.ConcatenatedString) -> None:
-        # Iterative: generated modules concatenate thousands of literals in one right-leaning chain.
-        right: cst.BaseExpression = node
-        while isinstance(right, cst.ConcatenatedString):
-            self._walk(right.left)
-            right = right.right
-        self._walk(right)
+    def _walk_all(self, nodes: Iterable[ast.AST | None]) -> None:
+        for node in nodes:
+            if node is not None:
+                self._walk(node)
 
-    def _operation(self, node: cst.BinaryOperation | cst.BooleanOperation) -> None:
+    def _binary(self, node: ast.BinOp) -> None:
         # Iterative down the left spine: a generated 5,000-term sum is one chain that deep.
-        rights: list[cst.BaseExpression] = []
-        left: cst.BaseExpression = node
-        while isinstance(left, cst.BinaryOperation | cst.BooleanOperation):
+        rights: list[ast.expr] = []
+        left: ast.expr = node
+        while type(left) is ast.BinOp:
             rights.append(left.right)
             left = left.left
         self._walk(left)
         for right in reversed(rights):
             self._walk(right)
 
-    def _leaf(self, node: cst.CSTNode) -> None:
-        del node  # a plain literal holds no code
-
-    def _walk_all(self, nodes: Iterable[cst.CSTNode | None]) -> None:
-        for node in nodes:
-            if node is not None:
-                self._walk(node)
+    def _leaf(self, node: ast.AST) -> None:
+        del node  # a literal, a plain name or ``pass`` holds no call
 
     # -- scopes and bindings -------------------------------------------------------------
 
@@ -281,16 +245,16 @@ class Walker:
                 return scope
         return self.scopes[0]
 
-    def bind_target(self, target: cst.BaseExpression, binding: Binding = _OTHER) -> None:
-        if isinstance(target, cst.Name):
-            self.bind(target.value, binding)
-        elif isinstance(target, cst.Tuple | cst.List):
-            for element in target.elements:
-                self.bind_target(element.value)
-        elif isinstance(target, cst.StarredElement):
+    def bind_target(self, target: ast.expr, binding: Binding = _OTHER) -> None:
+        if isinstance(target, ast.Name):
+            self.bind(target.id, binding)
+        elif isinstance(target, ast.Tuple | ast.List):
+            for element in target.elts:
+                self.bind_target(element)
+        elif isinstance(target, ast.Starred):
             self.bind_target(target.value)
 
-    def _prescan(self, body: Sequence[cst.CSTNode], scope: Scope) -> None:
+    def _prescan(self, body: Sequence[ast.stmt], scope: Scope) -> None:
         """Collect the names a module or class body binds, before walking it: functions defined
         later in the module and imports at the bottom are what function bodies see."""
         self.scopes.append(scope)
@@ -301,65 +265,44 @@ class Walker:
             self._prescanning = False
             self.scopes.pop()
 
-    def _prescan_block(self, body: Sequence[cst.CSTNode], scope: Scope) -> None:
+    def _prescan_block(self, body: Sequence[ast.stmt], scope: Scope) -> None:
         for statement in body:
-            if isinstance(statement, cst.SimpleStatementLine):
-                for small in statement.body:
-                    self._prescan_small(small, scope)
-            elif isinstance(statement, cst.FunctionDef):
-                name = statement.name.value
-                tag = ASYNC_DEF if statement.asynchronous else SYNC_DEF
+            if isinstance(statement, _FUNCTIONS):
+                name = statement.name
+                tag = ASYNC_DEF if type(statement) is ast.AsyncFunctionDef else SYNC_DEF
                 scope.bindings[name] = (tag, f"{scope.key}.{name}")
-            elif isinstance(statement, cst.ClassDef):
-                name = statement.name.value
+            elif isinstance(statement, ast.ClassDef):
+                name = statement.name
                 scope.bindings[name] = (CLASS, f"{scope.key}.{name}")
-            elif isinstance(
-                statement, cst.If | cst.Try | cst.TryStar | cst.With | cst.For | cst.While
-            ):
-                self._prescan_compound(statement, scope)
-            elif isinstance(statement, cst.BaseSmallStatement):
-                self._prescan_small(statement, scope)  # the body of ``if x: import y``
+            elif isinstance(statement, _COMPOUND):
+                # ``if TYPE_CHECKING: import x``, ``try: import a except ImportError: import b``
+                self._prescan_block(statement.body, scope)
+                self._prescan_block(getattr(statement, "orelse", ()), scope)
+                for handler in getattr(statement, "handlers", ()):
+                    self._prescan_block(handler.body, scope)
+                self._prescan_block(getattr(statement, "finalbody", ()), scope)
+            elif isinstance(statement, ast.Import):
+                self._import(statement)
+            elif isinstance(statement, ast.ImportFrom):
+                self._import_from(statement)
+            elif isinstance(statement, ast.Assign):
+                value_kind = self.kind_of(statement.value)
+                binding = (KIND, value_kind) if value_kind else _OTHER
+                for target in statement.targets:
+                    self._prescan_target(target, binding, scope)
+            elif isinstance(statement, ast.AnnAssign):
+                ann_kind = self.annotation_kind(statement.annotation)
+                if ann_kind is None and statement.value is not None:
+                    ann_kind = self.kind_of(statement.value)
+                binding = (KIND, ann_kind) if ann_kind else _OTHER
+                self._prescan_target(statement.target, binding, scope)
 
-    def _prescan_compound(self, statement: cst.CSTNode, scope: Scope) -> None:
-        for name in ("body", "orelse", "handlers", "finalbody"):
-            part = getattr(statement, name, None)
-            if part is None:
-                continue
-            if isinstance(part, Sequence):
-                for handler in part:
-                    self._prescan_block(handler.body.body, scope)
-            elif isinstance(part, cst.If):
-                self._prescan_compound(part, scope)
-            elif isinstance(part, cst.BaseSuite | cst.Else | cst.Finally):
-                inner = part.body
-                if isinstance(inner, cst.BaseSuite):
-                    inner = inner.body
-                if isinstance(inner, Sequence):
-                    self._prescan_block(inner, scope)
-
-    def _prescan_small(self, small: cst.BaseSmallStatement, scope: Scope) -> None:
-        if isinstance(small, cst.Import):
-            self._import(small)
-        elif isinstance(small, cst.ImportFrom):
-            self._import_from(small)
-        elif isinstance(small, cst.Assign):
-            value_kind = self.kind_of(small.value)
-            binding = (KIND, value_kind) if value_kind else _OTHER
-            for target in small.targets:
-                self._prescan_target(target.target, binding, scope)
-        elif isinstance(small, cst.AnnAssign):
-            ann_kind = self.annotation_kind(small.annotation)
-            if ann_kind is None and small.value is not None:
-                ann_kind = self.kind_of(small.value)
-            binding = (KIND, ann_kind) if ann_kind else _OTHER
-            self._prescan_target(small.target, binding, scope)
-
-    def _prescan_target(self, target: cst.BaseExpression, binding: Binding, scope: Scope) -> None:
-        if isinstance(target, cst.Name):
-            scope.bindings[target.value] = binding
-        elif isinstance(target, cst.Tuple | cst.List):
-            for element in target.elements:
-                self._prescan_target(element.value, _OTHER, scope)
+    def _prescan_target(self, target: ast.expr, binding: Binding, scope: Scope) -> None:
+        if isinstance(target, ast.Name):
+            scope.bindings[target.id] = binding
+        elif isinstance(target, ast.Tuple | ast.List):
+            for element in target.elts:
+                self._prescan_target(element, _OTHER, scope)
 
     # -- resolution ----------------------------------------------------------------------
 
@@ -400,67 +343,62 @@ class Walker:
             return None
         return None
 
-    def qualify(self, node: cst.BaseExpression) -> str | None:
+    def qualify(self, node: ast.expr) -> str | None:
         parts = dotted(node)
         if parts is None:
             return None
         return self.resolve(parts)[0]
 
-    def kind_of(self, node: cst.BaseExpression) -> str | None:
+    def kind_of(self, node: ast.expr) -> str | None:
         """The catalog kind of the object an expression evaluates to, when it is known."""
-        if isinstance(node, cst.Name):
-            binding = self.lookup(node.value)
+        if isinstance(node, ast.Name):
+            binding = self.lookup(node.id)
             return binding[1] if binding is not None and binding[0] == KIND else None
-        if isinstance(node, cst.Call):
+        if isinstance(node, ast.Call):
             func = node.func
-            if isinstance(func, cst.Attribute):
+            if isinstance(func, ast.Attribute):
                 receiver = self.kind_of(func.value)
                 if receiver is not None:
-                    return catalog.RETURNS.get(receiver, {}).get(func.attr.value)
+                    return catalog.RETURNS.get(receiver, {}).get(func.attr)
             name = self.qualify(func)
             return catalog.CONSTRUCTORS.get(name) if name is not None else None
-        if isinstance(node, cst.BinaryOperation):
-            if isinstance(node.operator, cst.Divide):
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Div):
                 left = self.kind_of(node.left)
                 return catalog.PATH if left == catalog.PATH else None
             return None
-        if isinstance(node, cst.Attribute):
+        if isinstance(node, ast.Attribute):
             owner = self.kind_of(node.value)
             if owner is not None:
-                return catalog.ATTRIBUTES.get(owner, {}).get(node.attr.value)
+                return catalog.ATTRIBUTES.get(owner, {}).get(node.attr)
         return None
 
-    def annotation_kind(self, annotation: cst.Annotation | None) -> str | None:
-        if annotation is None:
-            return None
-        expression = annotation.annotation
-        if type(expression) is cst.SimpleString:
-            return None
-        if type(expression) is cst.Subscript:
-            expression = expression.value
-        name = self.qualify(expression)
+    def annotation_kind(self, annotation: ast.expr | None) -> str | None:
+        if annotation is None or type(annotation) is ast.Constant:
+            return None  # none, or a string annotation
+        if type(annotation) is ast.Subscript:
+            annotation = annotation.value
+        name = self.qualify(annotation)
         return catalog.ANNOTATIONS.get(name) if name is not None else None
 
     # -- calls ---------------------------------------------------------------------------
 
-    def _call(self, node: cst.Call) -> None:
-        index = len(self.calls)
-        self.calls.append(node)
+    def _call(self, node: ast.Call) -> None:
         context = self.scopes[-1].context
         if context is not None and (context.is_async or context.summary is not None):
-            self._classify(node, index, context)
+            self._classify(node, context)
         self._children(node)
 
-    def _classify(self, node: cst.Call, index: int, context: Context) -> None:
+    def _classify(self, node: ast.Call, context: Context) -> None:
         func = node.func
-        if type(func) is cst.Attribute:
+        if type(func) is ast.Attribute:
             receiver = self.kind_of(func.value)
             if receiver is not None:
-                blocking = catalog.METHODS.get(receiver, {}).get(func.attr.value)
+                blocking = catalog.METHODS.get(receiver, {}).get(func.attr)
                 if blocking is not None:
                     owner = func.value
-                    prefix = owner.value if type(owner) is cst.Name else _KIND_NAMES[receiver]
-                    self._blocking(node, context, f"{prefix}.{func.attr.value}", None, blocking)
+                    prefix = owner.id if type(owner) is ast.Name else _KIND_NAMES[receiver]
+                    self._blocking(node, context, f"{prefix}.{func.attr}", None, blocking)
                 return
         parts = dotted(func)
         if parts is None:
@@ -479,7 +417,8 @@ class Walker:
         if target is None:
             return
         if context.is_async:
-            self.report.sites.append(CallSite(index, context.display, target))
+            self.report.sites.append(CallSite(len(self.site_calls), context.display, target))
+            self.site_calls.append(node)
         elif context.summary is not None:
             context.summary.calls.append(target)
 
@@ -496,7 +435,7 @@ class Walker:
 
     def _blocking(
         self,
-        node: cst.Call,
+        node: ast.Call,
         context: Context,
         spelled: str,
         qualified: str | None,
@@ -514,16 +453,15 @@ class Walker:
 
     # -- definitions ---------------------------------------------------------------------
 
-    def _function(self, node: cst.FunctionDef) -> None:
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         outer = self.scopes[-1]
-        for decorator in node.decorators:
-            self._walk(decorator.decorator)
-        self._walk_parameter_defaults(node.params)
+        self._walk_all(node.decorator_list)
+        self._walk_parameter_defaults(node.args)
         if node.returns is not None:
-            self._walk(node.returns.annotation)
-        name = node.name.value
+            self._walk(node.returns)
+        name = node.name
         key = f"{outer.key}.{name}"
-        is_async = node.asynchronous is not None
+        is_async = type(node) is ast.AsyncFunctionDef
         self.bind(name, (ASYNC_DEF if is_async else SYNC_DEF, key))
         display = key[len(self.module) + 1 :]
         summary: FunctionSummary | None = None
@@ -532,163 +470,151 @@ class Walker:
             self.report.functions[key] = summary
         scope = Scope("function", key, Context(display, is_async, summary))
         self.scopes.append(scope)
-        self._bind_parameters(node.params)
-        self._walk(node.body)
+        self._bind_parameters(node.args)
+        self._walk_all(node.body)
         self.scopes.pop()
 
-    def _walk_parameter_defaults(self, params: cst.Parameters) -> None:
-        for param in _parameters(params):
-            if param.default is not None:
-                self._walk(param.default)
+    def _walk_parameter_defaults(self, args: ast.arguments) -> None:
+        self._walk_all(args.defaults)
+        self._walk_all(args.kw_defaults)
+        for param in _parameters(args):
             if param.annotation is not None:
-                self._walk(param.annotation.annotation)
+                self._walk(param.annotation)
 
-    def _bind_parameters(self, params: cst.Parameters) -> None:
-        for param in _parameters(params):
+    def _bind_parameters(self, args: ast.arguments) -> None:
+        for param in _parameters(args):
             kind = self.annotation_kind(param.annotation)
-            self.bind(param.name.value, (KIND, kind) if kind else _OTHER)
+            self.bind(param.arg, (KIND, kind) if kind else _OTHER)
 
-    def _lambda(self, node: cst.Lambda) -> None:
-        self._walk_parameter_defaults(node.params)
+    def _lambda(self, node: ast.Lambda) -> None:
+        self._walk_parameter_defaults(node.args)
         self.scopes.append(Scope("lambda", f"{self.scope.key}.<lambda>", _NO_CONTEXT))
-        self._bind_parameters(node.params)
+        self._bind_parameters(node.args)
         self._walk(node.body)
         self.scopes.pop()
 
-    def _class(self, node: cst.ClassDef) -> None:
+    def _class(self, node: ast.ClassDef) -> None:
         outer = self.scopes[-1]
-        for decorator in node.decorators:
-            self._walk(decorator.decorator)
-        self._walk_all(arg.value for arg in (*node.bases, *node.keywords))
-        key = f"{outer.key}.{node.name.value}"
-        self.bind(node.name.value, (CLASS, key))
-        bases = [name for arg in node.bases if (name := self.qualify(arg.value)) is not None]
+        self._walk_all(node.decorator_list)
+        self._walk_all(node.bases)
+        self._walk_all(keyword.value for keyword in node.keywords)
+        key = f"{outer.key}.{node.name}"
+        self.bind(node.name, (CLASS, key))
+        bases = [name for base in node.bases if (name := self.qualify(base)) is not None]
         if bases:
             self.report.bases[key] = bases
         # A class body runs inline, in the frame (and on the loop) of its enclosing function.
         scope = Scope("class", key, outer.context)
         scope.class_key = key
-        body = node.body.body
-        if isinstance(body, Sequence):
-            self._prescan(body, scope)
+        self._prescan(node.body, scope)
         self.scopes.append(scope)
-        self._walk(node.body)
+        self._walk_all(node.body)
         self.scopes.pop()
 
-    def _comprehension(self, node: cst.BaseComp) -> None:
+    def _comprehension(
+        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
+    ) -> None:
         self.scopes.append(Scope("comprehension", self.scope.key, self.scope.context))
-        self._comp_for(node.for_in)
-        if isinstance(node, cst.DictComp):
+        for generator in node.generators:
+            self._walk(generator.iter)
+            self.bind_target(generator.target)
+            self._walk_all(generator.ifs)
+        if isinstance(node, ast.DictComp):
             self._walk(node.key)
             self._walk(node.value)
-        elif isinstance(node, cst.ListComp | cst.SetComp | cst.GeneratorExp):
+        else:
             self._walk(node.elt)
         self.scopes.pop()
 
-    def _comp_for(self, node: cst.CompFor) -> None:
-        self._walk(node.iter)
-        self.bind_target(node.target)
-        for condition in node.ifs:
-            self._walk(condition.test)
-        if node.inner_for_in is not None:
-            self._comp_for(node.inner_for_in)
-
     # -- statements that bind names ------------------------------------------------------
 
-    def _assign(self, node: cst.Assign) -> None:
+    def _assign(self, node: ast.Assign) -> None:
         self._walk(node.value)
         kind = self.kind_of(node.value)
         binding = (KIND, kind) if kind else _OTHER
         for target in node.targets:
-            self._walk_target(target.target)
-            self.bind_target(target.target, binding if type(target.target) is cst.Name else _OTHER)
+            self._walk_target(target)
+            self.bind_target(target, binding if type(target) is ast.Name else _OTHER)
 
-    def _ann_assign(self, node: cst.AnnAssign) -> None:
+    def _ann_assign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._walk(node.value)
-        self._walk(node.annotation.annotation)
+        self._walk(node.annotation)
         kind = self.annotation_kind(node.annotation)
         if kind is None and node.value is not None:
             kind = self.kind_of(node.value)
         self._walk_target(node.target)
         self.bind_target(node.target, (KIND, kind) if kind else _OTHER)
 
-    def _aug_assign(self, node: cst.AugAssign) -> None:
+    def _aug_assign(self, node: ast.AugAssign) -> None:
         self._walk(node.value)
         self._walk_target(node.target)
         self.bind_target(node.target)
 
-    def _named_expr(self, node: cst.NamedExpr) -> None:
+    def _named_expr(self, node: ast.NamedExpr) -> None:
         self._walk(node.value)
         kind = self.kind_of(node.value)
-        target = node.target
-        if type(target) is cst.Name:
-            # The walrus binds in the enclosing function, even inside a comprehension.
-            scope = self._enclosing_function_scope()
-            if scope.kind != "module":
-                scope.bindings[target.value] = (KIND, kind) if kind else _OTHER
+        # The walrus binds in the enclosing function, even inside a comprehension.
+        scope = self._enclosing_function_scope()
+        if scope.kind != "module":
+            scope.bindings[node.target.id] = (KIND, kind) if kind else _OTHER
 
-    def _walk_target(self, target: cst.BaseExpression) -> None:
+    def _walk_target(self, target: ast.expr) -> None:
         """Subscripts and attributes in an assignment target are evaluated (``a[f()] = x``)."""
-        if type(target) is not cst.Name:
+        if type(target) is not ast.Name:
             self._walk(target)
 
-    def _for(self, node: cst.For) -> None:
+    def _for(self, node: ast.For | ast.AsyncFor) -> None:
         self._walk(node.iter)
         self._walk_target(node.target)
         self.bind_target(node.target)
-        self._walk(node.body)
-        if node.orelse is not None:
-            self._walk(node.orelse)
+        self._walk_all(node.body)
+        self._walk_all(node.orelse)
 
-    def _with(self, node: cst.With) -> None:
+    def _with(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
-            self._walk(item.item)
-            if item.asname is not None:
-                target = item.asname.name
+            self._walk(item.context_expr)
+            target = item.optional_vars
+            if target is not None:
                 self._walk_target(target)
-                kind = self.kind_of(item.item)
+                kind = self.kind_of(item.context_expr)
                 self.bind_target(
-                    target, (KIND, kind) if kind and type(target) is cst.Name else _OTHER
+                    target, (KIND, kind) if kind and type(target) is ast.Name else _OTHER
                 )
-        self._walk(node.body)
+        self._walk_all(node.body)
 
-    def _except(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
+    def _except(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
             self._walk(node.type)
         if node.name is not None:
-            self.bind_target(node.name.name)
-        self._walk(node.body)
+            self.bind(node.name, _OTHER)
+        self._walk_all(node.body)
 
-    def _global(self, node: cst.Global) -> None:
+    def _global(self, node: ast.Global) -> None:
         scope = self.scopes[-1]
         if scope.kind != "module":
-            scope.globals.update(item.name.value for item in node.names)
+            scope.globals.update(node.names)
 
-    def _import(self, node: cst.Import) -> None:
+    def _import(self, node: ast.Import) -> None:
         for alias in node.names:
-            full = _full_name(alias.name)
-            if alias.asname is not None and type(alias.asname.name) is cst.Name:
-                self._bind_import(alias.asname.name.value, full)
+            if alias.asname is not None:
+                self._bind_import(alias.asname, alias.name)
             else:
                 # ``import a.b`` binds ``a``, and ``a.b.f`` then resolves to ``a.b.f``.
-                root = full.partition(".")[0]
+                root = alias.name.partition(".")[0]
                 self._bind_import(root, root)
 
-    def _import_from(self, node: cst.ImportFrom) -> None:
-        if isinstance(node.names, cst.ImportStar):
-            return
+    def _import_from(self, node: ast.ImportFrom) -> None:
         module = self._absolute_module(node)
         for alias in node.names:
-            name = _full_name(alias.name)
-            local = name
-            if alias.asname is not None and type(alias.asname.name) is cst.Name:
-                local = alias.asname.name.value
-            self._bind_import(local, f"{module}.{name}" if module else name)
+            if alias.name == "*":
+                continue
+            local = alias.asname if alias.asname is not None else alias.name
+            self._bind_import(local, f"{module}.{alias.name}" if module else alias.name)
 
-    def _absolute_module(self, node: cst.ImportFrom) -> str:
-        module = _full_name(node.module) if node.module is not None else ""
-        level = len(node.relative)
+    def _absolute_module(self, node: ast.ImportFrom) -> str:
+        module = node.module or ""
+        level = node.level or 0
         if level == 0:
             return module
         package = self.package.split(".") if self.package else []
@@ -712,30 +638,25 @@ def _is_pattern(name: str) -> bool:
     return any(char in name for char in "*?[")
 
 
-def _full_name(node: cst.BaseExpression) -> str:
-    parts = dotted(node)
-    return ".".join(parts) if parts is not None else ""
+def _parameters(args: ast.arguments) -> Iterable[ast.arg]:
+    yield from args.posonlyargs
+    yield from args.args
+    if args.vararg is not None:
+        yield args.vararg
+    yield from args.kwonlyargs
+    if args.kwarg is not None:
+        yield args.kwarg
 
 
-def _parameters(params: cst.Parameters) -> Iterable[cst.Param]:
-    yield from params.posonly_params
-    yield from params.params
-    if isinstance(params.star_arg, cst.Param):
-        yield params.star_arg
-    yield from params.kwonly_params
-    if params.star_kwarg is not None:
-        yield params.star_kwarg
-
-
-def _spawn_does_not_wait(node: cst.Call) -> bool:
+def _spawn_does_not_wait(node: ast.Call) -> bool:
     """``os.spawn*(os.P_NOWAIT, ...)`` starts a process and returns at once."""
-    mode: cst.BaseExpression | None = None
-    for arg in node.args:
-        if arg.keyword is not None and arg.keyword.value == "mode":
-            mode = arg.value
+    mode: ast.expr | None = None
+    for keyword in node.keywords:
+        if keyword.arg == "mode":
+            mode = keyword.value
             break
-    if mode is None and node.args and node.args[0].keyword is None and not node.args[0].star:
-        mode = node.args[0].value
+    if mode is None and node.args and type(node.args[0]) is not ast.Starred:
+        mode = node.args[0]
     if mode is None:
         return False
     parts = dotted(mode)

@@ -1,15 +1,15 @@
-"""Analysis of one source file, run in worker processes; the only module that imports libcst.
+"""Analysis of one source file, run in this process or in pool workers.
 
-Everything here takes and returns plain data (bytes in, ``ModuleReport`` out), so a run whose
-files are all cached never imports this module, and with it never pays for importing libcst.
+Everything here takes and returns plain data (bytes in, ``ModuleReport`` out), so it pickles
+across processes, and a run whose files are all cached never imports it.
 """
 
 from __future__ import annotations
 
+import ast
+import re
+import warnings
 from collections.abc import Mapping, Sequence
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from checks.findings import UNANALYSABLE
 from checks.lint import syntax
@@ -17,20 +17,26 @@ from checks.lint.model import LocalFinding, ModuleReport
 from checks.lint.walker import Walker
 from checks.suppression import noqa_lines
 
+# Line breaks as CPython's tokenizer counts them (a form feed is not one).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 
 def analyse(
     source: bytes, module: str, is_package: bool, blocking_calls: Mapping[str, str]
 ) -> ModuleReport:
-    """Parse once, walk once; position only the calls that are reported."""
+    """Parse once, walk once; report direct findings and where each loop call site is."""
     try:
         text = syntax.decode(source)
-        tree = cst.parse_module(text)
-    except UnicodeDecodeError as exc:
-        return _unanalysable(module, 1, 1, f"cannot decode the file: {exc.reason}")
-    except (SyntaxError, cst.ParserSyntaxError) as exc:
-        return _syntax_error(module, source, exc)
-    except RecursionError:
-        return _unanalysable(module, 1, 1, "nesting too deep for libcst to parse")
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        return _unanalysable(module, 1, 1, f"cannot decode the file: {exc}")
+    try:
+        with warnings.catch_warnings():
+            # Invalid escape sequences and the like only warn; they are not ours to report.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        found = syntax.problem(source)
+        return _unanalysable(module, *(found or (1, 1, "cannot parse the file")))
     walker = Walker(module, is_package, blocking_calls)
     try:
         report = walker.run(tree)
@@ -39,37 +45,15 @@ def analyse(
     report.noqa = {
         line: None if codes is None else sorted(codes) for line, codes in noqa_lines(text).items()
     }
-    if walker.direct:
-        try:
-            positions = _positions(tree, [node for node, _, _ in walker.direct])
-        except (RecursionError, KeyError):
-            # libcst's position pass recurses once per nesting level and fails (RecursionError,
-            # or a KeyError while unwinding from it) on pathologically deep expressions.
-            return _unanalysable(module, 1, 1, "nesting too deep to compute positions")
-        report.findings = [
-            LocalFinding(line, column, code, message)
-            for (line, column), (_, code, message) in zip(positions, walker.direct, strict=True)
-        ]
+    column = _Columns(text)
+    report.findings = [
+        LocalFinding(node.lineno, column(node), code, message)
+        for node, code, message in walker.direct
+    ]
+    report.positions = {
+        index: (node.lineno, column(node)) for index, node in enumerate(walker.site_calls)
+    }
     return report
-
-
-def locate(
-    source: bytes,
-    module: str,
-    is_package: bool,
-    blocking_calls: Mapping[str, str],
-    indices: Sequence[int],
-) -> dict[int, tuple[int, int]]:
-    """Line and column of calls by their traversal index (the walk is deterministic); (1, 1)
-    when libcst cannot compute positions for a pathologically deep file."""
-    tree = cst.parse_module(syntax.decode(source))
-    walker = Walker(module, is_package, blocking_calls)
-    walker.run(tree)
-    try:
-        positions = _positions(tree, [walker.calls[index] for index in indices])
-    except (RecursionError, KeyError):
-        positions = [(1, 1)] * len(indices)
-    return dict(zip(indices, positions, strict=True))
 
 
 def analyse_batch(
@@ -78,21 +62,17 @@ def analyse_batch(
     return [analyse(source, module, is_pkg, blocking_calls) for source, module, is_pkg in batch]
 
 
-def _positions(tree: cst.Module, nodes: Sequence[cst.CSTNode]) -> list[tuple[int, int]]:
-    ranges = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
-    return [(ranges[node].start.line, ranges[node].start.column + 1) for node in nodes]
+class _Columns:
+    """1-based character columns from ``ast``'s UTF-8 byte offsets (editors count characters)."""
 
+    def __init__(self, text: str) -> None:
+        self.lines: list[str] | None = None if text.isascii() else _LINE_BREAK.split(text)
 
-def _syntax_error(module: str, source: bytes, exc: Exception) -> ModuleReport:
-    # libcst's error positions can be a token late; CPython's compiler names the exact spot.
-    found = syntax.problem(source)
-    if found is not None:
-        return _unanalysable(module, *found)
-    if isinstance(exc, cst.ParserSyntaxError):
-        return _unanalysable(
-            module, exc.raw_line, exc.raw_column + 1, f"libcst cannot parse: {exc.message}"
-        )
-    return _unanalysable(module, 1, 1, f"cannot parse: {exc}")
+    def __call__(self, node: ast.expr) -> int:
+        if self.lines is None:
+            return node.col_offset + 1
+        line = self.lines[node.lineno - 1].encode()
+        return len(line[: node.col_offset].decode(errors="replace")) + 1
 
 
 def _unanalysable(module: str, line: int, column: int, message: str) -> ModuleReport:

@@ -162,7 +162,7 @@ def test_cache_reuses_results_and_notices_edits(tmp_path: Path) -> None:
     assert _codes(_lint(project, Options(cache_dir=cache))) == []
 
 
-def test_fully_cached_run_does_not_import_libcst(tmp_path: Path) -> None:
+def test_lint_never_imports_libcst_and_a_cached_run_parses_nothing(tmp_path: Path) -> None:
     project = write_project(
         tmp_path,
         {
@@ -175,12 +175,14 @@ def test_fully_cached_run_does_not_import_libcst(tmp_path: Path) -> None:
         "import sys\n"
         "from checks.cli import main\n"
         "status = main(['lint', '--format', 'json', 'pkg'])\n"
-        "print('libcst' in sys.modules, status, file=sys.stderr)\n"
+        "parsed = 'checks.lint.worker' in sys.modules\n"
+        "print('libcst' in sys.modules, parsed, status, file=sys.stderr)\n"
     )
     cold = _python(script, project)
     warm = _python(script, project)
-    assert cold[1].splitlines()[-1] == "True 1"
-    assert warm[1].splitlines()[-1] == "False 1"
+    # libcst is for --fix only; analysis uses CPython's ast, and a warm run not even that.
+    assert cold[1].splitlines()[-1] == "False True 1"
+    assert warm[1].splitlines()[-1] == "False False 1"
     assert json.loads(cold[0]) == json.loads(warm[0])
     assert [f["code"] for f in json.loads(warm[0])] == ["LW110"]
 

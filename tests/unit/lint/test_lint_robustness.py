@@ -15,10 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from checks.findings import UNANALYSABLE
 from checks.lint.engine import Options, lint_files, lint_source
 
-# Valid Python that libcst's parser rejects (a parenthesised annotated target,
-# ``(name): int``); reported as LW001 "libcst cannot parse", never a crash.
-LIBCST_GAPS = {"test/test_grammar.py"}
-
 
 def _compiles(path: Path) -> bool:
     try:
@@ -40,13 +36,8 @@ def test_whole_standard_library(tmp_path: Path) -> None:
     result = lint_files(files, Options(cache_dir=tmp_path))
     assert result.files_checked == len(files)
     unanalysable = {Path(f.path) for f in result.findings if f.code == UNANALYSABLE}
-    wrongly = {
-        path.relative_to(stdlib).as_posix()
-        for path in unanalysable
-        if _compiles(path) and path.relative_to(stdlib).as_posix() not in LIBCST_GAPS
-    }
-    assert wrongly == set()
-    assert {p for p in files if not _compiles(p)} <= unanalysable
+    # CPython's own parser does the analysis: exactly the files it refuses are reported.
+    assert unanalysable == {p for p in files if not _compiles(p)}
 
 
 @settings(
@@ -61,10 +52,8 @@ def test_whole_standard_library(tmp_path: Path) -> None:
 @given(source=hypothesmith.from_grammar())
 def test_generated_programs_never_crash(source: str) -> None:
     findings = lint_source(source)
-    # hypothesmith only yields programs CPython compiles; the one tolerated LW001 is a
-    # construct libcst's own parser rejects, never a failure of the analysis.
-    failures = [f for f in findings if f.code == UNANALYSABLE]
-    assert all(f.message.startswith("libcst cannot parse") for f in failures), failures
+    # hypothesmith only yields programs CPython compiles: none of them is unanalysable.
+    assert [f for f in findings if f.code == UNANALYSABLE] == []
 
 
 @settings(
