@@ -151,9 +151,9 @@ def _speedup_target(corpus: Corpus, results: dict[str, Series]) -> Target:
     name = f"lint cold vs flake8-async, {corpus.name}"
     goal = f">= {COLD_SPEEDUP_GOAL:.0f}x faster"
     remedy = (
-        "profile `loopwire lint --no-cache` on this corpus (cProfile per worker): the cold run "
-        "should be libcst parsing only, so widen the pre-parse `async` filter, start workers "
-        "sooner, and keep rule passes to one traversal per file"
+        "profile `loopwire lint --no-cache --jobs 1` on this corpus (cProfile): the cold run "
+        "should be `ast` parsing and one walk per file, so look for a second traversal, a "
+        "heavy import, or files parsed that no `async def` reaches"
     )
     cold = results[COLD].summary
     peer = results[FLAKE8_ASYNC]
@@ -174,7 +174,7 @@ def _warm_target(corpus: Corpus, results: dict[str, Series]) -> Target:
     name = f"lint warm vs ruff cold, {corpus.name}"
     goal = f"<= {WARM_TO_RUFF_GOAL:.0f}x ruff's time"
     remedy = (
-        "a warm run must not import libcst nor parse: check `python -X importtime` of a warm "
+        "a warm run must not parse: check `python -X importtime` of a warm "
         "`loopwire lint`; what is left is interpreter start-up, hashing every file and reading "
         "the cache, so hash with stat() keys first and load one cache file, not one per source"
     )

@@ -1,9 +1,9 @@
 """Runs the linter over a set of files: cache, parallel analysis, cross-module pass, suppression.
 
 Cheap work stays in this process (reading, hashing, the cache, the transitive pass over
-summaries); parsing happens in ``worker`` (in a process pool when there are many files), and is
-skipped for files that cannot matter: no ``async``, and no function that an analysed module
-calls.
+summaries); parsing and walking happen in ``worker`` (in a process pool when there are many
+files), and are skipped for files that cannot matter: no ``async``, and no function that an
+analysed module calls (those are only syntax-checked).
 """
 
 from __future__ import annotations
