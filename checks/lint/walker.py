@@ -87,7 +87,16 @@ def dotted(node: ast.expr) -> list[str] | None:
 
 
 class Scope:
-    __slots__ = ("bindings", "class_key", "context", "globals", "key", "kind")
+    __slots__ = (
+        "attributes",
+        "bindings",
+        "class_key",
+        "context",
+        "globals",
+        "key",
+        "kind",
+        "self_name",
+    )
 
     def __init__(self, kind: str, key: str, context: Context | None) -> None:
         self.kind = kind  # module, class, function, lambda, comprehension
@@ -97,6 +106,10 @@ class Scope:
         # Functions defined directly in a class body: ``self.x()`` resolves to ``class_key.x``.
         self.class_key: str | None = None
         self.context = context
+        # A class: the kinds of its instances' attributes (``self.root = Path(...)``).
+        self.attributes: dict[str, str] = {}
+        # A method: the name its first parameter (the instance) goes by.
+        self.self_name: str | None = None
 
 
 class Context:
@@ -368,15 +381,34 @@ class Walker:
                 return catalog.PATH if left == catalog.PATH else None
             return None
         if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name):
+                owner_class = self._instance_class(node.value.id)
+                if owner_class is not None:
+                    return owner_class.attributes.get(node.attr)
             owner = self.kind_of(node.value)
             if owner is not None:
                 return catalog.ATTRIBUTES.get(owner, {}).get(node.attr)
         return None
 
+    def _instance_class(self, name: str) -> Scope | None:
+        """The class scope when ``name`` is the instance parameter of the method being walked
+        (also from a nested function or comprehension that sees it)."""
+        for depth in range(len(self.scopes) - 1, 0, -1):
+            scope = self.scopes[depth]
+            if scope.kind == "class" or name not in scope.bindings:
+                continue
+            return self.scopes[depth - 1] if scope.self_name == name else None
+        return None
+
     def annotation_kind(self, annotation: ast.expr | None) -> str | None:
         if annotation is None or type(annotation) is ast.Constant:
             return None  # none, or a string annotation
+        if type(annotation) is ast.BinOp and type(annotation.op) is ast.BitOr:
+            # ``Path | None``: whatever is not None is the kind.
+            return self.annotation_kind(annotation.left) or self.annotation_kind(annotation.right)
         if type(annotation) is ast.Subscript:
+            if self.qualify(annotation.value) == "typing.Optional":
+                return self.annotation_kind(annotation.slice)
             annotation = annotation.value
         name = self.qualify(annotation)
         return catalog.ANNOTATIONS.get(name) if name is not None else None
@@ -396,8 +428,8 @@ class Walker:
             if receiver is not None:
                 blocking = catalog.METHODS.get(receiver, {}).get(func.attr)
                 if blocking is not None:
-                    owner = func.value
-                    prefix = owner.id if type(owner) is ast.Name else _KIND_NAMES[receiver]
+                    parts = dotted(func.value)
+                    prefix = ".".join(parts) if parts is not None else _KIND_NAMES[receiver]
                     self._blocking(node, context, f"{prefix}.{func.attr}", None, blocking)
                 return
         parts = dotted(func)
@@ -469,6 +501,8 @@ class Walker:
             summary = FunctionSummary(display)
             self.report.functions[key] = summary
         scope = Scope("function", key, Context(display, is_async, summary))
+        if outer.kind == "class":
+            scope.self_name = self._instance_parameter(node)
         self.scopes.append(scope)
         self._bind_parameters(node.args)
         self._walk_all(node.body)
@@ -507,9 +541,53 @@ class Walker:
         scope = Scope("class", key, outer.context)
         scope.class_key = key
         self._prescan(node.body, scope)
+        scope.attributes = self._attribute_kinds(node, scope)
         self.scopes.append(scope)
         self._walk_all(node.body)
         self.scopes.pop()
+
+    def _attribute_kinds(self, node: ast.ClassDef, scope: Scope) -> dict[str, str]:
+        """What each instance attribute holds, when every assignment agrees: class-level
+        annotations and values (dataclass fields too), and ``self.x = ...`` in its methods."""
+        seen: dict[str, str | None] = {
+            name: value for name, (tag, value) in scope.bindings.items() if tag == KIND
+        }
+        self.scopes.append(scope)
+        for method in node.body:
+            if not isinstance(method, _FUNCTIONS):
+                continue
+            instance = self._instance_parameter(method)
+            if instance is None:
+                continue
+            # Parameters are bound so ``self.root = root`` takes ``root: Path``'s kind.
+            frame = Scope("function", scope.key, _NO_CONTEXT)
+            self.scopes.append(frame)
+            self._bind_parameters(method.args)
+            for target, value, annotation in _assignments(method.body):
+                if not (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == instance
+                ):
+                    continue
+                if isinstance(value, ast.Constant) and value.value is None and not annotation:
+                    continue  # ``self.proc = None`` until it is started says nothing
+                kind = self.annotation_kind(annotation)
+                if kind is None and value is not None:
+                    kind = self.kind_of(value)
+                # Assigned different things in different places: unknown.
+                seen[target.attr] = kind if seen.get(target.attr, kind) == kind else None
+            self.scopes.pop()
+        self.scopes.pop()
+        return {name: kind for name, kind in seen.items() if kind is not None}
+
+    @staticmethod
+    def _instance_parameter(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Name) and decorator.id in ("staticmethod", "classmethod"):
+                return None
+        positional = [*node.args.posonlyargs, *node.args.args]
+        return positional[0].arg if positional else None
 
     def _comprehension(
         self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
@@ -646,6 +724,25 @@ def _parameters(args: ast.arguments) -> Iterable[ast.arg]:
     yield from args.kwonlyargs
     if args.kwarg is not None:
         yield args.kwarg
+
+
+def _assignments(
+    body: Sequence[ast.stmt],
+) -> Iterable[tuple[ast.expr, ast.expr | None, ast.expr | None]]:
+    """(target, value, annotation) of the assignments in a block and the blocks nested in it,
+    not inside nested functions or classes."""
+    for statement in body:
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                yield target, statement.value, None
+        elif isinstance(statement, ast.AnnAssign):
+            yield statement.target, statement.value, statement.annotation
+        elif isinstance(statement, _COMPOUND):
+            yield from _assignments(statement.body)
+            yield from _assignments(getattr(statement, "orelse", ()))
+            for handler in getattr(statement, "handlers", ()):
+                yield from _assignments(handler.body)
+            yield from _assignments(getattr(statement, "finalbody", ()))
 
 
 def _spawn_does_not_wait(node: ast.Call) -> bool:
