@@ -23,6 +23,7 @@ SYNC_DEF = "def"  # value: qualified function name
 ASYNC_DEF = "async-def"
 CLASS = "class"  # value: qualified class name
 KIND = "kind"  # value: a catalog kind (file, path, process, ...)
+INSTANCE = "instance"  # value: qualified name of the project class it may be an instance of
 OTHER = "other"  # a local value we know nothing about: never the stdlib function
 
 Binding = tuple[str, str]
@@ -106,8 +107,8 @@ class Scope:
         # Functions defined directly in a class body: ``self.x()`` resolves to ``class_key.x``.
         self.class_key: str | None = None
         self.context = context
-        # A class: the kinds of its instances' attributes (``self.root = Path(...)``).
-        self.attributes: dict[str, str] = {}
+        # A class: what its instances' attributes hold (``self.root = Path(...)``).
+        self.attributes: dict[str, Binding] = {}
         # A method: the name its first parameter (the instance) goes by.
         self.self_name: str | None = None
 
@@ -299,15 +300,11 @@ class Walker:
             elif isinstance(statement, ast.ImportFrom):
                 self._import_from(statement)
             elif isinstance(statement, ast.Assign):
-                value_kind = self.kind_of(statement.value)
-                binding = (KIND, value_kind) if value_kind else _OTHER
+                binding = self.value_binding(statement.value)
                 for target in statement.targets:
                     self._prescan_target(target, binding, scope)
             elif isinstance(statement, ast.AnnAssign):
-                ann_kind = self.annotation_kind(statement.annotation)
-                if ann_kind is None and statement.value is not None:
-                    ann_kind = self.kind_of(statement.value)
-                binding = (KIND, ann_kind) if ann_kind else _OTHER
+                binding = self.assigned_binding(statement.value, statement.annotation)
                 self._prescan_target(statement.target, binding, scope)
 
     def _prescan_target(self, target: ast.expr, binding: Binding, scope: Scope) -> None:
@@ -384,7 +381,8 @@ class Walker:
             if isinstance(node.value, ast.Name):
                 owner_class = self._instance_class(node.value.id)
                 if owner_class is not None:
-                    return owner_class.attributes.get(node.attr)
+                    binding = owner_class.attributes.get(node.attr, _OTHER)
+                    return binding[1] if binding[0] == KIND else None
             owner = self.kind_of(node.value)
             if owner is not None:
                 return catalog.ATTRIBUTES.get(owner, {}).get(node.attr)
@@ -413,6 +411,65 @@ class Walker:
         name = self.qualify(annotation)
         return catalog.ANNOTATIONS.get(name) if name is not None else None
 
+    def class_of(self, node: ast.expr) -> str | None:
+        """The project class an expression may be an instance of: a call of a class defined
+        here, or of an imported CapWords name (whether it is a project class is settled later,
+        when the cross-module pass looks its methods up)."""
+        if isinstance(node, ast.Call):
+            return self._named_class(node.func)
+        if isinstance(node, ast.Name):
+            binding = self.lookup(node.id)
+            return binding[1] if binding is not None and binding[0] == INSTANCE else None
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            owner_class = self._instance_class(node.value.id)
+            if owner_class is not None:
+                binding = owner_class.attributes.get(node.attr, _OTHER)
+                return binding[1] if binding[0] == INSTANCE else None
+        return None
+
+    def _named_class(self, node: ast.expr) -> str | None:
+        parts = dotted(node)
+        if parts is None:
+            return None
+        binding = self.lookup(parts[0])
+        if binding is None:
+            return None
+        tag, value = binding
+        if tag == CLASS and len(parts) == 1:
+            return value
+        if tag == IMPORT and parts[-1][:1].isupper():
+            return ".".join([value, *parts[1:]])
+        return None
+
+    def annotation_class(self, annotation: ast.expr | None) -> str | None:
+        if annotation is None or type(annotation) is ast.Constant:
+            return None
+        if type(annotation) is ast.BinOp and type(annotation.op) is ast.BitOr:
+            return self.annotation_class(annotation.left) or self.annotation_class(annotation.right)
+        if type(annotation) is ast.Subscript:
+            if self.qualify(annotation.value) == "typing.Optional":
+                return self.annotation_class(annotation.slice)
+            return None
+        return self._named_class(annotation)
+
+    def value_binding(self, value: ast.expr) -> Binding:
+        """What a name assigned this value refers to, as far as the linter tracks it."""
+        kind = self.kind_of(value)
+        if kind is not None:
+            return (KIND, kind)
+        owner = self.class_of(value)
+        return (INSTANCE, owner) if owner is not None else _OTHER
+
+    def assigned_binding(self, value: ast.expr | None, annotation: ast.expr | None) -> Binding:
+        """An annotated assignment (or parameter): the annotation first, then the value."""
+        kind = self.annotation_kind(annotation)
+        if kind is not None:
+            return (KIND, kind)
+        owner = self.annotation_class(annotation)
+        if owner is not None:
+            return (INSTANCE, owner)
+        return self.value_binding(value) if value is not None else _OTHER
+
     # -- calls ---------------------------------------------------------------------------
 
     def _call(self, node: ast.Call) -> None:
@@ -432,6 +489,10 @@ class Walker:
                     prefix = ".".join(parts) if parts is not None else _KIND_NAMES[receiver]
                     self._blocking(node, context, f"{prefix}.{func.attr}", None, blocking)
                 return
+            owner = self.class_of(func.value)
+            if owner is not None:
+                self._site(node, context, f"{owner}.{func.attr}")
+                return
         parts = dotted(func)
         if parts is None:
             return
@@ -446,8 +507,12 @@ class Walker:
             if blocking is not None:
                 self._blocking(node, context, ".".join(parts), name, blocking)
                 return
-        if target is None:
-            return
+        if target is not None:
+            self._site(node, context, target)
+
+    def _site(self, node: ast.Call, context: Context, target: str) -> None:
+        """A call that may be to a sync project function: a site on the loop, or an edge of a
+        sync function's summary."""
         if context.is_async:
             self.report.sites.append(CallSite(len(self.site_calls), context.display, target))
             self.site_calls.append(node)
@@ -517,8 +582,7 @@ class Walker:
 
     def _bind_parameters(self, args: ast.arguments) -> None:
         for param in _parameters(args):
-            kind = self.annotation_kind(param.annotation)
-            self.bind(param.arg, (KIND, kind) if kind else _OTHER)
+            self.bind(param.arg, self.assigned_binding(None, param.annotation))
 
     def _lambda(self, node: ast.Lambda) -> None:
         self._walk_parameter_defaults(node.args)
@@ -541,16 +605,18 @@ class Walker:
         scope = Scope("class", key, outer.context)
         scope.class_key = key
         self._prescan(node.body, scope)
-        scope.attributes = self._attribute_kinds(node, scope)
+        scope.attributes = self._attribute_bindings(node, scope)
         self.scopes.append(scope)
         self._walk_all(node.body)
         self.scopes.pop()
 
-    def _attribute_kinds(self, node: ast.ClassDef, scope: Scope) -> dict[str, str]:
+    def _attribute_bindings(self, node: ast.ClassDef, scope: Scope) -> dict[str, Binding]:
         """What each instance attribute holds, when every assignment agrees: class-level
         annotations and values (dataclass fields too), and ``self.x = ...`` in its methods."""
-        seen: dict[str, str | None] = {
-            name: value for name, (tag, value) in scope.bindings.items() if tag == KIND
+        seen: dict[str, Binding] = {
+            name: binding
+            for name, binding in scope.bindings.items()
+            if binding[0] in (KIND, INSTANCE)
         }
         self.scopes.append(scope)
         for method in node.body:
@@ -572,14 +638,12 @@ class Walker:
                     continue
                 if isinstance(value, ast.Constant) and value.value is None and not annotation:
                     continue  # ``self.proc = None`` until it is started says nothing
-                kind = self.annotation_kind(annotation)
-                if kind is None and value is not None:
-                    kind = self.kind_of(value)
+                binding = self.assigned_binding(value, annotation)
                 # Assigned different things in different places: unknown.
-                seen[target.attr] = kind if seen.get(target.attr, kind) == kind else None
+                seen[target.attr] = binding if seen.get(target.attr, binding) == binding else _OTHER
             self.scopes.pop()
         self.scopes.pop()
-        return {name: kind for name, kind in seen.items() if kind is not None}
+        return {name: binding for name, binding in seen.items() if binding[0] != OTHER}
 
     @staticmethod
     def _instance_parameter(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
@@ -608,8 +672,7 @@ class Walker:
 
     def _assign(self, node: ast.Assign) -> None:
         self._walk(node.value)
-        kind = self.kind_of(node.value)
-        binding = (KIND, kind) if kind else _OTHER
+        binding = self.value_binding(node.value)
         for target in node.targets:
             self._walk_target(target)
             self.bind_target(target, binding if type(target) is ast.Name else _OTHER)
@@ -618,11 +681,8 @@ class Walker:
         if node.value is not None:
             self._walk(node.value)
         self._walk(node.annotation)
-        kind = self.annotation_kind(node.annotation)
-        if kind is None and node.value is not None:
-            kind = self.kind_of(node.value)
         self._walk_target(node.target)
-        self.bind_target(node.target, (KIND, kind) if kind else _OTHER)
+        self.bind_target(node.target, self.assigned_binding(node.value, node.annotation))
 
     def _aug_assign(self, node: ast.AugAssign) -> None:
         self._walk(node.value)
@@ -631,11 +691,10 @@ class Walker:
 
     def _named_expr(self, node: ast.NamedExpr) -> None:
         self._walk(node.value)
-        kind = self.kind_of(node.value)
         # The walrus binds in the enclosing function, even inside a comprehension.
         scope = self._enclosing_function_scope()
         if scope.kind != "module":
-            scope.bindings[node.target.id] = (KIND, kind) if kind else _OTHER
+            scope.bindings[node.target.id] = self.value_binding(node.value)
 
     def _walk_target(self, target: ast.expr) -> None:
         """Subscripts and attributes in an assignment target are evaluated (``a[f()] = x``)."""
@@ -655,10 +714,8 @@ class Walker:
             target = item.optional_vars
             if target is not None:
                 self._walk_target(target)
-                kind = self.kind_of(item.context_expr)
-                self.bind_target(
-                    target, (KIND, kind) if kind and type(target) is ast.Name else _OTHER
-                )
+                binding = self.value_binding(item.context_expr)
+                self.bind_target(target, binding if type(target) is ast.Name else _OTHER)
         self._walk_all(node.body)
 
     def _except(self, node: ast.ExceptHandler) -> None:

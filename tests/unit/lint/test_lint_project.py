@@ -52,6 +52,54 @@ def test_chain_through_a_module_without_async_or_blocking_words(tmp_path: Path) 
     assert "go -> middle -> bottom -> time.sleep" in result.findings[0].message
 
 
+def test_method_of_a_project_class_instance_from_another_module(tmp_path: Path) -> None:
+    # The service pattern: a handler gets a Prober (parameter annotation, attribute set in
+    # __init__, or a local instance) and calls its sync method, which runs ffprobe.
+    write_project(
+        tmp_path,
+        {
+            "svc/__init__.py": "",
+            "svc/probing.py": """
+                import subprocess as sp
+
+                class Prober:
+                    def probe(self, path):
+                        return self._run(["ffprobe", path])
+
+                    def _run(self, argv):
+                        return sp.run(argv, capture_output=True)
+                """,
+            "svc/handlers.py": """
+                import asyncio
+
+                from svc.probing import Prober
+
+                class Scanner:
+                    def __init__(self, prober: Prober) -> None:
+                        self.prober = prober
+
+                    async def scan(self, path):
+                        self.prober.probe(path)
+                        await asyncio.to_thread(self.prober.probe, path)
+
+                async def handle(prober: Prober, path):
+                    Prober().probe(path)
+                    prober.probe(path)
+                """,
+        },
+    )
+    result = _lint(tmp_path)
+    assert _codes(result) == [
+        ("handlers.py", 10, "LW110"),
+        ("handlers.py", 14, "LW110"),
+        ("handlers.py", 15, "LW110"),
+    ]
+    assert (
+        "Scanner.scan -> Prober.probe -> Prober._run -> subprocess.run"
+        in result.findings[0].message
+    )
+
+
 def test_reexport_and_inherited_method_across_modules(tmp_path: Path) -> None:
     write_project(
         tmp_path,
