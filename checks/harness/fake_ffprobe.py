@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Literal
 
 from checks.harness import fake_ffprobe_script
+from checks.harness.fake_ffprobe_log import Invocation, read_invocations
+from checks.harness.fake_ffprobe_shell import fallback_script, fast_script, find_shell_tools
 from checks.harness.processes import process_alive
 
 Mode = Literal["ok", "garbage", "fail", "hang", "grandchild"]
@@ -58,27 +60,6 @@ class Behaviour:
 
 
 @dataclass(frozen=True)
-class Invocation:
-    """One run of the fake, as it logged itself. ``end`` is None while running or if killed."""
-
-    pid: int
-    argv: tuple[str, ...]
-    path: str | None
-    start: float
-    end: float | None
-    grandchild_pid: int | None = None
-    process_start: int | None = None
-    grandchild_start: int | None = None
-
-    def processes(self) -> list[tuple[int, int | None]]:
-        """``(pid, kernel start ticks)`` of the fake and of its grandchild, if it spawned one."""
-        found = [(self.pid, self.process_start)]
-        if self.grandchild_pid is not None:
-            found.append((self.grandchild_pid, self.grandchild_start))
-        return found
-
-
-@dataclass(frozen=True)
 class FakeFfprobe:
     """A written fake: put ``directory`` first on ``PATH`` or pass ``executable`` explicitly."""
 
@@ -88,25 +69,7 @@ class FakeFfprobe:
 
     def invocations(self) -> list[Invocation]:
         """Every logged invocation, in start order."""
-        found: list[Invocation] = []
-        for file in self.log_dir.glob("*.json"):
-            try:
-                raw = json.loads(file.read_text())
-            except (OSError, json.JSONDecodeError):
-                continue  # replaced between glob and read; the next call sees it
-            found.append(
-                Invocation(
-                    pid=raw["pid"],
-                    argv=tuple(raw["argv"]),
-                    path=raw["path"],
-                    start=raw["start"],
-                    end=raw["end"],
-                    grandchild_pid=raw["grandchild_pid"],
-                    process_start=raw["process_start"],
-                    grandchild_start=raw["grandchild_start"],
-                )
-            )
-        return sorted(found, key=lambda inv: (inv.start, inv.pid))
+        return read_invocations(self.log_dir)
 
     def max_concurrency(self) -> int:
         """Most invocations running at once; one that never logged an end counts as running."""
@@ -160,11 +123,16 @@ def write_fake_ffprobe(
     directory: Path,
     rules: Mapping[str, Behaviour] | None = None,
     default: Behaviour | None = None,
+    *,
+    fast: bool = True,
 ) -> FakeFfprobe:
     """Write an executable ``ffprobe`` (and its configuration) into ``directory``.
 
     ``rules`` maps an ``fnmatch`` pattern on the probed file's basename to its behaviour, first
     match wins; other files get ``default``. Invocations log into ``directory / "log"``.
+    The executable is a shell script that starts in milliseconds
+    (:mod:`checks.harness.fake_ffprobe_shell`), handing over to the Python fake what it cannot
+    do; ``fast=False`` makes every run the Python fake (tens of milliseconds of start-up).
     """
     directory = Path(directory).resolve()
     log_dir = directory / "log"
@@ -175,9 +143,13 @@ def write_fake_ffprobe(
         "default": asdict(default or Behaviour()),
     }
     (directory / fake_ffprobe_script.CONFIG_NAME).write_text(json.dumps(config, indent=2))
-    source = Path(fake_ffprobe_script.__file__).read_text()
+    script = directory / fake_ffprobe_script.SCRIPT_NAME
+    script.write_text(Path(fake_ffprobe_script.__file__).read_text())
+    # The Python fake runs isolated (-I): the service's PYTHONPATH or a stray sitecustomize
+    # cannot change it.
+    tools = find_shell_tools() if fast else None
+    text = None if tools is None else fast_script(config, sys.executable, script, tools)
     executable = directory / "ffprobe"
-    # -I: isolated mode, so the service's PYTHONPATH or a stray sitecustomize cannot change it.
-    executable.write_text(f"#!{sys.executable} -I\n{source}")
+    executable.write_text(text or fallback_script(sys.executable, script))
     executable.chmod(0o755)
     return FakeFfprobe(directory=directory, executable=executable, log_dir=log_dir)

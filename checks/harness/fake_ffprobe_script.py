@@ -1,12 +1,14 @@
 """The body of every fake ``ffprobe`` executable that :mod:`checks.harness.fake_ffprobe` writes.
 
-It is copied verbatim behind a shebang and runs as a standalone script, so it imports only the
-standard library (never ``checks``): it must start fast and work whatever ``PYTHONPATH`` the
-service under test was given. Its configuration is the JSON file written beside it.
+It is copied verbatim beside the fake and run as ``python -I`` on it, a standalone script, so it
+imports only the standard library (never ``checks``): it must start fast and work whatever
+``PYTHONPATH`` the service under test was given. Its configuration is the JSON file beside it.
 
-Each run records itself in the log directory (one JSON file per invocation, replaced atomically)
-before doing anything slow, so a test can prove the slow path ran, how many probes overlapped and
-whether any process outlived a timeout or a cancel.
+The fast fake (:mod:`checks.harness.fake_ffprobe_shell`) hands over to this script for what a
+shell cannot do cheaply (see there), so both write the same output and the same invocation log:
+one record file per run (format in :mod:`checks.harness.fake_ffprobe_log`), started before
+anything slow, so a test can prove the slow path ran, how many probes overlapped and whether any
+process outlived a timeout or a cancel.
 """
 
 from __future__ import annotations
@@ -17,10 +19,15 @@ import os
 import subprocess
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 CONFIG_NAME = "fake_ffprobe.json"
+SCRIPT_NAME = "fake_ffprobe.py"
+# Extension of the per-invocation record files in the log directory.
+RECORD_SUFFIX = ".rec"
+VERSION_LINE = "ffprobe version 6.1-loopwire-fake Copyright (c) the loopwire harness"
 
 # What real ffprobe reports for a container, keyed by file extension.
 FORMAT_NAMES = {
@@ -58,23 +65,53 @@ def choose(config: dict[str, Any], path: str | None) -> dict[str, Any]:
     return dict(config["default"])
 
 
-def record(log_file: Path, entry: dict[str, Any]) -> None:
-    temporary = log_file.with_suffix(".tmp")
-    temporary.write_text(json.dumps(entry))
-    os.replace(temporary, log_file)
+def record(log_file: Path, *fields: str | bytes) -> None:
+    """Append one record: NUL-terminated fields, so a reader can tell a half-written one."""
+    data = b"".join((f if isinstance(f, bytes) else f.encode()) + b"\0" for f in fields)
+    with log_file.open("ab") as stream:
+        stream.write(data)
+
+
+def bit_rate(size: int, duration: float) -> int:
+    """Bits per second over the decimal duration, in integers (as the shell fake computes it)."""
+    if duration <= 0:
+        return 0
+    exact = Fraction(repr(duration))
+    return size * 8 * exact.denominator // exact.numerator
+
+
+def format_names(path: str) -> tuple[str, str]:
+    return FORMAT_NAMES.get(os.path.splitext(path)[1].lower(), MP4_FORMAT)
 
 
 def ok_document(path: str, behaviour: dict[str, Any]) -> dict[str, Any]:
     """A document shaped like ``ffprobe -print_format json -show_format -show_streams``."""
-    duration = float(behaviour["duration"])
-    numerator, _, denominator = str(behaviour["frame_rate"]).partition("/")
-    fps = float(numerator) / float(denominator or 1)
     try:
         size = os.stat(path).st_size
     except OSError:
         size = 0
-    bit_rate = int(size * 8 / duration) if duration > 0 else 0
-    format_name, long_name = FORMAT_NAMES.get(os.path.splitext(path)[1].lower(), MP4_FORMAT)
+    rate = bit_rate(size, float(behaviour["duration"]))
+    format_name, long_name = format_names(path)
+    per_file = {
+        "filename": path,
+        "size": str(size),
+        "bit_rate": str(rate),
+        "video_bit_rate": str(max(rate - 128000, 0)),
+        "format_name": format_name,
+        "format_long_name": long_name,
+    }
+    return document(per_file, behaviour)
+
+
+def document(per_file: dict[str, str], behaviour: dict[str, Any]) -> dict[str, Any]:
+    """The ``ok`` document from the values of the probed file and those the behaviour fixes.
+
+    Every per-file value is a string, so that the shell fake can print this very document with
+    markers in their place.
+    """
+    duration = float(behaviour["duration"])
+    numerator, _, denominator = str(behaviour["frame_rate"]).partition("/")
+    fps = float(numerator) / float(denominator or 1)
     video = {
         "index": 0,
         "codec_name": "h264",
@@ -89,7 +126,7 @@ def ok_document(path: str, behaviour: dict[str, Any]) -> dict[str, Any]:
         "time_base": "1/15360",
         "start_time": "0.000000",
         "duration": f"{duration:.6f}",
-        "bit_rate": str(max(bit_rate - 128000, 0)),
+        "bit_rate": per_file["video_bit_rate"],
         "nb_frames": str(round(duration * fps)),
     }
     audio = {
@@ -109,15 +146,15 @@ def ok_document(path: str, behaviour: dict[str, Any]) -> dict[str, Any]:
     return {
         "streams": [video, audio],
         "format": {
-            "filename": path,
+            "filename": per_file["filename"],
             "nb_streams": 2,
             "nb_programs": 0,
-            "format_name": format_name,
-            "format_long_name": long_name,
+            "format_name": per_file["format_name"],
+            "format_long_name": per_file["format_long_name"],
             "start_time": "0.000000",
             "duration": f"{duration:.6f}",
-            "size": str(size),
-            "bit_rate": str(bit_rate),
+            "size": per_file["size"],
+            "bit_rate": per_file["bit_rate"],
             "probe_score": 100,
         },
     }
@@ -137,32 +174,31 @@ def main() -> int:
     argv = sys.argv[1:]
     path = probed_path(argv)
     pid = os.getpid()
-    entry: dict[str, Any] = {
-        "pid": pid,
-        "argv": argv,
-        "path": path,
-        "start": time.time(),
-        "end": None,
-        "process_start": process_start_ticks(pid),
-        "grandchild_pid": None,
-        "grandchild_start": None,
-    }
-    log_file = Path(config["log_dir"]) / f"{time.time_ns()}-{pid}.json"
-    record(log_file, entry)
+    start = repr(time.time())
+    ticks = process_start_ticks(pid)
+    log_file = Path(config["log_dir"]) / f"{start}-{pid}{RECORD_SUFFIX}"
+    record(
+        log_file,
+        "S",
+        str(pid),
+        start,
+        "" if ticks is None else str(ticks),
+        str(len(argv)),
+        *map(os.fsencode, argv),
+    )
 
     if "-version" in argv:
-        print("ffprobe version 6.1-loopwire-fake Copyright (c) the loopwire harness")
-        entry["end"] = time.time()
-        record(log_file, entry)
+        print(VERSION_LINE)
+        sys.stdout.flush()
+        record(log_file, "E", repr(time.time()))
         return 0
 
     behaviour = choose(config, path)
     mode = behaviour["mode"]
     if mode == "grandchild":
         child = spawn_grandchild(float(behaviour["hang_seconds"]))
-        entry["grandchild_pid"] = child.pid
-        entry["grandchild_start"] = process_start_ticks(child.pid)
-        record(log_file, entry)
+        child_ticks = process_start_ticks(child.pid)
+        record(log_file, "G", str(child.pid), "" if child_ticks is None else str(child_ticks))
     time.sleep(float(behaviour["delay"]))
     if mode == "hang" or (mode == "grandchild" and behaviour["after_spawn"] == "hang"):
         time.sleep(float(behaviour["hang_seconds"]))
@@ -178,8 +214,7 @@ def main() -> int:
         sys.stdout.write("\n")
     sys.stdout.flush()
     sys.stderr.flush()
-    entry["end"] = time.time()
-    record(log_file, entry)
+    record(log_file, "E", repr(time.time()))
     return status
 
 

@@ -1,4 +1,8 @@
-"""The fake ffprobe is a real executable: run it as the service would and check what it did."""
+"""The fake ffprobe is a real executable: run it as the service would and check what it did.
+
+Behaviour tests run against both engines: the shell fake every test gets by default and the
+Python fake it hands over to (``fast=False`` makes every run the Python one).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from checks.harness.fixtures import FakeFfprobeFactory
 from checks.harness.processes import process_alive
 
 ARGS = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "--"]
+ENGINES = pytest.mark.parametrize("fast", [True, False], ids=["shell", "python"])
 
 
 def probe(fake: FakeFfprobe, path: str, timeout: float = 10) -> subprocess.CompletedProcess[str]:
@@ -37,11 +42,12 @@ def wait_until(condition: object, timeout: float = 10) -> None:
         time.sleep(0.02)
 
 
-def test_ok_output_is_shaped_like_real_ffprobe(tmp_path: Path) -> None:
+@ENGINES
+def test_ok_output_is_shaped_like_real_ffprobe(tmp_path: Path, fast: bool) -> None:
     video = tmp_path / "clip.mp4"
     video.write_bytes(b"x" * 5000)
     fake = write_fake_ffprobe(
-        tmp_path / "fake", default=Behaviour(duration=4.0, width=640, height=360)
+        tmp_path / "fake", default=Behaviour(duration=4.0, width=640, height=360), fast=fast
     )
     result = probe(fake, str(video))
     assert result.returncode == 0, result.stderr
@@ -63,8 +69,9 @@ def test_ok_output_is_shaped_like_real_ffprobe(tmp_path: Path) -> None:
     assert audio_stream["codec_name"] == "aac"
 
 
-def test_invocation_is_logged_with_argv_path_start_and_end(tmp_path: Path) -> None:
-    fake = write_fake_ffprobe(tmp_path / "fake", default=Behaviour(delay=0.3))
+@ENGINES
+def test_invocation_is_logged_with_argv_path_start_and_end(tmp_path: Path, fast: bool) -> None:
+    fake = write_fake_ffprobe(tmp_path / "fake", default=Behaviour(delay=0.3), fast=fast)
     before = time.time()
     result = probe(fake, "/media/a.mkv")
     assert result.returncode == 0
@@ -78,7 +85,8 @@ def test_invocation_is_logged_with_argv_path_start_and_end(tmp_path: Path) -> No
     assert fake.alive_pids() == []
 
 
-def test_rules_match_basename_and_first_match_wins(tmp_path: Path) -> None:
+@ENGINES
+def test_rules_match_basename_and_first_match_wins(tmp_path: Path, fast: bool) -> None:
     fake = write_fake_ffprobe(
         tmp_path / "fake",
         rules={
@@ -86,6 +94,7 @@ def test_rules_match_basename_and_first_match_wins(tmp_path: Path) -> None:
             "*.avi": Behaviour(mode="fail", exit_code=7, stderr="moov atom not found"),
             "bad.avi": Behaviour(mode="hang"),
         },
+        fast=fast,
     )
     garbage = probe(fake, "/bad/dir/bad.avi")
     assert garbage.returncode == 0
@@ -111,8 +120,9 @@ def test_probed_path(argv: list[str], expected: str | None) -> None:
     assert probed_path(argv) == expected
 
 
-def test_hang_runs_until_killed_and_is_reported_alive(tmp_path: Path) -> None:
-    fake = write_fake_ffprobe(tmp_path / "fake", default=Behaviour(mode="hang"))
+@ENGINES
+def test_hang_runs_until_killed_and_is_reported_alive(tmp_path: Path, fast: bool) -> None:
+    fake = write_fake_ffprobe(tmp_path / "fake", default=Behaviour(mode="hang"), fast=fast)
     process = subprocess.Popen(
         [str(fake.executable), "--", "x.mp4"], stdout=subprocess.DEVNULL, start_new_session=True
     )
@@ -130,8 +140,11 @@ def test_hang_runs_until_killed_and_is_reported_alive(tmp_path: Path) -> None:
         process.wait(timeout=10)
 
 
-def test_grandchild_holds_stdout_until_the_process_group_is_killed(tmp_path: Path) -> None:
-    fake = write_fake_ffprobe(tmp_path / "fake", default=Behaviour(mode="grandchild"))
+@ENGINES
+def test_grandchild_holds_stdout_until_the_process_group_is_killed(
+    tmp_path: Path, fast: bool
+) -> None:
+    fake = write_fake_ffprobe(tmp_path / "fake", default=Behaviour(mode="grandchild"), fast=fast)
     process = subprocess.Popen(
         [str(fake.executable), "--", "x.mp4"], stdout=subprocess.PIPE, start_new_session=True
     )
@@ -153,8 +166,9 @@ def test_grandchild_holds_stdout_until_the_process_group_is_killed(tmp_path: Pat
         process.kill()
 
 
-def test_max_concurrency_counts_overlapping_runs(tmp_path: Path) -> None:
-    fake = write_fake_ffprobe(tmp_path / "fake", default=Behaviour(delay=1.0))
+@ENGINES
+def test_max_concurrency_counts_overlapping_runs(tmp_path: Path, fast: bool) -> None:
+    fake = write_fake_ffprobe(tmp_path / "fake", default=Behaviour(delay=1.0), fast=fast)
     processes = [
         subprocess.Popen([str(fake.executable), "--", f"{n}.mp4"], stdout=subprocess.DEVNULL)
         for n in range(3)

@@ -74,9 +74,7 @@ def test_generated_syntax_trees_never_crash(source: str) -> None:
 def test_columns_count_characters_not_utf8_bytes() -> None:
     # ast gives UTF-8 byte offsets; editors, flake8 and ruff count characters.
     source = (
-        "import time\n\nasync def f():\n"
-        '    label = "é€"; time.sleep(1)\n'
-        '    time.sleep(2)  # "ü"\n'
+        'import time\n\nasync def f():\n    label = "é€"; time.sleep(1)\n    time.sleep(2)  # "ü"\n'
     )
     found = [(f.line, f.column, f.code) for f in lint_source(source)]
     assert found == [(4, 19, "LW102"), (5, 5, "LW102")]
