@@ -6,15 +6,15 @@ the sub-command being run is imported, and it keeps heavy imports (libcst) insid
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
-from collections.abc import Sequence
-from types import ModuleType
 
-from checks import __version__
-from checks.config import ConfigError
-from checks.reporting import EXIT_ERROR
+# Not ``typing.TYPE_CHECKING``: a replayed ``lint`` run (``checks.lint.replay``) must not pay for
+# importing typing, argparse or the configuration; mypy treats any constant of this name as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from types import ModuleType
 
 # name -> (module, one-line help). The help lives here so that ``loopwire --help`` and every
 # run import only the module of the sub-command actually used (a warm lint run stays cheap).
@@ -32,6 +32,11 @@ COMMANDS = {
 
 def build_parser(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, ModuleType | None]:
     """Build the parser, configuring only the sub-command named in ``argv`` (if any)."""
+    import argparse
+    import importlib
+
+    from checks import __version__
+
     parser = argparse.ArgumentParser(
         prog="loopwire", description="Quality gates for asyncio services."
     )
@@ -49,11 +54,33 @@ def build_parser(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, ModuleTy
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    replayable = False
+    if arguments[:1] == ["lint"]:
+        # A lint run identical to a recorded one, with nothing it read changed, is replayed
+        # before anything else is imported: it then costs little more than the interpreter.
+        from checks.lint import replay
+
+        replayable = replay.replayable(arguments[1:])
+        status = replay.replay(arguments[1:]) if replayable else None
+        if status is not None:
+            return status
+    return _run(arguments, record=replayable)
+
+
+def _run(arguments: list[str], record: bool) -> int:
+    from checks.config import ConfigError
+    from checks.reporting import EXIT_ERROR
+
     parser, module = build_parser(arguments)
     args = parser.parse_args(arguments)
     assert module is not None  # argparse exits unless a known sub-command was named
     try:
-        status: int = module.run(args)
+        if record:
+            from checks.lint import replay
+
+            status = replay.run_recorded(arguments[1:], args, lambda: int(module.run(args)))
+        else:
+            status = module.run(args)
     except ConfigError as exc:
         print(f"loopwire: configuration error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +50,12 @@ def load_config(start: Path | None = None, explicit: Path | None = None) -> Conf
     """Read ``[tool.loopwire]`` from ``explicit`` or the nearest pyproject above ``start``."""
     path = explicit if explicit is not None else find_pyproject(start or Path.cwd())
     if path is None:
-        return Config(root=(start or Path.cwd()).resolve())
+        # No project file: the project is the directory linted (or the file's directory).
+        directory = (start or Path.cwd()).resolve()
+        return Config(root=directory if directory.is_dir() else directory.parent)
+    # Imported here: a run outside any project never pays for the TOML parser.
+    import tomllib
+
     try:
         with path.open("rb") as fh:
             document = tomllib.load(fh)

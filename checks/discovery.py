@@ -58,13 +58,16 @@ class Excludes:
         )
 
 
-def iter_python_files(paths: Sequence[Path], excludes: Excludes) -> Iterator[Path]:
+def iter_python_files(
+    paths: Sequence[Path], excludes: Excludes, walked: list[str] | None = None
+) -> Iterator[Path]:
     """Yield ``.py`` files under ``paths`` in a stable order. A file named explicitly is always
-    yielded (as linters do), even if an exclude pattern would skip it during recursion."""
+    yielded (as linters do), even if an exclude pattern would skip it during recursion.
+    Directories read on the way are appended to ``walked`` (a run's replay depends on them)."""
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            for found in _walk(path, excludes):
+            for found in _walk(path, excludes, walked):
                 if found not in seen:
                     seen.add(found)
                     yield found
@@ -73,8 +76,10 @@ def iter_python_files(paths: Sequence[Path], excludes: Excludes) -> Iterator[Pat
             yield path
 
 
-def _walk(top: Path, excludes: Excludes) -> Iterator[Path]:
+def _walk(top: Path, excludes: Excludes, walked: list[str] | None) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(top):
+        if walked is not None:
+            walked.append(dirpath)
         base = Path(dirpath)
         dirnames[:] = sorted(
             d

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,10 @@ _MAX_ENTRIES = 20_000
 
 
 def settings_hash(blocking_calls: Mapping[str, str]) -> str:
-    """Everything besides the file itself that changes its analysis: the settings, and the
-    linter's own code (so an edited rule never serves results of the old one)."""
-    digest = hashlib.sha256(__version__.encode())
+    """Everything besides the file itself that changes its analysis: the settings, the linter's
+    own code (so an edited rule never serves results of the old one) and the Python version
+    (what is a syntax error depends on it)."""
+    digest = hashlib.sha256(f"{__version__} {sys.version}".encode())
     digest.update(json.dumps(dict(blocking_calls), sort_keys=True).encode())
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())
@@ -95,15 +96,26 @@ class Cache:
         entries = self._entries
         if len(entries) > _MAX_ENTRIES:
             entries = {key: entries[key] for key in self._used if key in entries}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.path.parent / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("*\n")
-            fd, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w") as fh:
-                json.dump(entries, fh, separators=(",", ":"))
-            os.replace(temporary, self.path)
-        except OSError:
-            # A read-only checkout still gets its findings; only the speed-up is lost.
-            return
+        document = json.dumps(entries, separators=(",", ":")).encode()
+        write_atomically(str(self.path.parent), self.path.name, document)
+
+
+def write_atomically(directory: str, name: str, data: bytes) -> None:
+    """Replace ``directory/name`` in one step (concurrent runs never read half a file), creating
+    the cache directory, git-ignored, on first use."""
+    # Imported here: only a run that analysed something writes, and a warm run stays cheap.
+    import tempfile
+
+    try:
+        os.makedirs(directory, exist_ok=True)
+        gitignore = os.path.join(directory, ".gitignore")
+        if not os.path.exists(gitignore):
+            with open(gitignore, "w") as fh:
+                fh.write("*\n")
+        fd, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(temporary, os.path.join(directory, name))
+    except OSError:
+        # A read-only checkout still gets its findings; only the speed-up is lost.
+        return
