@@ -1,4 +1,5 @@
-"""``loopwire lint``: report blocking calls reachable on the event loop."""
+"""``loopwire lint``: report blocking calls reachable on the event loop, and fix them on request
+(``--fix``, ``--diff``; the fixer and libcst are imported only then)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,21 @@ import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checks.config import ConfigError, load_config
 from checks.discovery import Excludes, iter_python_files
-from checks.reporting import EXIT_ERROR, add_common_options, finish, split_codes
+from checks.reporting import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    add_common_options,
+    finish,
+    split_codes,
+)
+
+if TYPE_CHECKING:
+    from checks.lint.engine import Options, Result
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +40,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="worker processes for parsing (default: one per core)",
     )
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="rewrite files in place with the safe fixes, then report what remains",
+    )
+    parser.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix or --diff: also move blocking calls to a thread (asyncio.to_thread)",
+    )
+    parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="print a unified diff of what --fix would change; write nothing (exit 1 if any)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 0:
         print("loopwire: --jobs must be 0 (one per core) or more", file=sys.stderr)
         return EXIT_ERROR
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        print("loopwire: --unsafe-fixes needs --fix or --diff", file=sys.stderr)
+        return EXIT_ERROR
     config = load_config(start=paths[0], explicit=args.config)
     excludes = Excludes([*config.strings("exclude"), *(args.exclude or [])], config.root)
     files = list(iter_python_files(paths, excludes))
@@ -55,8 +85,56 @@ def run(args: argparse.Namespace) -> int:
         cache_dir=cache_dir,
         jobs=args.jobs,
     )
-    result = lint_files(files, options)
+    if args.diff:
+        return _diff(files, options, unsafe=args.unsafe_fixes)
+    result = (
+        _fix(files, options, unsafe=args.unsafe_fixes) if args.fix else lint_files(files, options)
+    )
     return finish(result.findings, result.files_checked, args.format, BY_CODE)
+
+
+def _diff(files: list[Path], options: Options, *, unsafe: bool) -> int:
+    """Print what ``--fix`` would change; exit 1 when that is anything."""
+    from checks.lint.engine import lint_files
+    from checks.lint.fix_files import plan_fixes, stamps
+
+    taken = stamps(files)
+    result = lint_files(files, options)
+    run = plan_fixes(result.findings, taken, unsafe=unsafe)
+    for plan in run.plans:
+        sys.stdout.write(plan.diff())
+    sys.stdout.flush()
+    _summary(run.problems, "would fix", run.fixed, len(result.findings), len(run.plans))
+    return EXIT_FINDINGS if run.plans else EXIT_CLEAN
+
+
+def _fix(files: list[Path], options: Options, *, unsafe: bool) -> Result:
+    """Apply the fixes, then lint again: what is reported (and the exit status) is what remains."""
+    from checks.lint.engine import lint_files
+    from checks.lint.fix_files import plan_fixes, stamps, write_plan
+
+    # Taken before linting: a file edited after this point is left as it is.
+    taken = stamps(files)
+    result = lint_files(files, options)
+    run = plan_fixes(result.findings, taken, unsafe=unsafe)
+    problems = list(run.problems)
+    fixed = changed = 0
+    for plan in run.plans:
+        problem = write_plan(plan)
+        if problem is None:
+            fixed += len(plan.findings)
+            changed += 1
+        else:
+            problems.append(problem)
+    _summary(problems, "fixed", fixed, len(result.findings), changed)
+    return lint_files(files, options) if changed else result
+
+
+def _summary(problems: list[str], verb: str, fixed: int, total: int, files: int) -> None:
+    for problem in problems:
+        print(f"loopwire: {problem}", file=sys.stderr)
+    noun = "file" if files == 1 else "files"
+    print(f"{verb} {fixed} of {total} findings in {files} {noun}", file=sys.stderr)
 
 
 def _blocking_calls(table: Mapping[str, object]) -> dict[str, str]:

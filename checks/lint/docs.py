@@ -5,7 +5,9 @@ A test compares the committed page with this output, so the page cannot go stale
 
 from __future__ import annotations
 
-from checks.lint.rules import RULES, Rule
+from collections.abc import Mapping
+
+from checks.lint.rules import RULES, Fix, Rule, Safety
 
 
 def rule_markdown(rule: Rule) -> str:
@@ -25,12 +27,40 @@ def rule_markdown(rule: Rule) -> str:
     for title, examples in (("Reported", rule.invalid), ("Not reported", rule.valid)):
         for example in examples:
             lines.append(f"{title}:")
-            if example.blocking_calls:
-                lines += ["", "```toml", "[tool.loopwire.blocking-calls]"]
-                lines += [f'"{name}" = "{value}"' for name, value in example.blocking_calls.items()]
-                lines.append("```")
-            lines += ["", "```python", example.code.rstrip("\n"), "```", ""]
+            lines += _blocking_calls(example.blocking_calls)
+            lines += _python(example.code)
+    lines += _fix_markdown(rule.fix)
     return "\n".join(lines) + "\n"
+
+
+def _fix_markdown(fix: Fix | None) -> list[str]:
+    if fix is None:
+        return ["Fix: none; `loopwire lint --fix` leaves these findings alone.", ""]
+    if fix.safety is Safety.SAFE:
+        how = "safe, applied by `loopwire lint --fix`"
+    else:
+        how = "unsafe, the call moves to a worker thread; applied with `--fix --unsafe-fixes`"
+    lines = [f"Fix ({how}): {fix.rewrite.value}.", ""]
+    for example in fix.examples:
+        unchanged = example.after == example.before
+        lines.append("Not fixed (stays reported):" if unchanged else "Before `--fix`:")
+        lines += _blocking_calls(example.blocking_calls)
+        lines += _python(example.before)
+        if not unchanged:
+            lines += ["After:", *_python(example.after)]
+    return lines
+
+
+def _blocking_calls(calls: Mapping[str, str]) -> list[str]:
+    if not calls:
+        return []
+    lines = ["", "```toml", "[tool.loopwire.blocking-calls]"]
+    lines += [f'"{name}" = "{value}"' for name, value in calls.items()]
+    return [*lines, "```"]
+
+
+def _python(code: str) -> list[str]:
+    return ["", "```python", code.rstrip("\n"), "```", ""]
 
 
 def render() -> str:
@@ -43,12 +73,16 @@ def render() -> str:
         "(comprehensions and class bodies run inline; nested `def` and `lambda` bodies do not;",
         "decorators and default values belong to the enclosing scope).",
         "Suppress a finding with `# noqa: CODE` (or the flake8-async code) on its line.",
+        "`loopwire lint --fix` applies the safe fixes; `--unsafe-fixes` adds the unsafe ones,",
+        "`--diff` shows them without writing.",
         "",
-        "| code | slug | flake8-async / ruff |",
-        "|---|---|---|",
+        "| code | slug | flake8-async / ruff | fix |",
+        "|---|---|---|---|",
     ]
     header += [
-        f"| {rule.code} | {rule.slug} | {', '.join(rule.aliases) or '-'} |" for rule in RULES
+        f"| {rule.code} | {rule.slug} | {', '.join(rule.aliases) or '-'} | "
+        f"{rule.fix.safety.value if rule.fix else '-'} |"
+        for rule in RULES
     ]
     return "\n".join(header) + "\n\n" + "".join(rule_markdown(rule) for rule in RULES)
 

@@ -1,15 +1,17 @@
 """Every rule of ``loopwire lint`` as one self-describing unit.
 
 A rule carries its code, slug, message, rationale, suggested replacement, the equivalent
-flake8-async / ruff codes, and valid and invalid examples. The tests (one per example), the rules
-page (``docs/rules.md``) and ``loopwire explain`` are all generated from these units, so the code,
-the tests and the documentation cannot drift apart.
+flake8-async / ruff codes, valid and invalid examples, and its automatic fix with before/after
+examples. The tests (one per example), the rules page (``docs/rules.md``) and ``loopwire explain``
+are all generated from these units, so the code, the tests and the documentation cannot drift
+apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 
 from checks.lint import catalog
 
@@ -19,6 +21,36 @@ class Example:
     code: str
     # ``[tool.loopwire.blocking-calls]`` the example is linted with.
     blocking_calls: Mapping[str, str] = field(default_factory=dict)
+
+
+class Safety(Enum):
+    """Safe fixes keep the program's meaning; unsafe ones (``--unsafe-fixes``, as in ruff) move
+    the call to another thread, which changes what it may touch."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+class Rewrite(Enum):
+    """The rewrites ``loopwire lint --fix`` knows; the value says what it does."""
+
+    ASYNC_SLEEP = "`time.sleep(x)` becomes `await asyncio.sleep(x)`"
+    TO_THREAD = "`f(a, b=c)` becomes `await asyncio.to_thread(f, a, b=c)`"
+
+
+@dataclass(frozen=True, slots=True)
+class FixExample:
+    before: str
+    # Equal to ``before`` when the fix deliberately leaves the call alone (it stays reported).
+    after: str
+    blocking_calls: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    safety: Safety
+    rewrite: Rewrite
+    examples: tuple[FixExample, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +64,16 @@ class Rule:
     aliases: tuple[str, ...]
     valid: tuple[Example, ...]
     invalid: tuple[Example, ...]
+    # None: no automatic fix.
+    fix: Fix | None
 
 
 def _examples(*sources: str) -> tuple[Example, ...]:
     return tuple(Example(source) for source in sources)
+
+
+def _to_thread(*examples: FixExample) -> Fix:
+    return Fix(Safety.UNSAFE, Rewrite.TO_THREAD, examples)
 
 
 RULES: tuple[Rule, ...] = (
@@ -67,6 +105,21 @@ RULES: tuple[Rule, ...] = (
             "    proc = Popen(['ls'])\n    proc.wait()\n",
             "import os\n\nasync def clean():\n    os.system('rm -rf build')\n",
         ),
+        fix=_to_thread(
+            FixExample(
+                "import subprocess\n\nasync def probe(path):\n"
+                "    subprocess.run(['ffprobe', path], check=True)\n",
+                "import asyncio\nimport subprocess\n\nasync def probe(path):\n"
+                "    await asyncio.to_thread(subprocess.run, ['ffprobe', path], check=True)\n",
+            ),
+            FixExample(
+                "from subprocess import Popen\n\nasync def probe():\n"
+                "    proc = Popen(['ls'])\n    proc.wait()\n",
+                "import asyncio\nfrom subprocess import Popen\n\nasync def probe():\n"
+                "    proc = await asyncio.to_thread(Popen, ['ls'])\n"
+                "    await asyncio.to_thread(proc.wait)\n",
+            ),
+        ),
     ),
     Rule(
         code=catalog.SLEEP,
@@ -88,6 +141,31 @@ RULES: tuple[Rule, ...] = (
             "import time\n\nasync def tick():\n    time.sleep(1)\n",
             "from time import sleep as nap\n\nasync def tick():\n    nap(1)\n",
         ),
+        fix=Fix(
+            Safety.SAFE,
+            Rewrite.ASYNC_SLEEP,
+            (
+                FixExample(
+                    '"""Ticks."""\n\nfrom __future__ import annotations\n\nimport time\n\n'
+                    "async def tick():\n    time.sleep(1)\n",
+                    '"""Ticks."""\n\nfrom __future__ import annotations\n\nimport asyncio\n\n'
+                    "async def tick():\n    await asyncio.sleep(1)\n",
+                ),
+                FixExample(
+                    "import asyncio\nimport time\nfrom time import sleep as nap\n\n"
+                    "async def tick():\n    nap(0.5)\n    return time.monotonic()\n",
+                    "import asyncio\nimport time\n\nasync def tick():\n"
+                    "    await asyncio.sleep(0.5)\n    return time.monotonic()\n",
+                ),
+                # Left alone: `await` in a generator expression makes it an async generator.
+                FixExample(
+                    "import time\n\nasync def ticks(n):\n"
+                    "    return list(time.sleep(i) for i in range(n))\n",
+                    "import time\n\nasync def ticks(n):\n"
+                    "    return list(time.sleep(i) for i in range(n))\n",
+                ),
+            ),
+        ),
     ),
     Rule(
         code=catalog.INPUT,
@@ -100,6 +178,13 @@ RULES: tuple[Rule, ...] = (
             "import asyncio\n\nasync def ask():\n    return await asyncio.to_thread(input, '?')\n",
         ),
         invalid=_examples("async def ask():\n    return input('? ')\n"),
+        fix=_to_thread(
+            FixExample(
+                "async def ask():\n    return input('? ')\n",
+                "import asyncio\n\nasync def ask():\n"
+                "    return await asyncio.to_thread(input, '? ')\n",
+            ),
+        ),
     ),
     Rule(
         code=catalog.FILE_IO,
@@ -120,6 +205,20 @@ RULES: tuple[Rule, ...] = (
         invalid=_examples(
             "async def load(path):\n    fh = await wrap(open(path))\n",
             "import shutil\n\nasync def backup(a, b):\n    shutil.copyfile(a, b)\n",
+        ),
+        fix=_to_thread(
+            FixExample(
+                "async def load(path):\n    return open(path).read()\n",
+                "import asyncio\n\nasync def load(path):\n"
+                "    return await asyncio.to_thread((await asyncio.to_thread(open, path)).read)\n",
+            ),
+            FixExample(
+                "import shutil\n\nasync def backup(a, b):\n    shutil.copyfile(\n        a,\n"
+                "        b,\n    )\n",
+                "import asyncio\nimport shutil\n\nasync def backup(a, b):\n"
+                "    await asyncio.to_thread(\n        shutil.copyfile,\n        a,\n"
+                "        b,\n    )\n",
+            ),
         ),
     ),
     Rule(
@@ -145,6 +244,21 @@ RULES: tuple[Rule, ...] = (
             "from pathlib import Path\n\nasync def scan(root: Path):\n"
             "    return list(root.iterdir())\n",
         ),
+        fix=_to_thread(
+            FixExample(
+                "import os\n\nasync def check(path):\n    return os.path.exists(path)\n",
+                "import asyncio\nimport os\n\nasync def check(path):\n"
+                "    return await asyncio.to_thread(os.path.exists, path)\n",
+            ),
+            # Left alone: `iterdir` is lazy, the directory is read while `list` iterates, on the
+            # loop; a thread would only build the iterator.
+            FixExample(
+                "from pathlib import Path\n\nasync def scan(root: Path):\n"
+                "    return list(root.iterdir())\n",
+                "from pathlib import Path\n\nasync def scan(root: Path):\n"
+                "    return list(root.iterdir())\n",
+            ),
+        ),
     ),
     Rule(
         code=catalog.HTTP,
@@ -167,6 +281,14 @@ RULES: tuple[Rule, ...] = (
             "from urllib.request import urlopen\n\nasync def fetch(url):\n"
             "    return urlopen(url)\n",
         ),
+        fix=_to_thread(
+            FixExample(
+                "import requests\n\nasync def fetch(url):\n"
+                "    return requests.get(url, timeout=5).json()\n",
+                "import asyncio\nimport requests\n\nasync def fetch(url):\n"
+                "    return (await asyncio.to_thread(requests.get, url, timeout=5)).json()\n",
+            ),
+        ),
     ),
     Rule(
         code=catalog.SOCKET,
@@ -185,6 +307,14 @@ RULES: tuple[Rule, ...] = (
         invalid=_examples(
             "import socket\n\nasync def connect(host):\n"
             "    return socket.create_connection((host, 80))\n",
+        ),
+        fix=_to_thread(
+            FixExample(
+                "import socket\n\nasync def connect(host):\n"
+                "    return socket.create_connection((host, 80))\n",
+                "import asyncio\nimport socket\n\nasync def connect(host):\n"
+                "    return await asyncio.to_thread(socket.create_connection, (host, 80))\n",
+            ),
         ),
     ),
     Rule(
@@ -206,6 +336,15 @@ RULES: tuple[Rule, ...] = (
         invalid=_examples(
             "import sqlite3\n\nconn = sqlite3.connect('x.db')\n\nasync def count():\n"
             "    cur = conn.cursor()\n    cur.execute('select 1')\n",
+        ),
+        fix=_to_thread(
+            FixExample(
+                "import sqlite3\n\nconn = sqlite3.connect('x.db')\n\nasync def count():\n"
+                "    cur = conn.cursor()\n    cur.execute('select 1')\n",
+                "import asyncio\nimport sqlite3\n\nconn = sqlite3.connect('x.db')\n\n"
+                "async def count():\n    cur = conn.cursor()\n"
+                "    await asyncio.to_thread(cur.execute, 'select 1')\n",
+            ),
         ),
     ),
     Rule(
@@ -235,6 +374,14 @@ RULES: tuple[Rule, ...] = (
                 {"vendor.sdk.*": "vendor.aio"},
             ),
         ),
+        fix=_to_thread(
+            FixExample(
+                "import legacy\n\nasync def handler():\n    legacy.fetch()\n",
+                "import asyncio\nimport legacy\n\nasync def handler():\n"
+                "    await asyncio.to_thread(legacy.fetch)\n",
+                {"legacy.fetch": "legacy.fetch_async"},
+            ),
+        ),
     ),
     Rule(
         code=catalog.TRANSITIVE,
@@ -260,6 +407,24 @@ RULES: tuple[Rule, ...] = (
             "import time\n\nclass Scanner:\n    def _wait(self):\n        time.sleep(1)\n\n"
             "    def _step(self):\n        self._wait()\n\n    async def run(self):\n"
             "        self._step()\n",
+        ),
+        fix=_to_thread(
+            FixExample(
+                "import subprocess\n\nasync def scan(path):\n    return probe(path)\n\n"
+                "def probe(path):\n    return subprocess.run(['ffprobe', path])\n",
+                "import asyncio\nimport subprocess\n\nasync def scan(path):\n"
+                "    return await asyncio.to_thread(probe, path)\n\ndef probe(path):\n"
+                "    return subprocess.run(['ffprobe', path])\n",
+            ),
+            FixExample(
+                "import time\n\nclass Scanner:\n    def _wait(self):\n        time.sleep(1)\n"
+                "\n    async def run(self):\n        self._wait()\n"
+                "        return [self._wait() for _ in range(3)]\n",
+                "import asyncio\nimport time\n\nclass Scanner:\n    def _wait(self):\n"
+                "        time.sleep(1)\n\n    async def run(self):\n"
+                "        await asyncio.to_thread(self._wait)\n"
+                "        return [await asyncio.to_thread(self._wait) for _ in range(3)]\n",
+            ),
         ),
     ),
 )
