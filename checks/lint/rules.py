@@ -243,6 +243,9 @@ RULES: tuple[Rule, ...] = (
             "    return Path(path).read_text()\n",
             "from pathlib import Path\n\nasync def scan(root: Path):\n"
             "    return list(root.iterdir())\n",
+            "from dataclasses import dataclass\nfrom pathlib import Path\n\n@dataclass\n"
+            "class Library:\n    root: Path\n\n    async def ready(self):\n"
+            "        return self.root.is_dir()\n",
         ),
         fix=_to_thread(
             FixExample(
@@ -391,7 +394,8 @@ RULES: tuple[Rule, ...] = (
             "The usual shape of the real bug: `async def scan()` calls `probe(path)`, a plain "
             "function (maybe in another module) that runs `subprocess.run`. Direct-call linters "
             "miss it; loopwire follows calls into the project's own sync functions and methods "
-            "at any depth and names the chain. Passing the helper to `asyncio.to_thread` or "
+            "(also through instances: `prober.probe()` with `prober: Prober`, `self.prober = "
+            "Prober()`) at any depth and names the chain. Passing the helper to `asyncio.to_thread` or "
             "`loop.run_in_executor` is not a call and is not reported."
         ),
         suggestion="await asyncio.to_thread(helper, ...)",
@@ -407,6 +411,9 @@ RULES: tuple[Rule, ...] = (
             "import time\n\nclass Scanner:\n    def _wait(self):\n        time.sleep(1)\n\n"
             "    def _step(self):\n        self._wait()\n\n    async def run(self):\n"
             "        self._step()\n",
+            "import subprocess\n\nclass Prober:\n    def probe(self, path):\n"
+            "        return subprocess.run(['ffprobe', path])\n\n"
+            "async def handle(prober: Prober, path):\n    return prober.probe(path)\n",
         ),
         fix=_to_thread(
             FixExample(
