@@ -95,6 +95,38 @@ FUNCTIONS: dict[str, Blocking] = {
             "chown",
         )
     },
+    # The os functions that touch the file system (os.path's are below); anything in os that
+    # only computes (os.fspath, os.getcwd, os.environ) stays off the list.
+    **{
+        f"os.{name}": _PATHS
+        for name in (
+            "listdir",
+            "scandir",
+            "walk",
+            "fwalk",
+            "stat",
+            "lstat",
+            "access",
+            "mkdir",
+            "makedirs",
+            "rmdir",
+            "removedirs",
+            "remove",
+            "unlink",
+            "rename",
+            "renames",
+            "replace",
+            "chmod",
+            "chown",
+            "link",
+            "symlink",
+            "readlink",
+            "utime",
+            "truncate",
+        )
+    },
+    "glob.glob": _PATHS,
+    "glob.iglob": _PATHS,
     **{
         f"os.path.{name}": _PATHS
         for name in (

@@ -28,7 +28,9 @@ from checks.lint.rules import BY_CODE, Rewrite, Safety
 
 # Methods that return a lazy iterator or a context manager: running the call in a thread would
 # not move the blocking work (it happens while iterating or entering), only hide it.
-_LAZY_METHODS = frozenset({"iterdir", "glob", "rglob", "walk", "iterdump", "stream"})
+_LAZY_METHODS = frozenset(
+    {"iterdir", "glob", "iglob", "rglob", "walk", "fwalk", "scandir", "iterdump", "stream"}
+)
 
 # The called name in a message: "blocking call NAME in ..." or "CALLER calls NAME, which ...".
 _MESSAGE_NAME = re.compile(r"^blocking call (\S+)|^\S+ calls (\S+),")

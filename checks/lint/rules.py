@@ -226,8 +226,9 @@ RULES: tuple[Rule, ...] = (
         slug="blocking-path-io",
         summary="A file-system query (`os.path.exists`, `Path.read_text`, ...) on the event loop.",
         rationale=(
-            "`os.path.exists`, `Path.stat`, `Path.iterdir` and friends make system calls that "
-            "block on the disk. The pure `os.path` functions (`join`, `abspath`, `normpath`, "
+            "`os.path.exists`, `Path.stat`, `Path.iterdir`, `os.scandir`, `os.walk`, `glob.glob` "
+            "and friends make system calls that block on the disk (a walk of a large media tree "
+            "for seconds). The pure `os.path` functions (`join`, `abspath`, `normpath`, "
             "`basename`, ...) only compute strings and are not reported."
         ),
         suggestion="asyncio.to_thread (or anyio.Path)",
@@ -243,6 +244,8 @@ RULES: tuple[Rule, ...] = (
             "    return Path(path).read_text()\n",
             "from pathlib import Path\n\nasync def scan(root: Path):\n"
             "    return list(root.iterdir())\n",
+            "import os\n\nasync def scan(root):\n"
+            "    return [name for _, _, names in os.walk(root) for name in names]\n",
             "from dataclasses import dataclass\nfrom pathlib import Path\n\n@dataclass\n"
             "class Library:\n    root: Path\n\n    async def ready(self):\n"
             "        return self.root.is_dir()\n",
