@@ -60,7 +60,7 @@ class Rule:
     summary: str
     rationale: str
     suggestion: str
-    # Codes of flake8-async / ruff rules that report the same thing; ``# noqa: ASYNCnnn`` works.
+    # Codes of flake8-async / ruff rules that report the same thing (a noqa naming one works).
     aliases: tuple[str, ...]
     valid: tuple[Example, ...]
     invalid: tuple[Example, ...]
@@ -398,8 +398,8 @@ RULES: tuple[Rule, ...] = (
             "function (maybe in another module) that runs `subprocess.run`. Direct-call linters "
             "miss it; loopwire follows calls into the project's own sync functions and methods "
             "(also through instances: `prober.probe()` with `prober: Prober`, `self.prober = "
-            "Prober()`) at any depth and names the chain. Passing the helper to `asyncio.to_thread` or "
-            "`loop.run_in_executor` is not a call and is not reported."
+            "Prober()`) at any depth and names the chain. Passing the helper to "
+            "`asyncio.to_thread` or `loop.run_in_executor` is not a call and is not reported."
         ),
         suggestion="await asyncio.to_thread(helper, ...)",
         aliases=(),
