@@ -90,7 +90,8 @@ def tool_env() -> dict[str, str]:
 
 def _run_once(series: Series, files: Sequence[Path], cwd: Path, label: str) -> Run | None:
     assert series.tool.argv is not None
-    run = run_command(series.tool.argv(files), cwd=cwd, timeout=series.timeout, env=tool_env())
+    env = {**tool_env(), **dict(series.tool.env)}
+    run = run_command(series.tool.argv(files), cwd=cwd, timeout=series.timeout, env=env)
     if run.timed_out:
         series.timed_out = True
         series.problem = f"timed out after {series.timeout:.0f} s"

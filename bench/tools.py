@@ -40,6 +40,8 @@ class Tool:
     argv: Callable[[Sequence[Path]], list[str]] | None
     slow: bool = False
     prepare: bool = False
+    # Set in the tool's environment on top of the bench's.
+    env: tuple[tuple[str, str], ...] = ()
     # Exit statuses of a completed run: loopwire's 2 means "some file could not be analysed"
     # (reported as LW001, the other files still checked); for ruff 2 is a crash.
     completed: frozenset[int] = frozenset({0, 1})
@@ -56,7 +58,9 @@ def _loopwire(*options: str) -> Callable[[Sequence[Path]], list[str]]:
 
 
 def linter_tools(work: Path) -> list[Tool]:
-    """loopwire cold and warm, ruff cold and warm, flake8-async (blocking-call codes only)."""
+    """loopwire cold, warm (replayed) and warm without replay (what a run after an edit costs,
+    short of analysing the edited file), ruff cold and warm, flake8-async (blocking-call codes
+    only)."""
     ruff = executable("ruff")
     flake8_async = executable("flake8-async")
     ruff_options = ["check", "--select", "ASYNC", "--isolated", "--output-format", "concise"]
@@ -73,6 +77,14 @@ def linter_tools(work: Path) -> list[Tool]:
             _loopwire("lint", "--cache-dir", str(work / "loopwire-cache")),
             prepare=True,
             completed=LOOPWIRE_COMPLETED,
+        ),
+        Tool(
+            "loopwire warm, no replay",
+            "LOOPWIRE_REPLAY=0 loopwire lint --cache-dir DIR (primed: content-hash cache only)",
+            _loopwire("lint", "--cache-dir", str(work / "loopwire-cache")),
+            prepare=True,
+            completed=LOOPWIRE_COMPLETED,
+            env=(("LOOPWIRE_REPLAY", "0"),),
         ),
         Tool(
             "ruff cold",

@@ -49,9 +49,12 @@ class Run:
         return self.status, self.stdout, self.stderr
 
 
-def lint(cwd: Path, toolkit: Path, *args: str) -> Run:
+def lint(cwd: Path, toolkit: Path, *args: str, replay_env: str | None = None) -> Run:
     """``loopwire lint ARGS`` in ``cwd``, with the toolkit imported from ``toolkit``."""
     env = {**os.environ, "PYTHONPATH": str(toolkit)}
+    env.pop("LOOPWIRE_REPLAY", None)
+    if replay_env is not None:
+        env["LOOPWIRE_REPLAY"] = replay_env
     done = subprocess.run(
         [sys.executable, "-c", _SCRIPT, "lint", *args],
         cwd=cwd,
@@ -125,6 +128,13 @@ def test_replay_prints_what_the_recorded_run_printed(project: Path, toolkit: Pat
     cache = project / ".loopwire_cache"
     assert (cache / "lint.json").is_file()
     assert [path.name for path in cache.glob("runs.*")] == [replay.RECORDS]
+
+
+def test_loopwire_replay_0_always_analyses(project: Path, toolkit: Path) -> None:
+    first = recorded(project, toolkit, "pkg")
+    again = lint(project, toolkit, "pkg", replay_env="0")
+    assert again.analysed
+    assert again.output == first.output
 
 
 def test_a_clean_run_outside_any_project_is_replayed(tmp_path: Path, toolkit: Path) -> None:
