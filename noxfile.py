@@ -17,7 +17,7 @@ nox.options.sessions = ["gates"]
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
-LINTED = ["service", "checks"]
+LINTED = ["service", "checks", "bench"]
 
 # Debian package that provides each binary the integration tests run for real.
 SYSTEM_BINARIES = {"ffprobe": "ffmpeg", "ffmpeg": "ffmpeg", "chromium": "chromium"}

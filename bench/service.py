@@ -164,7 +164,7 @@ class ServiceBench:
     async def throughput(self, concurrency: int, delay: float) -> None:
         count = 4 * concurrency
         media = self.work / f"throughput-{concurrency}"
-        empty_files(media, count)
+        await asyncio.to_thread(empty_files, media, count)
         fake = self.fake(f"throughput-{concurrency}", Behaviour(delay=delay))
         ideal = count * delay / concurrency
         limit = THROUGHPUT_SLACK * ideal + THROUGHPUT_ALLOWANCE
@@ -270,7 +270,7 @@ class ServiceBench:
             )
             return
         log(f"generating {count} videos (cached in {self.settings.cache_dir})")
-        media = tiny_videos(self.settings.cache_dir, count)
+        media = await asyncio.to_thread(tiny_videos, self.settings.cache_dir, count)
         concurrency = os.cpu_count() or 1
         rates: list[float] = []
         with self.scenario(media, Path(ffprobe), concurrency=concurrency).server(
@@ -310,7 +310,7 @@ class ServiceBench:
         counts = {"idle": 2, "blocking": 8, "scan": int(window / delay * concurrency * 2)}
         count = counts[mode]
         media = self.work / f"polls-{mode}"
-        empty_files(media, count)
+        await asyncio.to_thread(empty_files, media, count)
         fake = self.fake(f"polls-{mode}", Behaviour(delay=delay))
         latencies: list[float] = []
         p99s: list[float] = []
@@ -419,7 +419,7 @@ class ServiceBench:
     async def cancel_latency(self) -> None:
         concurrency = os.cpu_count() or 1
         media = self.work / "cancel"
-        empty_files(media, 4 * concurrency)
+        await asyncio.to_thread(empty_files, media, 4 * concurrency)
         fake = self.fake("cancel", Behaviour(mode="hang", hang_seconds=120.0))
         answers: list[float] = []
         clean: list[float] = []
@@ -461,7 +461,7 @@ class ServiceBench:
     async def timeout_accuracy(self) -> None:
         concurrency = os.cpu_count() or 1
         media = self.work / "timeout"
-        empty_files(media, 2 * concurrency)
+        await asyncio.to_thread(empty_files, media, 2 * concurrency)
         fake = self.fake("timeout", Behaviour(mode="hang", hang_seconds=120.0))
         seen_after: list[float] = []
         server_side: list[float] = []
@@ -511,13 +511,13 @@ class ServiceBench:
     async def big_directory(self, count: int) -> None:
         media = self.work / f"big-{count}"
         log(f"creating {count:,} empty files")
-        empty_files(media, count)
+        await asyncio.to_thread(empty_files, media, count)
         fake = self.fake("big", Behaviour(delay=0))
         window = 5.0
         with self.scenario(media, fake.executable, concurrency=os.cpu_count() or 1).server(
             self.settings.project
         ) as server:
-            idle_kb = memory_kb(server.pid)[0]
+            idle_kb = (await asyncio.to_thread(memory_kb, server.pid))[0]
             async with session() as http:
                 client = Client(http, server)
                 started = time.perf_counter()
@@ -529,12 +529,12 @@ class ServiceBench:
                 first_progress = seen - started
                 await asyncio.sleep(window)
                 latest = await client.job(job["id"])
-                peak_kb = memory_kb(server.pid)[1]
+                peak_kb = (await asyncio.to_thread(memory_kb, server.pid))[1]
                 await client.cancel(job["id"])
                 async with asyncio.timeout(30):
                     await client.wait_for(job["id"], final)
-            peak_kb = max(peak_kb, memory_kb(server.pid)[1])
-        shutil.rmtree(media, ignore_errors=True)
+            peak_kb = max(peak_kb, (await asyncio.to_thread(memory_kb, server.pid))[1])
+        await asyncio.to_thread(shutil.rmtree, media, ignore_errors=True)
         met = peak_kb < RSS_GOAL_KB
         self.row(
             f"scan of {count:,} empty *.mp4 (fake, d=0): server peak RSS (VmHWM)",

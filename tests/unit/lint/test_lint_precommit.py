@@ -36,4 +36,4 @@ def test_repository_uses_its_own_hook() -> None:
     assert command[:3] == ["python", "-m", "checks"]
     parser, _ = build_parser(command[3:])
     args = parser.parse_args(command[3:])
-    assert (args.command, [str(p) for p in args.paths]) == ("lint", ["service", "checks"])
+    assert (args.command, [str(p) for p in args.paths]) == ("lint", ["service", "checks", "bench"])
