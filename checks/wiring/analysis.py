@@ -7,8 +7,10 @@ whole set of paths at once; there is no per-file verdict to cache.
 from __future__ import annotations
 
 import io
+import os
 import tokenize
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,9 @@ from checks.wiring.rules import (
 from checks.wiring.schemas import find_enums, find_schemas
 from checks.wiring.setters import SetState, index_setters
 from checks.wiring.settings import WiringSettings
+
+# Fewer files than this parse faster in this process than a pool starts and ships them.
+_POOL_THRESHOLD = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +70,54 @@ def collect(
     source: SourceFile, settings: WiringSettings, anchors: list[cst.CSTNode] | None = None
 ) -> ModuleFacts:
     collector = Collector(source.path, source.module, settings, anchors)
-    cst.parse_module(source.text).visit(collector)
+    collector.walk(cst.parse_module(source.text))
     return collector.facts
 
 
+def _collect_or_explain(source: SourceFile, settings: WiringSettings) -> ModuleFacts | Finding:
+    """The facts of ``source``, or the LW001 finding saying why it has none."""
+    try:
+        return collect(source, settings)
+    except cst.ParserSyntaxError as exc:
+        return _unanalysable(source.path, exc.editor_line, exc.editor_column, exc.message)
+    except RecursionError:
+        return _unanalysable(source.path, 1, 1, "nested too deeply to parse")
+
+
+def _collect_batch(
+    batch: Sequence[SourceFile], settings: WiringSettings
+) -> list[ModuleFacts | Finding]:
+    return [_collect_or_explain(source, settings) for source in batch]
+
+
+def _collect_all(
+    sources: Sequence[SourceFile], settings: WiringSettings
+) -> list[ModuleFacts | Finding]:
+    """``_collect_or_explain`` for every source, in order; the libcst parse is most of the
+    check's time and each file's is independent, so many files are spread over every core."""
+    jobs = min(os.cpu_count() or 1, len(sources))
+    if jobs < 2 or len(sources) < _POOL_THRESHOLD:
+        return _collect_batch(sources, settings)
+    # Largest first, dealt round-robin: chunks of similar cost, few pickling round trips.
+    order = sorted(range(len(sources)), key=lambda i: -len(sources[i].text))
+    chunks = min(len(sources), jobs * 4)
+    batches = [order[start::chunks] for start in range(chunks)]
+    results: dict[int, ModuleFacts | Finding] = {}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [
+            pool.submit(_collect_batch, [sources[i] for i in batch], settings) for batch in batches
+        ]
+        for batch, future in zip(batches, futures, strict=True):
+            results.update(zip(batch, future.result(), strict=True))
+    return [results[i] for i in range(len(sources))]
+
+
 def positions(source: SourceFile, settings: WiringSettings) -> list[tuple[int, int]]:
-    """(line, column) of every Site of ``source``, by anchor: the same visit, now keeping nodes."""
+    """(line, column) of every Site of ``source``, by anchor: the same walk, now keeping nodes."""
     anchors: list[cst.CSTNode] = []
     collector = Collector(source.path, source.module, settings, anchors)
     tree = cst.parse_module(source.text)
-    tree.visit(collector)
+    collector.walk(tree)
     ranges = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
     return [(ranges[node].start.line, ranges[node].start.column + 1) for node in anchors]
 
@@ -91,14 +134,11 @@ def analyse(sources: Sequence[SourceFile], settings: WiringSettings) -> list[Fin
     """Every LW2xx finding for the project made of ``sources``, ``noqa`` already applied."""
     modules: list[ModuleFacts] = []
     findings: list[Finding] = []
-    for source in sources:
-        try:
-            modules.append(collect(source, settings))
-        except cst.ParserSyntaxError as exc:
-            line, column = exc.editor_line, exc.editor_column
-            findings.append(_unanalysable(source.path, line, column, exc.message))
-        except RecursionError:
-            findings.append(_unanalysable(source.path, 1, 1, "nested too deeply to parse"))
+    for result in _collect_all(sources, settings):
+        if isinstance(result, Finding):
+            findings.append(result)
+        else:
+            modules.append(result)
     pending = _judge(modules, settings)
     by_path: dict[str, list[_Pending]] = {}
     for item in pending:

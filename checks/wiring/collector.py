@@ -1,12 +1,14 @@
 """The single libcst pass over one module that gathers every fact the wiring rules need.
 
-Parse once, visit once: schema declarations, construction sites, attribute/key assignments and
-event references are all collected here, so adding a setter form never adds a pass.
+Parse once, walk once (by hand, see ``CODE_FIELDS``): schema declarations, construction sites,
+attribute/key assignments and event references are all collected here, so adding a setter form
+never adds a pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 import libcst as cst
 
@@ -55,10 +57,114 @@ _CONVERTERS = {
     "pydantic.TypeAdapter": ("type", 0),
 }
 # References inside these nodes listen for an event (or only describe it); they never emit it.
-_QUIET_NODES = (cst.Comparison, cst.Decorator, cst.Annotation)
+_QUIET_NODES: frozenset[type] = frozenset({cst.Comparison, cst.Decorator, cst.Annotation})
+# The node types that can hold a wiring fact, each with its fields that can, in the order libcst's
+# own visitor enters them (source order). libcst's generic traversal rebuilds every node it
+# leaves and enters every whitespace, token and bare name: most of the check's time went there.
+# Everything missing here (Name, strings, operators, whitespace) is never entered.
+# tests/unit/wiring_static/test_wiring_walk.py derives this table from libcst and compares.
+# By name: an older libcst lacks the newest nodes (t-strings, lazy imports) and cannot parse them.
+_CODE_FIELDS_BY_NAME: dict[str, tuple[str, ...]] = {
+    "AnnAssign": ("target", "annotation", "value"),
+    "Annotation": ("annotation",),
+    "Arg": ("value",),
+    "AsName": ("name",),
+    "Assert": ("test", "msg"),
+    "Assign": ("targets", "value"),
+    "AssignTarget": ("target",),
+    "Attribute": ("value",),
+    "AugAssign": ("target", "value"),
+    "Await": ("expression",),
+    "BinaryOperation": ("left", "right"),
+    "BooleanOperation": ("left", "right"),
+    "Call": ("func", "args"),
+    "ClassDef": ("decorators", "type_parameters", "bases", "keywords", "body"),
+    "CompFor": ("target", "iter", "ifs", "inner_for_in"),
+    "CompIf": ("test",),
+    "Comparison": ("left", "comparisons"),
+    "ComparisonTarget": ("comparator",),
+    "ConcatenatedString": ("left", "right"),
+    "Decorator": ("decorator",),
+    "Del": ("target",),
+    "Dict": ("elements",),
+    "DictComp": ("key", "value", "for_in"),
+    "DictElement": ("key", "value"),
+    "Element": ("value",),
+    "Else": ("body",),
+    "ExceptHandler": ("type", "name", "body"),
+    "ExceptStarHandler": ("type", "name", "body"),
+    "Expr": ("value",),
+    "Finally": ("body",),
+    "For": ("target", "iter", "body", "orelse"),
+    "FormattedString": ("parts",),
+    "FormattedStringExpression": ("expression", "format_spec"),
+    "From": ("item",),
+    "FunctionDef": ("decorators", "type_parameters", "params", "returns", "body"),
+    "GeneratorExp": ("elt", "for_in"),
+    "If": ("test", "body", "orelse"),
+    "IfExp": ("body", "test", "orelse"),
+    "Import": ("names",),
+    "ImportAlias": ("name", "asname"),
+    "ImportFrom": ("module", "names"),
+    "IndentedBlock": ("body",),
+    "Index": ("value",),
+    "Lambda": ("params", "body"),
+    "LazyImport": ("names",),
+    "LazyImportFrom": ("module", "names"),
+    "List": ("elements",),
+    "ListComp": ("elt", "for_in"),
+    "Match": ("subject", "cases"),
+    "MatchAs": ("pattern",),
+    "MatchCase": ("pattern", "guard", "body"),
+    "MatchClass": ("cls", "patterns", "kwds"),
+    "MatchKeywordElement": ("pattern",),
+    "MatchList": ("patterns",),
+    "MatchMapping": ("elements",),
+    "MatchMappingElement": ("key", "pattern"),
+    "MatchOr": ("patterns",),
+    "MatchOrElement": ("pattern",),
+    "MatchSequenceElement": ("value",),
+    "MatchTuple": ("patterns",),
+    "MatchValue": ("value",),
+    "Module": ("body",),
+    "NamedExpr": ("target", "value"),
+    "Param": ("annotation", "default"),
+    "Parameters": ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
+    "Raise": ("exc", "cause"),
+    "Return": ("value",),
+    "Set": ("elements",),
+    "SetComp": ("elt", "for_in"),
+    "SimpleStatementLine": ("body",),
+    "SimpleStatementSuite": ("body",),
+    "Slice": ("lower", "upper", "step"),
+    "StarredDictComp": ("value", "for_in"),
+    "StarredDictElement": ("value",),
+    "StarredElement": ("value",),
+    "Subscript": ("value", "slice"),
+    "SubscriptElement": ("slice",),
+    "TemplatedString": ("parts",),
+    "TemplatedStringExpression": ("expression", "format_spec"),
+    "Try": ("body", "handlers", "orelse", "finalbody"),
+    "TryStar": ("body", "handlers", "orelse", "finalbody"),
+    "Tuple": ("elements",),
+    "TypeAlias": ("type_parameters", "value"),
+    "TypeParam": ("param", "default"),
+    "TypeParameters": ("params",),
+    "TypeVar": ("bound",),
+    "UnaryOperation": ("expression",),
+    "While": ("test", "body", "orelse"),
+    "With": ("items", "body"),
+    "WithItem": ("item", "asname"),
+    "Yield": ("value",),
+}
+CODE_FIELDS: dict[type, tuple[str, ...]] = {
+    getattr(cst, name): fields
+    for name, fields in _CODE_FIELDS_BY_NAME.items()
+    if hasattr(cst, name)
+}
 
 
-class Collector(cst.CSTVisitor):
+class Collector:
     def __init__(
         self,
         path: str,
@@ -66,7 +172,6 @@ class Collector(cst.CSTVisitor):
         settings: WiringSettings,
         anchors: list[cst.CSTNode] | None = None,
     ) -> None:
-        super().__init__()
         # The nodes behind each Site, kept only when positions are wanted (they pin the tree).
         self.anchors = anchors
         self._next_anchor = 0
@@ -81,6 +186,39 @@ class Collector(cst.CSTVisitor):
         self._quiet_roots: set[int] = set()
         # Per node being visited: is an event reference here listening rather than emitting?
         self._quiet: list[bool] = [False]
+        # Dispatch by exact node type, as libcst does by class name.
+        self._visits: dict[type, Callable[[Any], None]] = {}
+        self._leaves: dict[type, Callable[[Any], None]] = {}
+        for kind in CODE_FIELDS:
+            visit = getattr(self, f"visit_{kind.__name__}", None)
+            if visit is not None:
+                self._visits[kind] = visit
+            leave = getattr(self, f"leave_{kind.__name__}", None)
+            if leave is not None:
+                self._leaves[kind] = leave
+
+    def walk(self, node: object) -> None:
+        """Visit ``node`` and its descendants depth first in libcst's order, entering only those
+        that can hold a wiring fact (see ``CODE_FIELDS``)."""
+        kind = type(node)
+        fields = CODE_FIELDS.get(kind)
+        if fields is None:
+            return
+        self._quiet.append(self._is_quiet(node))
+        visit = self._visits.get(kind)
+        if visit is not None:
+            visit(node)
+        for name in fields:
+            value = getattr(node, name)
+            if type(value) is tuple or type(value) is list:
+                for child in value:
+                    self.walk(child)
+            else:
+                self.walk(value)
+        leave = self._leaves.get(kind)
+        if leave is not None:
+            leave(node)
+        self._quiet.pop()
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -178,27 +316,23 @@ class Collector(cst.CSTVisitor):
 
     # -- quiet regions (listening, comparing, annotating) ----------------------------------------
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.Lambda | cst.FunctionDef):
+    def _is_quiet(self, node: object) -> bool:
+        # Exact type tests: the parser builds no subclasses, and ``isinstance`` against libcst's
+        # ABCs costs as much as the rest of the walk.
+        kind = type(node)
+        if kind is cst.FunctionDef or kind is cst.Lambda:
             # A handler body runs later and may emit, even when it is registered as a listener.
-            quiet = False
-        elif isinstance(node, _QUIET_NODES) or id(node) in self._quiet_roots:
-            quiet = True
-        elif isinstance(node, cst.Call):
-            func = node.func
-            name = func.attr.value if isinstance(func, cst.Attribute) else None
-            if isinstance(func, cst.Name):
+            return False
+        if kind in _QUIET_NODES or id(node) in self._quiet_roots:
+            return True
+        if kind is cst.Call:
+            func = cast(cst.Call, node).func
+            name = func.attr.value if type(func) is cst.Attribute else None
+            if type(func) is cst.Name:
                 name = func.value
-            listener = name is not None and self.settings.is_listener_call(name)
-            quiet = listener or self._quiet[-1]
-        else:
-            quiet = self._quiet[-1]
-        self._quiet.append(quiet)
-        return super().on_visit(node)
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
-        self._quiet.pop()
+            if name is not None and self.settings.is_listener_call(name):
+                return True
+        return self._quiet[-1]
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         # A dict keyed by event type is a dispatch table: it routes events, it does not emit.

@@ -13,7 +13,8 @@ def string(node: cst.BaseExpression) -> str | None:
 
 
 def is_none(node: cst.BaseExpression | None) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
+    # An exact type test: ``isinstance`` against libcst's ABCs is several times slower.
+    return type(node) is cst.Name and node.value == "None"
 
 
 def dict_items(node: cst.BaseExpression) -> dict[str, cst.BaseExpression] | None:

@@ -80,11 +80,15 @@ class Schema:
         """This class, then its project ancestors depth first; each once, even when two
         same-named classes make the by-name inheritance look circular."""
         seen: list[Schema] = []
+        # By identity, in a set: the stdlib has hundreds of same-named classes, and a scan of
+        # ``seen`` per popped schema made this quadratic.
+        visited: set[int] = set()
         stack = [self]
         while stack:
             schema = stack.pop()
-            if any(schema is s for s in seen):
+            if id(schema) in visited:
                 continue
+            visited.add(id(schema))
             seen.append(schema)
             stack.extend(reversed(schema.parents))
         return seen

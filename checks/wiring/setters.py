@@ -54,6 +54,9 @@ def index_setters(
 ) -> SetterIndex:
     index = SetterIndex()
     by_name: dict[str, list[Schema]] = {}
+    # Constructor fields per schema, by identity: a class is built at many sites, and its
+    # lineage can be long where many classes share a name (the stdlib).
+    init_fields: dict[int, list[SchemaField]] = {}
     for schema in schemas:
         by_name.setdefault(schema.name, []).append(schema)
         for ancestor in schema.lineage():
@@ -74,8 +77,9 @@ def index_setters(
             for name, is_null in construction.named.items():
                 sets.add(name, is_null)
             for schema in targets:
-                for is_null, item in zip(
-                    construction.positional, schema.init_fields(), strict=False
-                ):
+                fields = init_fields.get(id(schema))
+                if fields is None:
+                    fields = init_fields[id(schema)] = schema.init_fields()
+                for is_null, item in zip(construction.positional, fields, strict=False):
                     sets.add(item.name, is_null)
     return index
