@@ -53,7 +53,19 @@ def build_parser(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, ModuleTy
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:
+        # The reader went away (``loopwire lint --format json | head``). Point stdout at devnull
+        # so the interpreter's final flush does not raise again, and exit like a killed writer.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(arguments: list[str]) -> int:
     replayable = False
     if arguments[:1] == ["lint"]:
         # A lint run identical to a recorded one, with nothing it read changed, is replayed

@@ -4,6 +4,8 @@ and every output format."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,24 @@ def test_exit_2_on_syntax_error_with_other_files_checked(project: Path) -> None:
     codes = {(Path(f["path"]).name, f["code"]) for f in json.loads(result.stdout)}
     assert codes == {("broken.py", "LW001"), ("probe.py", "LW101")}
     assert "Traceback" not in result.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    # ``loopwire lint --format json | head``: the pipe closes while findings are still written.
+    many = "import time\n\nasync def nap():\n" + "    time.sleep(1)\n" * 5000
+    write_project(tmp_path, {"many.py": many})
+    command = [sys.executable, "-m", "checks", "lint", "--no-cache", "--format", "json", "."]
+    with subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        process.stdout.read(10)
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        process.wait(timeout=120)
+    assert "Traceback" not in stderr
+    assert process.returncode == 1
 
 
 def test_json_items_carry_the_contract_fields(project: Path) -> None:
