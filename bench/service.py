@@ -165,7 +165,9 @@ class ServiceBench:
         count = 4 * concurrency
         media = self.work / f"throughput-{concurrency}"
         await asyncio.to_thread(empty_files, media, count)
-        fake = self.fake(f"throughput-{concurrency}", Behaviour(delay=delay))
+        fake = await asyncio.to_thread(
+            self.fake, f"throughput-{concurrency}", Behaviour(delay=delay)
+        )
         ideal = count * delay / concurrency
         limit = THROUGHPUT_SLACK * ideal + THROUGHPUT_ALLOWANCE
         walls: list[float] = []
@@ -311,7 +313,7 @@ class ServiceBench:
         count = counts[mode]
         media = self.work / f"polls-{mode}"
         await asyncio.to_thread(empty_files, media, count)
-        fake = self.fake(f"polls-{mode}", Behaviour(delay=delay))
+        fake = await asyncio.to_thread(self.fake, f"polls-{mode}", Behaviour(delay=delay))
         latencies: list[float] = []
         p99s: list[float] = []
         # The same latencies minus time the polling process itself was starved (the harness's
@@ -420,7 +422,9 @@ class ServiceBench:
         concurrency = os.cpu_count() or 1
         media = self.work / "cancel"
         await asyncio.to_thread(empty_files, media, 4 * concurrency)
-        fake = self.fake("cancel", Behaviour(mode="hang", hang_seconds=120.0))
+        fake = await asyncio.to_thread(
+            self.fake, "cancel", Behaviour(mode="hang", hang_seconds=120.0)
+        )
         answers: list[float] = []
         clean: list[float] = []
         with self.scenario(media, fake.executable, concurrency=concurrency).server(
@@ -462,7 +466,9 @@ class ServiceBench:
         concurrency = os.cpu_count() or 1
         media = self.work / "timeout"
         await asyncio.to_thread(empty_files, media, 2 * concurrency)
-        fake = self.fake("timeout", Behaviour(mode="hang", hang_seconds=120.0))
+        fake = await asyncio.to_thread(
+            self.fake, "timeout", Behaviour(mode="hang", hang_seconds=120.0)
+        )
         seen_after: list[float] = []
         server_side: list[float] = []
         survivors = 0
@@ -512,7 +518,7 @@ class ServiceBench:
         media = self.work / f"big-{count}"
         log(f"creating {count:,} empty files")
         await asyncio.to_thread(empty_files, media, count)
-        fake = self.fake("big", Behaviour(delay=0))
+        fake = await asyncio.to_thread(self.fake, "big", Behaviour(delay=0))
         window = 5.0
         with self.scenario(media, fake.executable, concurrency=os.cpu_count() or 1).server(
             self.settings.project
