@@ -141,6 +141,8 @@ class Walker:
         self.direct: list[tuple[ast.Call, str, str]] = []
         self.scopes: list[Scope] = []
         self._prescanning = False
+        # Depth of ``except`` bodies being walked: see ``_keeps_import``.
+        self._fallbacks = 0
         self._special: dict[type[ast.AST], Callable[[Any], None]] = {
             ast.FunctionDef: self._function,
             ast.AsyncFunctionDef: self._function,
@@ -249,9 +251,18 @@ class Walker:
             return
         if scope.kind == "comprehension" and binding[0] != OTHER:
             scope = self._enclosing_function_scope()
-        if name in scope.globals:
+        if name in scope.globals or self._keeps_import(scope, name, binding):
             return
         scope.bindings[name] = binding
+
+    def _keeps_import(self, scope: Scope, name: str, binding: Binding) -> bool:
+        """``try: import requests`` / ``except ImportError: requests = None``: the fallback runs
+        only when the import failed, and then the call fails too; wherever the call can block,
+        the name is the module. So a rebinding in an ``except`` body leaves an import standing."""
+        if not self._fallbacks or binding[0] == IMPORT:
+            return False
+        existing = scope.bindings.get(name)
+        return existing is not None and existing[0] == IMPORT
 
     def _enclosing_function_scope(self) -> Scope:
         for scope in reversed(self.scopes):
@@ -284,16 +295,20 @@ class Walker:
             if isinstance(statement, _FUNCTIONS):
                 name = statement.name
                 tag = ASYNC_DEF if type(statement) is ast.AsyncFunctionDef else SYNC_DEF
-                scope.bindings[name] = (tag, f"{scope.key}.{name}")
+                self._prescan_bind(scope, name, (tag, f"{scope.key}.{name}"))
             elif isinstance(statement, ast.ClassDef):
                 name = statement.name
-                scope.bindings[name] = (CLASS, f"{scope.key}.{name}")
+                self._prescan_bind(scope, name, (CLASS, f"{scope.key}.{name}"))
             elif isinstance(statement, _COMPOUND):
                 # ``if TYPE_CHECKING: import x``, ``try: import a except ImportError: import b``
                 self._prescan_block(statement.body, scope)
                 self._prescan_block(getattr(statement, "orelse", ()), scope)
                 for handler in getattr(statement, "handlers", ()):
-                    self._prescan_block(handler.body, scope)
+                    self._fallbacks += 1
+                    try:
+                        self._prescan_block(handler.body, scope)
+                    finally:
+                        self._fallbacks -= 1
                 self._prescan_block(getattr(statement, "finalbody", ()), scope)
             elif isinstance(statement, ast.Import):
                 self._import(statement)
@@ -307,9 +322,13 @@ class Walker:
                 binding = self.assigned_binding(statement.value, statement.annotation)
                 self._prescan_target(statement.target, binding, scope)
 
+    def _prescan_bind(self, scope: Scope, name: str, binding: Binding) -> None:
+        if not self._keeps_import(scope, name, binding):
+            scope.bindings[name] = binding
+
     def _prescan_target(self, target: ast.expr, binding: Binding, scope: Scope) -> None:
         if isinstance(target, ast.Name):
-            scope.bindings[target.id] = binding
+            self._prescan_bind(scope, target.id, binding)
         elif isinstance(target, ast.Tuple | ast.List):
             for element in target.elts:
                 self._prescan_target(element, _OTHER, scope)
@@ -723,7 +742,11 @@ class Walker:
             self._walk(node.type)
         if node.name is not None:
             self.bind(node.name, _OTHER)
-        self._walk_all(node.body)
+        self._fallbacks += 1
+        try:
+            self._walk_all(node.body)
+        finally:
+            self._fallbacks -= 1
 
     def _global(self, node: ast.Global) -> None:
         scope = self.scopes[-1]
