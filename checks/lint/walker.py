@@ -477,7 +477,27 @@ class Walker:
         if kind is not None:
             return (KIND, kind)
         owner = self.class_of(value)
-        return (INSTANCE, owner) if owner is not None else _OTHER
+        if owner is not None:
+            return (INSTANCE, owner)
+        return self._alias(value)
+
+    def _alias(self, value: ast.expr) -> Binding:
+        """``pause = time.sleep``, ``run = helper``: the new name calls what the old one does."""
+        if type(value) is not ast.Name and type(value) is not ast.Attribute:
+            return _OTHER
+        parts = dotted(value)
+        if parts is None:
+            return _OTHER
+        binding = self.lookup(parts[0])
+        if binding is None:
+            # A builtin (``reader = open``) or a module imported out of sight.
+            return (IMPORT, ".".join(parts))
+        tag, target = binding
+        if tag == IMPORT:
+            return (IMPORT, ".".join([target, *parts[1:]]))
+        if tag == SYNC_DEF and len(parts) == 1:
+            return binding
+        return _OTHER
 
     def assigned_binding(self, value: ast.expr | None, annotation: ast.expr | None) -> Binding:
         """An annotated assignment (or parameter): the annotation first, then the value."""
