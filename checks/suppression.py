@@ -16,20 +16,30 @@ _NOQA = re.compile(
     r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
 )
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+# Line breaks as CPython's tokenizer and ``ast`` count them.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 # None means "every code" (a bare noqa).
 NoqaMap = Mapping[int, frozenset[str] | None]
 
 
 def noqa_lines(source: str) -> dict[int, frozenset[str] | None]:
-    """Map 1-based line numbers to the codes a ``noqa`` comment on that line suppresses."""
+    """Map 1-based line numbers to the codes a ``noqa`` comment on that line suppresses.
+
+    Only comments count: ``"# noqa"`` inside a string suppresses nothing, as in ruff. Lines are
+    counted as CPython counts them (LF, CRLF and CR end a line, a form feed does not), so the
+    numbers match the findings'.
+    """
+    if _NOQA.search(source) is None:
+        return {}
+    candidates = {
+        number: line[match.start() :]
+        for number, line in enumerate(_LINE_BREAK.split(source), start=1)
+        if (match := _NOQA.search(line)) is not None
+    }
     result: dict[int, frozenset[str] | None] = {}
-    if "noqa" not in source and "NOQA" not in source:
-        return result
-    for number, line in enumerate(source.splitlines(), start=1):
-        if "#" not in line:
-            continue
-        match = _NOQA.search(line)
+    for number, comment in _comments(source, candidates):
+        match = _NOQA.search(comment)
         if match is None:
             continue
         codes = match.group("codes")
@@ -37,6 +47,24 @@ def noqa_lines(source: str) -> dict[int, frozenset[str] | None]:
             None if codes is None else frozenset(c.upper() for c in _CODE.findall(codes))
         )
     return result
+
+
+def _comments(source: str, candidates: Mapping[int, str]) -> Iterable[tuple[int, str]]:
+    """(line, text) of the comments on the candidate lines; the tokenizer tells comments from
+    strings. Source it cannot tokenize keeps the candidates' text from their ``noqa`` on."""
+    import io
+    import tokenize
+
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source, newline=None).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return candidates.items()
+    lines = candidates.keys()
+    return [
+        (token.start[0], token.string)
+        for token in tokens
+        if token.type == tokenize.COMMENT and token.start[0] in lines
+    ]
 
 
 def is_suppressed(finding: Finding, noqa: NoqaMap, aliases: Iterable[str] = ()) -> bool:
