@@ -29,7 +29,13 @@ def settings_hash(blocking_calls: Mapping[str, str]) -> str:
     (what is a syntax error depends on it)."""
     digest = hashlib.sha256(f"{__version__} {sys.version}".encode())
     digest.update(json.dumps(dict(blocking_calls), sort_keys=True).encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    here = Path(__file__).parent
+    # The analysis is the lint package plus the shared modules its worker imports.
+    for path in [
+        *sorted(here.glob("*.py")),
+        here.parent / "findings.py",
+        here.parent / "suppression.py",
+    ]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
