@@ -456,6 +456,9 @@ class Walker:
         tag, value = binding
         if tag == CLASS and len(parts) == 1:
             return value
+        if tag == OTHER and parts == ["cls"]:
+            # ``cls()`` in a classmethod builds an instance of the class (or of a subclass).
+            return self._method_owner()
         if tag == IMPORT and parts[-1][:1].isupper():
             return ".".join([value, *parts[1:]])
         return None
