@@ -25,6 +25,11 @@ def problem(source: bytes) -> tuple[int, int, str] | None:
         decode(source)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         return 1, 1, f"cannot decode the file: {exc}"
+    return text_problem(source)
+
+
+def text_problem(source: str | bytes) -> tuple[int, int, str] | None:
+    """``problem`` for source already decoded (or bytes CPython decodes itself)."""
     try:
         with warnings.catch_warnings():
             # Invalid escape sequences and the like only warn; they are not ours to report.

@@ -18,6 +18,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from checks.findings import UNANALYSABLE, Finding
+from checks.lint import syntax
 from checks.suppression import filter_suppressed, noqa_lines
 from checks.wiring.collector import Collector
 from checks.wiring.events import silent_members
@@ -79,6 +80,12 @@ def _collect_or_explain(source: SourceFile, settings: WiringSettings) -> ModuleF
     try:
         return collect(source, settings)
     except cst.ParserSyntaxError as exc:
+        # CPython's own message and position, as ``loopwire lint`` reports it; libcst's native
+        # parser puts every error at 1:1. Its own words only for what CPython accepts (syntax
+        # newer than this libcst knows).
+        found = syntax.text_problem(source.text)
+        if found is not None:
+            return _unanalysable(source.path, *found)
         return _unanalysable(source.path, exc.editor_line, exc.editor_column, exc.message)
     except RecursionError:
         return _unanalysable(source.path, 1, 1, "nested too deeply to parse")

@@ -71,7 +71,10 @@ def test_unparsable_file_exits_2_with_lw001(tmp_path: Path) -> None:
     (tmp_path / "broken.py").write_text("def broken(:\n    pass\n")
     result = wiring("--format", "json", cwd=tmp_path)
     assert result.returncode == 2
-    assert [item["code"] for item in json.loads(result.stdout)] == ["LW001"]
+    (item,) = json.loads(result.stdout)
+    # Where CPython points, with its message, as ``loopwire lint`` reports the same file.
+    assert (item["code"], item["line"], item["column"]) == ("LW001", 1, 12)
+    assert item["message"].endswith("syntax error: invalid syntax")
     assert "Traceback" not in result.stderr
 
 
