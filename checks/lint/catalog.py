@@ -18,6 +18,7 @@ SOCKET = "LW107"
 SQLITE = "LW108"
 CONFIGURED = "LW109"
 TRANSITIVE = "LW110"
+WAIT = "LW111"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,10 @@ class Blocking:
 
     code: str
     suggestion: str
+    # Arguments that make the call return at once: the positional index (None: keyword only)
+    # and keyword of a "block" flag that is off when False, and of a timeout that is off when 0.
+    block_flag: tuple[int | None, str] | None = None
+    timeout: tuple[int | None, str] | None = None
 
 
 _RUN_PROCESS = Blocking(SUBPROCESS, "asyncio.create_subprocess_exec")
@@ -36,6 +41,8 @@ _PATHS = Blocking(PATH_IO, "asyncio.to_thread (or anyio.Path)")
 _HTTP = Blocking(HTTP, "aiohttp.ClientSession or httpx.AsyncClient")
 _SOCKETS = Blocking(SOCKET, "asyncio.open_connection / loop.getaddrinfo")
 _SQLITE = Blocking(SQLITE, "aiosqlite")
+_AWAIT_THREAD = "asyncio.to_thread(...), or the asyncio primitive (asyncio.Event, asyncio.Queue)"
+_AWAIT_FUTURE = "await asyncio.wrap_future(future)"
 
 # Fully qualified function name -> how it is reported.
 FUNCTIONS: dict[str, Blocking] = {
@@ -163,6 +170,7 @@ FUNCTIONS: dict[str, Blocking] = {
     "socket.getnameinfo": _SOCKETS,
     "socket.getfqdn": _SOCKETS,
     "sqlite3.connect": _SQLITE,
+    "concurrent.futures.wait": Blocking(WAIT, "await asyncio.wait(...)", timeout=(1, "timeout")),
 }
 
 # os.spawn* with one of these modes returns at once: it starts a process without waiting for it.
@@ -176,6 +184,14 @@ PATH = "path"
 SQLITE_CONNECTION = "sqlite-connection"
 SQLITE_CURSOR = "sqlite-cursor"
 HTTP_CLIENT = "http-client"
+# Synchronisation objects of threads and processes: their waits park the whole loop.
+LOCK = "lock"  # Lock, RLock, Semaphore, BoundedSemaphore, Condition
+EVENT = "event"
+BARRIER = "barrier"
+THREAD = "thread"  # threading.Thread, multiprocessing.Process
+QUEUE = "queue"
+FUTURE = "future"  # concurrent.futures.Future
+EXECUTOR = "executor"
 
 CONSTRUCTORS: dict[str, str] = {
     "subprocess.Popen": PROCESS,
@@ -198,6 +214,26 @@ CONSTRUCTORS: dict[str, str] = {
     "urllib3.HTTPConnectionPool": HTTP_CLIENT,
     "urllib3.HTTPSConnectionPool": HTTP_CLIENT,
     "urllib3.connection_from_url": HTTP_CLIENT,
+    **{
+        f"{module}.{name}": LOCK
+        for module in ("threading", "multiprocessing")
+        for name in ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition")
+    },
+    "threading.Event": EVENT,
+    "multiprocessing.Event": EVENT,
+    "threading.Barrier": BARRIER,
+    "multiprocessing.Barrier": BARRIER,
+    "threading.Thread": THREAD,
+    "multiprocessing.Process": THREAD,
+    **{f"queue.{name}": QUEUE for name in ("Queue", "LifoQueue", "PriorityQueue", "SimpleQueue")},
+    "multiprocessing.Queue": QUEUE,
+    "multiprocessing.JoinableQueue": QUEUE,
+    "multiprocessing.SimpleQueue": QUEUE,
+    "concurrent.futures.Future": FUTURE,
+    # It hands back a concurrent future, not an awaitable one.
+    "asyncio.run_coroutine_threadsafe": FUTURE,
+    "concurrent.futures.ThreadPoolExecutor": EXECUTOR,
+    "concurrent.futures.ProcessPoolExecutor": EXECUTOR,
 }
 
 # Type annotations that bind a parameter or variable to a kind.
@@ -218,6 +254,23 @@ ANNOTATIONS: dict[str, str] = {
     "requests.Session": HTTP_CLIENT,
     "httpx.Client": HTTP_CLIENT,
     "urllib3.PoolManager": HTTP_CLIENT,
+    "threading.Lock": LOCK,
+    "threading.RLock": LOCK,
+    "threading.Semaphore": LOCK,
+    "threading.BoundedSemaphore": LOCK,
+    "threading.Condition": LOCK,
+    "threading.Event": EVENT,
+    "threading.Barrier": BARRIER,
+    "threading.Thread": THREAD,
+    "multiprocessing.Process": THREAD,
+    "queue.Queue": QUEUE,
+    "queue.LifoQueue": QUEUE,
+    "queue.PriorityQueue": QUEUE,
+    "queue.SimpleQueue": QUEUE,
+    "concurrent.futures.Future": FUTURE,
+    "concurrent.futures.Executor": EXECUTOR,
+    "concurrent.futures.ThreadPoolExecutor": EXECUTOR,
+    "concurrent.futures.ProcessPoolExecutor": EXECUTOR,
 }
 
 _FILE_METHODS = (
@@ -297,6 +350,30 @@ METHODS: dict[str, dict[str, Blocking]] = {
     SQLITE_CONNECTION: dict.fromkeys((*_SQL_METHODS, "backup", "iterdump"), _SQLITE),
     SQLITE_CURSOR: dict.fromkeys((*_SQL_METHODS, "fetchone", "fetchmany", "fetchall"), _SQLITE),
     HTTP_CLIENT: dict.fromkeys(_HTTP_METHODS, _HTTP),
+    LOCK: {
+        "acquire": Blocking(
+            WAIT, _AWAIT_THREAD, block_flag=(0, "blocking"), timeout=(1, "timeout")
+        ),
+        "wait": Blocking(WAIT, _AWAIT_THREAD, timeout=(0, "timeout")),
+        "wait_for": Blocking(WAIT, _AWAIT_THREAD, timeout=(1, "timeout")),
+    },
+    EVENT: {"wait": Blocking(WAIT, _AWAIT_THREAD, timeout=(0, "timeout"))},
+    BARRIER: {"wait": Blocking(WAIT, _AWAIT_THREAD, timeout=(0, "timeout"))},
+    THREAD: {"join": Blocking(WAIT, _AWAIT_THREAD, timeout=(0, "timeout"))},
+    # Not ``put``: most queues handed to threads are unbounded, and then ``put`` never waits.
+    QUEUE: {
+        "get": Blocking(WAIT, _AWAIT_THREAD, block_flag=(0, "block"), timeout=(1, "timeout")),
+        "join": Blocking(WAIT, _AWAIT_THREAD),
+    },
+    FUTURE: {
+        "result": Blocking(WAIT, _AWAIT_FUTURE, timeout=(0, "timeout")),
+        "exception": Blocking(WAIT, _AWAIT_FUTURE, timeout=(0, "timeout")),
+    },
+    EXECUTOR: {
+        "shutdown": Blocking(
+            WAIT, "await asyncio.to_thread(executor.shutdown)", block_flag=(0, "wait")
+        ),
+    },
 }
 
 # kind -> method -> kind of the object the method returns (creating a cursor is not I/O).
@@ -319,6 +396,7 @@ RETURNS: dict[str, dict[str, str]] = {
     },
     SQLITE_CONNECTION: {"cursor": SQLITE_CURSOR, "execute": SQLITE_CURSOR},
     SQLITE_CURSOR: {"execute": SQLITE_CURSOR},
+    EXECUTOR: {"submit": FUTURE},
 }
 
 # Attributes that hold an object of a kind (``path.parent`` is a path).

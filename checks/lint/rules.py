@@ -437,6 +437,51 @@ RULES: tuple[Rule, ...] = (
             ),
         ),
     ),
+    Rule(
+        code=catalog.WAIT,
+        slug="blocking-wait",
+        summary="A thread, lock, queue or concurrent future is waited for on the event loop.",
+        rationale=(
+            "Code that hands work to threads often waits for it the thread's way: "
+            "`future.result()`, `thread.join()`, `event.wait()`, `lock.acquire()`, "
+            "`queue.get()`. Each parks the loop's own thread until the other side is done, so "
+            "nothing else runs, and the worker may itself be waiting for the loop: a deadlock. "
+            "A call that asks not to wait (`acquire(blocking=False)`, `get(block=False)`, "
+            "`result(timeout=0)`) is not reported, nor is `queue.put` (an unbounded queue "
+            "never waits). flake8-async and ruff have no such rule."
+        ),
+        suggestion=(
+            "await asyncio.wrap_future(future), asyncio.Event / asyncio.Queue, "
+            "or await asyncio.to_thread(...)"
+        ),
+        aliases=(),
+        valid=_examples(
+            "import asyncio\nfrom concurrent.futures import ThreadPoolExecutor\n\n"
+            "async def run(pool: ThreadPoolExecutor, job):\n"
+            "    return await asyncio.wrap_future(pool.submit(job))\n",
+            "import queue\n\nasync def drain(q: queue.Queue):\n"
+            "    while not q.empty():\n        yield q.get(block=False)\n",
+            "import threading\n\nasync def try_lock(lock: threading.Lock):\n"
+            "    return lock.acquire(blocking=False)\n",
+            "import asyncio\n\nasync def consume(q: asyncio.Queue):\n    return await q.get()\n",
+        ),
+        invalid=_examples(
+            "from concurrent.futures import ThreadPoolExecutor\n\nasync def run(job):\n"
+            "    with ThreadPoolExecutor() as pool:\n        return pool.submit(job).result()\n",
+            "import threading\n\nasync def stop(worker: threading.Thread):\n    worker.join()\n",
+            "import threading\n\nasync def wait_ready():\n    ready = threading.Event()\n"
+            "    ready.wait(5)\n",
+            "import asyncio\n\nasync def call_other_loop(coro, loop):\n"
+            "    return asyncio.run_coroutine_threadsafe(coro, loop).result()\n",
+        ),
+        fix=_to_thread(
+            FixExample(
+                "import threading\n\nasync def handle(done: threading.Event):\n    done.wait()\n",
+                "import asyncio\nimport threading\n\nasync def handle(done: threading.Event):\n"
+                "    await asyncio.to_thread(done.wait)\n",
+            ),
+        ),
+    ),
 )
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

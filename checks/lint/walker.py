@@ -40,6 +40,13 @@ _KIND_NAMES = {
     catalog.SQLITE_CONNECTION: "sqlite3.Connection",
     catalog.SQLITE_CURSOR: "sqlite3.Cursor",
     catalog.HTTP_CLIENT: "client",
+    catalog.LOCK: "lock",
+    catalog.EVENT: "event",
+    catalog.BARRIER: "barrier",
+    catalog.THREAD: "thread",
+    catalog.QUEUE: "queue",
+    catalog.FUTURE: "future",
+    catalog.EXECUTOR: "executor",
 }
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -526,7 +533,7 @@ class Walker:
             receiver = self.kind_of(func.value)
             if receiver is not None:
                 blocking = catalog.METHODS.get(receiver, {}).get(func.attr)
-                if blocking is not None:
+                if blocking is not None and not _returns_at_once(node, blocking):
                     parts = dotted(func.value)
                     prefix = ".".join(parts) if parts is not None else _KIND_NAMES[receiver]
                     self._blocking(node, context, f"{prefix}.{func.attr}", None, blocking)
@@ -543,6 +550,8 @@ class Walker:
             blocking = catalog.FUNCTIONS.get(name)
             spawn = blocking is not None and name.startswith(catalog.SPAWN_PREFIX)
             if spawn and _spawn_does_not_wait(node):
+                return
+            if blocking is not None and _returns_at_once(node, blocking):
                 return
             if blocking is None:
                 blocking = self._configured(name)
@@ -846,6 +855,31 @@ def _assignments(
             for handler in getattr(statement, "handlers", ()):
                 yield from _assignments(handler.body)
             yield from _assignments(getattr(statement, "finalbody", ()))
+
+
+def _argument(node: ast.Call, position: int | None, keyword: str) -> ast.expr | None:
+    for item in node.keywords:
+        if item.arg == keyword:
+            return item.value
+    if position is None or position >= len(node.args):
+        return None
+    if any(type(arg) is ast.Starred for arg in node.args[: position + 1]):
+        return None
+    return node.args[position]
+
+
+def _returns_at_once(node: ast.Call, blocking: catalog.Blocking) -> bool:
+    """``lock.acquire(blocking=False)``, ``queue.get(False)``, ``future.result(timeout=0)``:
+    the call asks not to wait, so it does not block."""
+    if blocking.block_flag is not None:
+        flag = _argument(node, *blocking.block_flag)
+        if type(flag) is ast.Constant and flag.value is False:
+            return True
+    if blocking.timeout is not None:
+        timeout = _argument(node, *blocking.timeout)
+        if type(timeout) is ast.Constant and timeout.value == 0 and timeout.value is not False:
+            return True
+    return False
 
 
 def _spawn_does_not_wait(node: ast.Call) -> bool:
