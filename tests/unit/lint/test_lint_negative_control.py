@@ -8,9 +8,12 @@ report it, and must stay quiet once the call goes through ``asyncio.to_thread``.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from tests.unit.lint.lint_project import run_cli, write_project
+
+ROOT = Path(__file__).resolve().parents[3]
 
 PROBE = '''
 """ffprobe metadata for one file."""
@@ -101,7 +104,7 @@ def test_relative_and_module_imports_are_followed(tmp_path: Path) -> None:
 def test_blocking_prober_of_the_harness_fails_without_its_suppression(tmp_path: Path) -> None:
     # The harness's deliberately blocking prober: the rewritten-to-block copy of the service's
     # ffprobe code. Its one noqa (ASYNC221, the flake8-async code) is what keeps checks/ clean.
-    source = Path(__file__).resolve().parents[3] / "checks" / "harness" / "blocking_probe.py"
+    source = ROOT / "checks" / "harness" / "blocking_probe.py"
     copy = tmp_path / "blocking_probe.py"
     text = source.read_text()
     assert "# noqa: ASYNC221" in text
@@ -111,3 +114,46 @@ def test_blocking_prober_of_the_harness_fails_without_its_suppression(tmp_path: 
     assert {f["code"] for f in json.loads(result.stdout)} == {"LW101"}
     source_result = run_cli("lint", "--no-cache", str(source), cwd=tmp_path)
     assert source_result.returncode == 0, source_result.stdout
+
+
+# The service's own prober, rewritten the way the real bug was written: the probe runs ffprobe
+# through a sync helper with ``subprocess.run``.
+_BLOCKING_RUN = """
+
+    def _run_blocking(self, path: Path) -> tuple[bytes, bytes, int]:
+        completed = subprocess.run(
+            [self.executable, *FFPROBE_ARGUMENTS, str(path)],
+            capture_output=True,
+            timeout=self.timeout,
+        )
+        return completed.stdout, completed.stderr, completed.returncode
+"""
+
+
+def test_the_services_prober_rewritten_to_block_is_reported(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "service", tmp_path / "service")
+    clean = run_cli("lint", "--no-cache", "service", cwd=tmp_path)
+    assert (clean.returncode, clean.stdout) == (0, ""), clean.stdout
+
+    probe = tmp_path / "service" / "probe.py"
+    text = probe.read_text()
+    call = "stdout, stderr, returncode = await self._run(path)"
+    anchor = "\n\nasync def _communicate("
+    assert call in text
+    assert anchor in text
+    text = text.replace("import asyncio\n", "import asyncio\nimport subprocess\n", 1)
+    text = text.replace(call, "stdout, stderr, returncode = self._run_blocking(path)")
+    text = text.replace(anchor, _BLOCKING_RUN.rstrip("\n") + anchor, 1)
+    probe.write_text(text)
+    line = text[: text.index("self._run_blocking(path)")].count("\n") + 1
+
+    result = run_cli("lint", "--format", "json", "--no-cache", "service", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    findings = [(f["path"], f["line"], f["code"], f["message"]) for f in json.loads(result.stdout)]
+    assert [(path, at, code) for path, at, code, _ in findings] == [
+        (str(Path("service/probe.py")), line, "LW110")
+    ]
+    assert (
+        "FfprobeProber.probe -> FfprobeProber._run_blocking -> subprocess.run (LW101)"
+        in findings[0][3]
+    )
