@@ -29,15 +29,16 @@ def settings_hash(blocking_calls: Mapping[str, str]) -> str:
     (what is a syntax error depends on it)."""
     digest = hashlib.sha256(f"{__version__} {sys.version}".encode())
     digest.update(json.dumps(dict(blocking_calls), sort_keys=True).encode())
-    here = Path(__file__).parent
-    # The analysis is the lint package plus the shared modules its worker imports.
-    for path in [
-        *sorted(here.glob("*.py")),
-        here.parent / "findings.py",
-        here.parent / "suppression.py",
-    ]:
+    for path in analysis_sources():
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def analysis_sources() -> list[Path]:
+    """The code a cached report depends on: the lint package, and the shared modules its worker
+    imports (``noqa`` comments are read into the report)."""
+    here = Path(__file__).parent
+    return [*sorted(here.glob("*.py")), here.parent / "findings.py", here.parent / "suppression.py"]
 
 
 def entry_key(settings: str, module: str, is_package: bool, content: bytes) -> str:
