@@ -193,6 +193,22 @@ QUEUE = "queue"
 FUTURE = "future"  # concurrent.futures.Future
 EXECUTOR = "executor"
 
+# The classes of those objects: calling one makes one, annotating with one declares one.
+_SYNC_CLASSES: dict[str, str] = {
+    **{
+        f"threading.{name}": LOCK
+        for name in ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition")
+    },
+    "threading.Event": EVENT,
+    "threading.Barrier": BARRIER,
+    "threading.Thread": THREAD,
+    "multiprocessing.Process": THREAD,
+    **{f"queue.{name}": QUEUE for name in ("Queue", "LifoQueue", "PriorityQueue", "SimpleQueue")},
+    "concurrent.futures.Future": FUTURE,
+    "concurrent.futures.ThreadPoolExecutor": EXECUTOR,
+    "concurrent.futures.ProcessPoolExecutor": EXECUTOR,
+}
+
 CONSTRUCTORS: dict[str, str] = {
     "subprocess.Popen": PROCESS,
     "open": FILE,
@@ -214,26 +230,19 @@ CONSTRUCTORS: dict[str, str] = {
     "urllib3.HTTPConnectionPool": HTTP_CLIENT,
     "urllib3.HTTPSConnectionPool": HTTP_CLIENT,
     "urllib3.connection_from_url": HTTP_CLIENT,
+    **_SYNC_CLASSES,
+    # multiprocessing's are factory functions (of its default context), not classes.
     **{
-        f"{module}.{name}": LOCK
-        for module in ("threading", "multiprocessing")
+        f"multiprocessing.{name}": LOCK
         for name in ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition")
     },
-    "threading.Event": EVENT,
     "multiprocessing.Event": EVENT,
-    "threading.Barrier": BARRIER,
     "multiprocessing.Barrier": BARRIER,
-    "threading.Thread": THREAD,
-    "multiprocessing.Process": THREAD,
-    **{f"queue.{name}": QUEUE for name in ("Queue", "LifoQueue", "PriorityQueue", "SimpleQueue")},
     "multiprocessing.Queue": QUEUE,
     "multiprocessing.JoinableQueue": QUEUE,
     "multiprocessing.SimpleQueue": QUEUE,
-    "concurrent.futures.Future": FUTURE,
     # It hands back a concurrent future, not an awaitable one.
     "asyncio.run_coroutine_threadsafe": FUTURE,
-    "concurrent.futures.ThreadPoolExecutor": EXECUTOR,
-    "concurrent.futures.ProcessPoolExecutor": EXECUTOR,
 }
 
 # Type annotations that bind a parameter or variable to a kind.
@@ -254,23 +263,8 @@ ANNOTATIONS: dict[str, str] = {
     "requests.Session": HTTP_CLIENT,
     "httpx.Client": HTTP_CLIENT,
     "urllib3.PoolManager": HTTP_CLIENT,
-    "threading.Lock": LOCK,
-    "threading.RLock": LOCK,
-    "threading.Semaphore": LOCK,
-    "threading.BoundedSemaphore": LOCK,
-    "threading.Condition": LOCK,
-    "threading.Event": EVENT,
-    "threading.Barrier": BARRIER,
-    "threading.Thread": THREAD,
-    "multiprocessing.Process": THREAD,
-    "queue.Queue": QUEUE,
-    "queue.LifoQueue": QUEUE,
-    "queue.PriorityQueue": QUEUE,
-    "queue.SimpleQueue": QUEUE,
-    "concurrent.futures.Future": FUTURE,
+    **_SYNC_CLASSES,
     "concurrent.futures.Executor": EXECUTOR,
-    "concurrent.futures.ThreadPoolExecutor": EXECUTOR,
-    "concurrent.futures.ProcessPoolExecutor": EXECUTOR,
 }
 
 _FILE_METHODS = (

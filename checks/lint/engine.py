@@ -163,26 +163,18 @@ class _Analyser:
         from concurrent.futures import ProcessPoolExecutor
 
         from checks.lint.worker import analyse_batch
+        from checks.parallel import map_batched
 
         if self.pool is None:
             self.pool = ProcessPoolExecutor(max_workers=self.jobs)
-        # Largest first, dealt round-robin: chunks of similar cost, few pickling round trips.
-        order = sorted(range(len(files)), key=lambda i: -len(files[i].content))
-        chunks = min(len(files), self.jobs * 4)
-        batches = [order[start::chunks] for start in range(chunks)]
-        calls = dict(self.options.blocking_calls)
-        futures = [
-            self.pool.submit(
-                analyse_batch,
-                [(files[i].content, files[i].module, files[i].is_package) for i in batch],
-                calls,
-            )
-            for batch in batches
-        ]
-        results: dict[int, ModuleReport] = {}
-        for batch, future in zip(batches, futures, strict=True):
-            results.update(zip(batch, future.result(), strict=True))
-        return [results[i] for i in range(len(files))]
+        return map_batched(
+            self.pool,
+            self.jobs,
+            analyse_batch,
+            [(f.content, f.module, f.is_package) for f in files],
+            lambda item: len(item[0]),
+            dict(self.options.blocking_calls),
+        )
 
 
 def _called_modules(

@@ -10,8 +10,9 @@ code are followed.
 from __future__ import annotations
 
 import ast
+import contextlib
 import fnmatch
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from checks.lint import catalog
@@ -271,6 +272,15 @@ class Walker:
         existing = scope.bindings.get(name)
         return existing is not None and existing[0] == IMPORT
 
+    @contextlib.contextmanager
+    def _fallback(self) -> Iterator[None]:
+        """Walking an ``except`` body."""
+        self._fallbacks += 1
+        try:
+            yield
+        finally:
+            self._fallbacks -= 1
+
     def _enclosing_function_scope(self) -> Scope:
         for scope in reversed(self.scopes):
             if scope.kind != "comprehension":
@@ -311,11 +321,8 @@ class Walker:
                 self._prescan_block(statement.body, scope)
                 self._prescan_block(getattr(statement, "orelse", ()), scope)
                 for handler in getattr(statement, "handlers", ()):
-                    self._fallbacks += 1
-                    try:
+                    with self._fallback():
                         self._prescan_block(handler.body, scope)
-                    finally:
-                        self._fallbacks -= 1
                 self._prescan_block(getattr(statement, "finalbody", ()), scope)
             elif isinstance(statement, ast.Import):
                 self._import(statement)
@@ -774,11 +781,8 @@ class Walker:
             self._walk(node.type)
         if node.name is not None:
             self.bind(node.name, _OTHER)
-        self._fallbacks += 1
-        try:
+        with self._fallback():
             self._walk_all(node.body)
-        finally:
-            self._fallbacks -= 1
 
     def _global(self, node: ast.Global) -> None:
         scope = self.scopes[-1]
@@ -877,20 +881,18 @@ def _returns_at_once(node: ast.Call, blocking: catalog.Blocking) -> bool:
             return True
     if blocking.timeout is not None:
         timeout = _argument(node, *blocking.timeout)
-        if type(timeout) is ast.Constant and timeout.value == 0 and timeout.value is not False:
+        if (
+            type(timeout) is ast.Constant
+            and type(timeout.value) in (int, float)
+            and not timeout.value
+        ):
             return True
     return False
 
 
 def _spawn_does_not_wait(node: ast.Call) -> bool:
     """``os.spawn*(os.P_NOWAIT, ...)`` starts a process and returns at once."""
-    mode: ast.expr | None = None
-    for keyword in node.keywords:
-        if keyword.arg == "mode":
-            mode = keyword.value
-            break
-    if mode is None and node.args and type(node.args[0]) is not ast.Starred:
-        mode = node.args[0]
+    mode = _argument(node, 0, "mode")
     if mode is None:
         return False
     parts = dotted(mode)

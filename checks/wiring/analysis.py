@@ -19,6 +19,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from checks.findings import UNANALYSABLE, Finding
 from checks.lint import syntax
+from checks.parallel import map_batched
 from checks.suppression import filter_suppressed, noqa_lines
 from checks.wiring.collector import Collector
 from checks.wiring.events import silent_members
@@ -105,18 +106,10 @@ def _collect_all(
     jobs = min(os.cpu_count() or 1, len(sources))
     if jobs < 2 or len(sources) < _POOL_THRESHOLD:
         return _collect_batch(sources, settings)
-    # Largest first, dealt round-robin: chunks of similar cost, few pickling round trips.
-    order = sorted(range(len(sources)), key=lambda i: -len(sources[i].text))
-    chunks = min(len(sources), jobs * 4)
-    batches = [order[start::chunks] for start in range(chunks)]
-    results: dict[int, ModuleFacts | Finding] = {}
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [
-            pool.submit(_collect_batch, [sources[i] for i in batch], settings) for batch in batches
-        ]
-        for batch, future in zip(batches, futures, strict=True):
-            results.update(zip(batch, future.result(), strict=True))
-    return [results[i] for i in range(len(sources))]
+        return map_batched(
+            pool, jobs, _collect_batch, sources, lambda source: len(source.text), settings
+        )
 
 
 def positions(source: SourceFile, settings: WiringSettings) -> list[tuple[int, int]]:
