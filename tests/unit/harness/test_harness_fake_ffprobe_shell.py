@@ -11,7 +11,6 @@ import fnmatch
 import json
 import os
 import signal
-import statistics
 import subprocess
 import time
 from dataclasses import asdict
@@ -150,22 +149,6 @@ def test_shell_fake_needs_nothing_from_the_callers_path(tmp_path: Path, media: P
     (invocation,) = fake.invocations()
     assert invocation.end is not None
     assert invocation.end - invocation.start >= 0.1
-
-
-def median_run(fake: FakeFfprobe, runs: int = 7) -> float:
-    walls: list[float] = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run([str(fake.executable), *ARGS, "a.mp4"], capture_output=True, check=True)
-        walls.append(time.perf_counter() - started)
-    return statistics.median(walls)
-
-
-def test_shell_fake_starts_much_faster_than_the_python_fake(tmp_path: Path) -> None:
-    shell, python = both_engines(tmp_path, {})
-    # Tens of milliseconds of interpreter start-up against a few: a generous factor for noise.
-    shell_wall, python_wall = median_run(shell), median_run(python)
-    assert shell_wall < python_wall / 3, (shell_wall, python_wall)
 
 
 PATTERNS = [
