@@ -99,9 +99,10 @@ def run_wiring(package: Package, target: Path) -> Result:
         check=False,
     )
     seconds = time.perf_counter() - started
-    if done.returncode not in (0, 1):
+    # A crash also exits 1, but prints no JSON array.
+    if done.returncode not in (0, 1) or not done.stdout.startswith("["):
         raise RuntimeError(f"loopwire wiring failed on {package.distribution}: {done.stderr}")
-    findings: list[dict[str, object]] = json.loads(done.stdout or "[]")
+    findings: list[dict[str, object]] = json.loads(done.stdout)
     for finding in findings:
         finding["path"] = Path(str(finding["path"])).relative_to(target).as_posix()
     return Result(
