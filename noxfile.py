@@ -151,5 +151,12 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "bench", *session.posargs)
 
 
+@nox.session(python=PYTHON, default=False)
+def realworld_wiring(session: nox.Session) -> None:
+    """Run loopwire wiring on pinned public asyncio packages; findings and judged precision."""
+    install(session)
+    session.run("python", "-m", "bench.realworld_wiring", *session.posargs)
+
+
 if __name__ == "__main__":
     nox.main()
