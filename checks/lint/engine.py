@@ -18,7 +18,7 @@ from checks.findings import UNANALYSABLE, Finding
 from checks.lint import catalog, syntax
 from checks.lint.cache import Cache, entry_key, settings_hash
 from checks.lint.model import ModuleReport
-from checks.lint.rules import aliases_of
+from checks.lint.rules import BY_CODE, aliases_of
 from checks.lint.transitive import Project
 from checks.suppression import filter_suppressed, select_codes
 
@@ -110,7 +110,10 @@ def _report(files: Sequence[SourceFile]) -> list[Finding]:
     for item in files:
         report = item.report
         assert report is not None
-        mine = [Finding(item.display, f.line, f.column, f.code, f.message) for f in report.findings]
+        mine = [
+            Finding(item.display, f.line, f.column, f.code, f.message, f.symbol)
+            for f in report.findings
+        ]
         for site in report.sites:
             reach = project.blocking(site.target)
             if reach is None:
@@ -123,8 +126,10 @@ def _report(files: Sequence[SourceFile]) -> list[Finding]:
                     line,
                     column,
                     catalog.TRANSITIVE,
-                    f"{site.caller} calls {reach.chain[0]}, which blocks the event loop: {chain} "
-                    f"({reach.code}); run it in a thread: await asyncio.to_thread(...)",
+                    BY_CODE[catalog.TRANSITIVE].message.format(
+                        caller=site.caller, symbol=reach.chain[0], chain=chain, code=reach.code
+                    ),
+                    reach.chain[0],
                 )
             )
         findings.extend(filter_suppressed(mine, report.noqa_map(), aliases_of))

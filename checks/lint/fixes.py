@@ -23,17 +23,16 @@ from enum import Enum
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from checks.core.rule import Safety
 from checks.findings import Finding
-from checks.lint.rules import BY_CODE, Rewrite, Safety
+from checks.lint.rules import BY_CODE
+from checks.lint.rules.common import Rewrite
 
 # Methods that return a lazy iterator or a context manager: running the call in a thread would
 # not move the blocking work (it happens while iterating or entering), only hide it.
 _LAZY_METHODS = frozenset(
     {"iterdir", "glob", "iglob", "rglob", "walk", "fwalk", "scandir", "iterdump", "stream"}
 )
-
-# The called name in a message: "blocking call NAME in ..." or "CALLER calls NAME, which ...".
-_MESSAGE_NAME = re.compile(r"^blocking call (\S+)|^\S+ calls (\S+),")
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +217,8 @@ def allowed(code: str, unsafe: bool) -> bool:
 
 def _rewrite(code: str) -> Rewrite | None:
     rule = BY_CODE.get(code)
-    return rule.fix.rewrite if rule is not None and rule.fix is not None else None
+    rewrite = rule.fix.rewrite if rule is not None and rule.fix is not None else None
+    return rewrite if isinstance(rewrite, Rewrite) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,18 +317,17 @@ class _Locator(cst.CSTVisitor):
 
 
 def _locate(finding: Finding, candidates: Sequence[_Site]) -> _Site | None:
-    """The one call a finding is about; None when the position and message leave a doubt.
+    """The one call a finding is about; None when the position and symbol leave a doubt.
 
-    ``open(p).read()`` and ``open(p)`` start at the same place; the name in the message
+    ``open(p).read()`` and ``open(p)`` start at the same place; the finding's symbol
     (``file.read``, ``open``) tells them apart.
     """
     unique = list({id(site.call): site for site in candidates}.values())
     if len(unique) <= 1:
         return unique[0] if unique else None
-    match = _MESSAGE_NAME.match(finding.message)
-    if match is None:
+    if finding.symbol is None:
         return None
-    parts = (match.group(1) or match.group(2)).split(".")
+    parts = finding.symbol.split(".")
     name = parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1]
     named = [site for site in unique if _called_name(site.call) == name]
     return named[0] if len(named) == 1 else None

@@ -17,6 +17,7 @@ from typing import Any
 
 from checks.lint import catalog
 from checks.lint.model import CallSite, FunctionSummary, ModuleReport
+from checks.lint.rules import BY_CODE
 
 # Binding tags: what a name in a scope refers to.
 IMPORT = "import"  # value: the qualified name it was imported as
@@ -145,8 +146,8 @@ class Walker:
         self.report = ModuleReport(module=module)
         # Calls on the loop that may reach a project function, by the index of their site.
         self.site_calls: list[ast.Call] = []
-        # (call node, rule code, message) of direct findings.
-        self.direct: list[tuple[ast.Call, str, str]] = []
+        # (call node, rule code, message, called name as spelled) of direct findings.
+        self.direct: list[tuple[ast.Call, str, str, str]] = []
         self.scopes: list[Scope] = []
         self._prescanning = False
         # Depth of ``except`` bodies being walked: see ``_keeps_import``.
@@ -598,11 +599,10 @@ class Walker:
     ) -> None:
         if context.is_async:
             shown = spelled if qualified in (None, spelled) else f"{spelled} ({qualified})"
-            message = (
-                f"blocking call {shown} in async function {context.display}; "
-                f"use {blocking.suggestion}"
+            message = BY_CODE[blocking.code].message.format(
+                call=shown, function=context.display, suggestion=blocking.suggestion
             )
-            self.direct.append((node, blocking.code, message))
+            self.direct.append((node, blocking.code, message, spelled))
         elif context.summary is not None and context.summary.blocking is None:
             context.summary.blocking = (qualified or spelled, blocking.code)
 

@@ -47,8 +47,8 @@ def analyse(
     }
     column = _Columns(text)
     report.findings = [
-        LocalFinding(node.lineno, column(node), code, message)
-        for node, code, message in walker.direct
+        LocalFinding(node.lineno, column(node), code, message, symbol)
+        for node, code, message, symbol in walker.direct
     ]
     report.positions = {
         index: (node.lineno, column(node)) for index, node in enumerate(walker.site_calls)

@@ -17,6 +17,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from checks.core.rule import Rule
 from checks.findings import UNANALYSABLE, Finding
 from checks.lint import syntax
 from checks.parallel import map_batched
@@ -25,13 +26,7 @@ from checks.wiring.collector import Collector
 from checks.wiring.events import silent_members
 from checks.wiring.facts import ModuleFacts, Site
 from checks.wiring.names import module_name_for
-from checks.wiring.rules import (
-    EVENT_NEVER_EMITTED,
-    FIELD_NEVER_SET,
-    FIELD_ONLY_NONE,
-    OPAQUE_CONSTRUCTION,
-    WiringRule,
-)
+from checks.wiring.rules import RULES
 from checks.wiring.schemas import find_enums, find_schemas
 from checks.wiring.setters import SetState, index_setters
 from checks.wiring.settings import WiringSettings
@@ -158,7 +153,7 @@ def analyse(sources: Sequence[SourceFile], settings: WiringSettings) -> list[Fin
 def _judge(modules: Sequence[ModuleFacts], settings: WiringSettings) -> list[_Pending]:
     pending: list[_Pending] = []
 
-    def report(site: Site, rule: WiringRule, symbol: str, **extra: str) -> None:
+    def report(site: Site, rule: Rule, symbol: str, **extra: str) -> None:
         message = rule.message.format(symbol=symbol, **extra)
         pending.append(_Pending(site, rule.code, message, symbol))
 
@@ -174,12 +169,12 @@ def _judge(modules: Sequence[ModuleFacts], settings: WiringSettings) -> list[_Pe
             if item.has_default and (
                 state is SetState.UNSET or (state is SetState.ONLY_NONE and item.default_is_none)
             ):
-                report(item.site, FIELD_NEVER_SET, symbol)
+                report(item.site, RULES["LW201"], symbol)
             elif not item.has_default and state is SetState.ONLY_NONE:
-                report(item.site, FIELD_ONLY_NONE, symbol)
+                report(item.site, RULES["LW204"], symbol)
     for construction, schema in setters.opaque:
         opaque = construction.opaque or schema.name
-        report(construction.site, OPAQUE_CONSTRUCTION, schema.name, construction=opaque)
+        report(construction.site, RULES["LW202"], schema.name, construction=opaque)
     for silent in silent_members(find_enums(classes), modules, settings):
-        report(silent.site, EVENT_NEVER_EMITTED, f"{silent.enum.name}.{silent.member}")
+        report(silent.site, RULES["LW203"], f"{silent.enum.name}.{silent.member}")
     return pending
