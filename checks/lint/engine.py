@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from checks.core.source import POOL_THRESHOLD, ModuleNames
 from checks.findings import UNANALYSABLE, Finding
 from checks.lint import catalog, syntax
 from checks.lint.cache import Cache, entry_key, settings_hash
@@ -24,9 +25,6 @@ from checks.suppression import filter_suppressed, select_codes
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
-
-# Below this many files to parse, a process pool costs more than it saves.
-_POOL_THRESHOLD = 16
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,7 @@ class Result:
 def lint_files(paths: Sequence[Path], options: Options) -> Result:
     settings = settings_hash(options.blocking_calls)
     cache = Cache(options.cache_dir)
-    names = _ModuleNames()
+    names = ModuleNames()
     files: list[SourceFile] = []
     errors: list[Finding] = []
     for path in paths:
@@ -153,7 +151,7 @@ class _Analyser:
             self.pool.shutdown(cancel_futures=True)
 
     def analyse(self, files: Sequence[SourceFile]) -> None:
-        if self.jobs > 1 and len(files) >= _POOL_THRESHOLD:
+        if self.jobs > 1 and len(files) >= POOL_THRESHOLD:
             reports = self._in_pool(files)
         else:
             from checks.lint.worker import analyse
@@ -219,29 +217,3 @@ def _syntax_error(item: SourceFile, cache: Cache) -> Finding | None:
         return None
     line, column, message = problem
     return Finding(item.display, line, column, UNANALYSABLE, message)
-
-
-class _ModuleNames:
-    """Dotted module names from paths: parents with ``__init__.py`` are packages."""
-
-    def __init__(self) -> None:
-        self._is_package_dir: dict[Path, bool] = {}
-
-    def _package_dir(self, directory: Path) -> bool:
-        known = self._is_package_dir.get(directory)
-        if known is None:
-            known = (directory / "__init__.py").is_file()
-            self._is_package_dir[directory] = known
-        return known
-
-    def of(self, path: Path) -> tuple[str, bool]:
-        path = Path(os.path.abspath(path))
-        is_package = path.name == "__init__.py"
-        parts = [] if is_package else [path.stem]
-        directory = path.parent
-        while self._package_dir(directory) and directory.parent != directory:
-            parts.append(directory.name)
-            directory = directory.parent
-        if not parts:
-            parts.append(path.parent.name or "module")
-        return ".".join(reversed(parts)), is_package
