@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from checks.core import syntax
 from checks.core.source import POOL_THRESHOLD, ModuleNames
 from checks.findings import UNANALYSABLE, Finding
-from checks.lint import catalog, syntax
+from checks.lint import catalog
 from checks.lint.cache import Cache, entry_key, settings_hash
 from checks.lint.model import ModuleReport
 from checks.lint.rules import BY_CODE, aliases_of

@@ -11,8 +11,8 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 
+from checks.core import syntax
 from checks.findings import UNANALYSABLE
-from checks.lint import syntax
 from checks.lint.model import LocalFinding, ModuleReport
 from checks.lint.walker import Walker
 from checks.suppression import noqa_lines

@@ -17,9 +17,9 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from checks.core import syntax
 from checks.core.rule import Rule
 from checks.findings import UNANALYSABLE, Finding
-from checks.lint import syntax
 from checks.parallel import map_batched
 from checks.suppression import filter_suppressed, noqa_lines
 from checks.wiring.collector import Collector
