@@ -24,7 +24,7 @@ COMMANDS = {
     "explain": ("checks.explain_command", "explain a rule, with examples"),
     "wiring": ("checks.wiring.command", "check that every declared schema field is set"),
     "fake-ffprobe": (
-        "checks.harness.fake_ffprobe_command",
+        "checks.harness.fake_ffprobe.command",
         "write a fake ffprobe executable for responsiveness tests",
     ),
 }

@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 
 from checks.harness.blocking_probe import ENV_SWITCH
-from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe, write_fake_ffprobe
+from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
 from checks.harness.poller import PollReport, Verdict, poll_on_schedule
 from checks.harness.server import REFERENCE_SERVICE, ServerProcess
 

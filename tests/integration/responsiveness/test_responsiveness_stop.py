@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe
+from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
 from checks.harness.fixtures import FakeFfprobeFactory, PollFunction, ServiceFactory
 from checks.harness.scenario import (
     cpu_burners,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from checks.harness.fake_ffprobe import Behaviour
+from checks.harness.fake_ffprobe.fakes import Behaviour
 from checks.harness.fixtures import FakeFfprobeFactory
 from service.schemas import JobStatus, JobStatusResponse
 from service.storage import Storage
