@@ -10,16 +10,20 @@ from types import ModuleType
 from checks.core.rule import Rule
 
 
-def collect(package: ModuleType) -> tuple[Rule, ...]:
-    """The ``RULE`` of every module in ``package``, ordered by code."""
-    rules = []
+def rule_modules(package: ModuleType) -> list[ModuleType]:
+    """Every module of ``package`` that defines a ``RULE``, ordered by the rule's code."""
+    modules = []
     for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
-        rule = getattr(module, "RULE", None)
-        if isinstance(rule, Rule):
-            rules.append(rule)
-    rules.sort(key=lambda rule: rule.code)
-    codes = [rule.code for rule in rules]
+        if isinstance(getattr(module, "RULE", None), Rule):
+            modules.append(module)
+    modules.sort(key=lambda module: module.RULE.code)
+    codes = [module.RULE.code for module in modules]
     if len(codes) != len(set(codes)):
         raise RuntimeError(f"{package.__name__}: two rules share a code: {codes}")
-    return tuple(rules)
+    return modules
+
+
+def collect(package: ModuleType) -> tuple[Rule, ...]:
+    """The ``RULE`` of every rule module in ``package``, ordered by code."""
+    return tuple(module.RULE for module in rule_modules(package))

@@ -18,17 +18,14 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from checks.core import syntax
-from checks.core.rule import Rule
 from checks.findings import UNANALYSABLE, Finding
 from checks.parallel import map_batched
 from checks.suppression import filter_suppressed, noqa_lines
 from checks.wiring.collector import Collector
-from checks.wiring.events import silent_members
+from checks.wiring.evidence import Evidence
 from checks.wiring.facts import ModuleFacts, Site
 from checks.wiring.names import module_name_for
-from checks.wiring.rules import RULES
-from checks.wiring.schemas import find_enums, find_schemas
-from checks.wiring.setters import SetState, index_setters
+from checks.wiring.rules import JUDGES, RULES
 from checks.wiring.settings import WiringSettings
 
 # Fewer files than this parse faster in this process than a pool starts and ships them.
@@ -151,30 +148,12 @@ def analyse(sources: Sequence[SourceFile], settings: WiringSettings) -> list[Fin
 
 
 def _judge(modules: Sequence[ModuleFacts], settings: WiringSettings) -> list[_Pending]:
+    """Every rule's verdicts on the project, with their messages."""
+    evidence = Evidence.join(modules, settings)
     pending: list[_Pending] = []
-
-    def report(site: Site, rule: Rule, symbol: str, **extra: str) -> None:
-        message = rule.message.format(symbol=symbol, **extra)
-        pending.append(_Pending(site, rule.code, message, symbol))
-
-    classes = [c for module in modules for c in module.classes]
-    schemas = find_schemas(classes, settings)
-    setters = index_setters(modules, schemas, settings)
-    for schema in schemas:
-        if not settings.reports_module(schema.module):
-            continue
-        for item in schema.own_fields:
-            state = setters.state(schema, item)
-            symbol = f"{schema.name}.{item.name}"
-            if item.has_default and (
-                state is SetState.UNSET or (state is SetState.ONLY_NONE and item.default_is_none)
-            ):
-                report(item.site, RULES["LW201"], symbol)
-            elif not item.has_default and state is SetState.ONLY_NONE:
-                report(item.site, RULES["LW204"], symbol)
-    for construction, schema in setters.opaque:
-        opaque = construction.opaque or schema.name
-        report(construction.site, RULES["LW202"], schema.name, construction=opaque)
-    for silent in silent_members(find_enums(classes), modules, settings):
-        report(silent.site, RULES["LW203"], f"{silent.enum.name}.{silent.member}")
+    for code, judge in JUDGES.items():
+        template = RULES[code].message
+        for verdict in judge(evidence):
+            message = template.format(symbol=verdict.symbol, **verdict.fields)
+            pending.append(_Pending(verdict.site, code, message, verdict.symbol))
     return pending

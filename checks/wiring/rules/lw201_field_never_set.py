@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from checks.core.rule import Example, Expected, Rule
+from checks.wiring.evidence import Evidence, Verdict
+from checks.wiring.setters import SetState
 
 RULE = Rule(
     code="LW201",
@@ -499,3 +503,16 @@ RULE = Rule(
         ),
     ),
 )
+
+
+def judge(evidence: Evidence) -> Iterator[Verdict]:
+    """A field with a default that nothing sets, or that is only ever set to its None default."""
+    for schema in evidence.schemas:
+        if not evidence.settings.reports_module(schema.module):
+            continue
+        for item in schema.own_fields:
+            if not item.has_default:
+                continue
+            state = evidence.setters.state(schema, item)
+            if state is SetState.UNSET or (state is SetState.ONLY_NONE and item.default_is_none):
+                yield Verdict(item.site, f"{schema.name}.{item.name}")

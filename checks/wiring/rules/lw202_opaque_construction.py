@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from checks.core.rule import Example, Expected, Rule
+from checks.wiring.evidence import Evidence, Verdict
 
 RULE = Rule(
     code="LW202",
@@ -146,3 +149,10 @@ RULE = Rule(
         ),
     ),
 )
+
+
+def judge(evidence: Evidence) -> Iterator[Verdict]:
+    """Every construction of a schema from data the checker cannot see through."""
+    for construction, schema in evidence.setters.opaque:
+        opaque = construction.opaque or schema.name
+        yield Verdict(construction.site, schema.name, {"construction": opaque})

@@ -5,7 +5,10 @@ An event type is declared (and maybe listened for) but never emitted.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from checks.core.rule import Example, Expected, Rule
+from checks.wiring.evidence import Evidence, Verdict
 
 RULE = Rule(
     code="LW203",
@@ -140,3 +143,9 @@ RULE = Rule(
         ),
     ),
 )
+
+
+def judge(evidence: Evidence) -> Iterator[Verdict]:
+    """Every member of an event enum that no code emits."""
+    for silent in evidence.silent:
+        yield Verdict(silent.site, f"{silent.enum.name}.{silent.member}")

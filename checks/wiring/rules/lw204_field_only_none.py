@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from checks.core.rule import Example, Expected, Rule
+from checks.wiring.evidence import Evidence, Verdict
+from checks.wiring.setters import SetState
 
 RULE = Rule(
     code="LW204",
@@ -82,3 +86,15 @@ RULE = Rule(
         ),
     ),
 )
+
+
+def judge(evidence: Evidence) -> Iterator[Verdict]:
+    """A field without a default that every setter sets to the literal None."""
+    for schema in evidence.schemas:
+        if not evidence.settings.reports_module(schema.module):
+            continue
+        for item in schema.own_fields:
+            if item.has_default:
+                continue
+            if evidence.setters.state(schema, item) is SetState.ONLY_NONE:
+                yield Verdict(item.site, f"{schema.name}.{item.name}")
