@@ -1,5 +1,5 @@
-"""The front end both guards read files through: module names from paths, relative imports,
-and when a process pool pays off.
+"""The front end both guards read files through: the source file, module names from paths,
+relative imports, and when a process pool pays off.
 
 The linter (``ast``) and the wiring check (libcst) parse differently, but what a file is called
 as a module, what ``from ..x import y`` means in it and how many files justify a pool are the
@@ -8,12 +8,45 @@ same questions with the same answers for both.
 
 from __future__ import annotations
 
+import io
 import os
+import tokenize
+from dataclasses import dataclass
 from pathlib import Path
 
 # Below this many files to parse, a process pool costs more than it saves (it starts, imports
 # the guard and ships the files).
 POOL_THRESHOLD = 16
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A Python file as both guards read it. Kept as bytes: the linter hands them to CPython,
+    which decodes them itself, and hashes them for its cache."""
+
+    # As findings name it: the path as given on the command line.
+    path: str
+    module: str
+    content: bytes
+    # A package's ``__init__``: its relative imports are relative to itself.
+    is_package: bool = False
+
+    @classmethod
+    def of_text(cls, path: str, module: str, text: str) -> SourceFile:
+        return cls(path, module, text.encode(), path.endswith("__init__.py"))
+
+    def text(self) -> str:
+        """The decoded text (PEP 263: a coding cookie's encoding, else UTF-8). Raises
+        ``SyntaxError``, ``UnicodeDecodeError`` or ``LookupError`` when it cannot be decoded."""
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(self.content).readline)
+        return self.content.decode(encoding)
+
+
+def read_source(path: Path, names: ModuleNames) -> SourceFile:
+    """The file at ``path`` (``OSError`` when it cannot be read), named as a module."""
+    content = path.read_bytes()
+    module, is_package = names.of(path)
+    return SourceFile(str(path), module, content, is_package)
 
 
 def absolute_module(package: str, module: str, level: int) -> str:

@@ -6,9 +6,7 @@ whole set of paths at once; there is no per-file verdict to cache.
 
 from __future__ import annotations
 
-import io
 import os
-import tokenize
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -18,41 +16,31 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from checks.core import syntax
+from checks.core.source import POOL_THRESHOLD, ModuleNames, SourceFile, read_source
 from checks.findings import UNANALYSABLE, Finding
 from checks.parallel import map_batched
 from checks.suppression import filter_suppressed, noqa_lines
 from checks.wiring.collector import Collector
 from checks.wiring.evidence import Evidence
 from checks.wiring.facts import ModuleFacts, Site
-from checks.wiring.names import module_name_for
 from checks.wiring.rules import JUDGES, RULES
 from checks.wiring.settings import WiringSettings
 
-# Fewer files than this parse faster in this process than a pool starts and ships them.
-_POOL_THRESHOLD = 8
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    path: str
-    module: str
-    text: str
-
 
 def read_sources(paths: Iterable[Path]) -> tuple[list[SourceFile], list[Finding]]:
-    """Decode every file; one that cannot be read becomes an LW001 finding, never a traceback."""
+    """Read and decode every file; one that cannot be read becomes an LW001 finding, never a
+    traceback."""
+    names = ModuleNames()
     sources: list[SourceFile] = []
     errors: list[Finding] = []
     for path in paths:
         try:
-            data = path.read_bytes()
-            # Honour a PEP 263 coding cookie, as the interpreter would.
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            text = data.decode(encoding)
+            source = read_source(path, names)
+            source.text()
         except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
             errors.append(_unanalysable(str(path), 1, 1, str(exc) or type(exc).__name__))
             continue
-        sources.append(SourceFile(str(path), module_name_for(path), text))
+        sources.append(source)
     return sources, errors
 
 
@@ -64,7 +52,7 @@ def collect(
     source: SourceFile, settings: WiringSettings, anchors: list[cst.CSTNode] | None = None
 ) -> ModuleFacts:
     collector = Collector(source.path, source.module, settings, anchors)
-    collector.walk(cst.parse_module(source.text))
+    collector.walk(cst.parse_module(source.text()))
     return collector.facts
 
 
@@ -76,7 +64,7 @@ def _collect_or_explain(source: SourceFile, settings: WiringSettings) -> ModuleF
         # CPython's own message and position, as ``loopwire lint`` reports it; libcst's native
         # parser puts every error at 1:1. Its own words only for what CPython accepts (syntax
         # newer than this libcst knows).
-        found = syntax.text_problem(source.text)
+        found = syntax.text_problem(source.text())
         if found is not None:
             return _unanalysable(source.path, *found)
         return _unanalysable(source.path, exc.editor_line, exc.editor_column, exc.message)
@@ -96,11 +84,11 @@ def _collect_all(
     """``_collect_or_explain`` for every source, in order; the libcst parse is most of the
     check's time and each file's is independent, so many files are spread over every core."""
     jobs = min(os.cpu_count() or 1, len(sources))
-    if jobs < 2 or len(sources) < _POOL_THRESHOLD:
+    if jobs < 2 or len(sources) < POOL_THRESHOLD:
         return _collect_batch(sources, settings)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return map_batched(
-            pool, jobs, _collect_batch, sources, lambda source: len(source.text), settings
+            pool, jobs, _collect_batch, sources, lambda source: len(source.content), settings
         )
 
 
@@ -108,7 +96,7 @@ def positions(source: SourceFile, settings: WiringSettings) -> list[tuple[int, i
     """(line, column) of every Site of ``source``, by anchor: the same walk, now keeping nodes."""
     anchors: list[cst.CSTNode] = []
     collector = Collector(source.path, source.module, settings, anchors)
-    tree = cst.parse_module(source.text)
+    tree = cst.parse_module(source.text())
     collector.walk(tree)
     ranges = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
     return [(ranges[node].start.line, ranges[node].start.column + 1) for node in anchors]
@@ -143,7 +131,7 @@ def analyse(sources: Sequence[SourceFile], settings: WiringSettings) -> list[Fin
         for item in by_path[source.path]:
             line, column = located[item.site.anchor]
             in_file.append(Finding(source.path, line, column, item.code, item.message, item.symbol))
-        findings.extend(filter_suppressed(in_file, noqa_lines(source.text)))
+        findings.extend(filter_suppressed(in_file, noqa_lines(source.text())))
     return sorted(findings)
 
 

@@ -16,11 +16,12 @@ import pytest
 
 from checks.config import Config
 from checks.core.rule import Example, Expected, Rule, Safety
+from checks.core.source import SourceFile
 from checks.findings import Finding
 from checks.lint.engine import lint_source
 from checks.lint.fixes import fix_source
 from checks.registry import all_rules
-from checks.wiring.analysis import SourceFile, analyse
+from checks.wiring.analysis import analyse
 from checks.wiring.settings import WiringSettings
 
 
@@ -34,7 +35,7 @@ def findings_of(rule: Rule, example: Example) -> list[Finding]:
     """Every finding of the example's source, checked by the guard the rule belongs to."""
     if rule.code.startswith("LW2"):
         settings = WiringSettings.from_config(Config(Path("."), example.config))
-        return analyse([SourceFile("example.py", "example", example.code)], settings)
+        return analyse([SourceFile.of_text("example.py", "example", example.code)], settings)
     return lint_source(example.code, _blocking_calls(example))
 
 
