@@ -23,6 +23,7 @@ from enum import Enum
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from checks.core.names import dotted
 from checks.core.rule import Safety
 from checks.findings import Finding
 from checks.lint.rules import BY_CODE
@@ -306,7 +307,7 @@ class _Locator(cst.CSTVisitor):
             return
         names = frozenset(_bound_name(alias) for alias in node.names)
         binds_module = isinstance(node, cst.Import) and all(
-            _dotted(alias.name).partition(".")[0] == "asyncio"
+            (dotted(alias.name) or "").partition(".")[0] == "asyncio"
             for alias in node.names
             if _bound_name(alias) == "asyncio"
         )
@@ -346,12 +347,6 @@ def _root_name(func: cst.BaseExpression) -> str | None:
     while isinstance(func, cst.Attribute):
         func = func.value
     return func.value if isinstance(func, cst.Name) else None
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return node.value if isinstance(node, cst.Name) else ""
 
 
 class _Fixer(cst.CSTTransformer):
@@ -436,7 +431,7 @@ def _without(
 def _bound_name(alias: cst.ImportAlias) -> str:
     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
         return alias.asname.name.value
-    return _dotted(alias.name).partition(".")[0]
+    return (dotted(alias.name) or "").partition(".")[0]
 
 
 def _with_import_asyncio(body: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:

@@ -6,25 +6,10 @@ local name was imported as; tracking that by hand costs nothing next to ``Qualif
 
 from __future__ import annotations
 
-from typing import cast
-
 import libcst as cst
 
+from checks.core.names import dotted
 from checks.core.source import absolute_module
-
-
-def dotted(node: cst.BaseExpression) -> str | None:
-    """``a.b.c`` for a chain of names and attributes, ``None`` for anything else."""
-    # Exact type tests: this runs for every attribute in the project, and ``isinstance`` against
-    # libcst's ABCs is several times slower (the parser builds no subclasses).
-    kind = type(node)
-    if kind is cst.Name:
-        return cast(cst.Name, node).value
-    if kind is cst.Attribute:
-        attribute = cast(cst.Attribute, node)
-        head = dotted(attribute.value)
-        return None if head is None else f"{head}.{attribute.attr.value}"
-    return None
 
 
 def last(name: str) -> str:
