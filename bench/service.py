@@ -28,7 +28,7 @@ from bench.media import empty_files, tiny_videos
 from bench.report import Section, Target, duration, megabytes, spread
 from bench.settings import Settings
 from bench.stats import Latency, Summary, ratio
-from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe, write_fake_ffprobe
+from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
 from checks.harness.poller import poll_on_schedule
 from checks.harness.server import ServerProcess
 

@@ -12,20 +12,17 @@ or changes meaning, is left alone and stays reported.
 
 from __future__ import annotations
 
-import ast
-import re
-import symtable
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from checks.core.names import dotted
 from checks.core.rule import Safety
 from checks.findings import Finding
+from checks.lint.fix_names import AsyncioBinding, ImportSite, Names
 from checks.lint.rules import BY_CODE
 from checks.lint.rules.common import Rewrite
 
@@ -56,7 +53,7 @@ def fix_source(source: str, findings: Iterable[Finding], *, unsafe: bool = False
     except (cst.ParserSyntaxError, RecursionError) as exc:
         return FixResult(source, problem=f"libcst cannot parse the file: {_first_line(exc)}")
     try:
-        names = _Names(source)
+        names = Names(source)
     except (SyntaxError, ValueError, RecursionError) as exc:
         return FixResult(source, problem=f"cannot analyse the file's names: {_first_line(exc)}")
     locator = _Locator(names.top_level(wrapper.module))
@@ -82,14 +79,17 @@ def fix_source(source: str, findings: Iterable[Finding], *, unsafe: bool = False
         if rewrite is Rewrite.TO_THREAD and _called_name(site.call) in _LAZY_METHODS:
             continue
         binding = names.asyncio_at(site.functions, positions, locator.imports)
-        if binding is _Binding.OTHER or plan.setdefault(id(site.call), rewrite) is not rewrite:
+        if (
+            binding is AsyncioBinding.OTHER
+            or plan.setdefault(id(site.call), rewrite) is not rewrite
+        ):
             continue
         keep.update(site.ancestors)
         if rewrite is Rewrite.ASYNC_SLEEP:
             root = _root_name(site.call.func)
             if root is not None:
                 replaced[root] = replaced.get(root, 0) + 1
-        needs_import = needs_import or binding is _Binding.UNBOUND
+        needs_import = needs_import or binding is AsyncioBinding.UNBOUND
         fixed.append(finding)
     if not fixed:
         return FixResult(source)
@@ -105,108 +105,6 @@ def fix_source(source: str, findings: Iterable[Finding], *, unsafe: bool = False
     if problem is not None:
         return FixResult(source, problem=f"the fixed file would not compile ({problem})")
     return FixResult(tree.code, tuple(fixed))
-
-
-class _Binding(Enum):
-    """What ``asyncio`` refers to at a call."""
-
-    MODULE = "bound to the asyncio module"
-    UNBOUND = "unbound: an import is added"
-    OTHER = "bound to something else, or cannot tell"
-
-
-@dataclass(frozen=True, slots=True)
-class _Import:
-    node: cst.Import | cst.ImportFrom
-    # The function whose body holds it; None at module level.
-    function: cst.FunctionDef | None
-    # Directly in the module body: it always runs (not under ``if TYPE_CHECKING:`` or ``try``).
-    top_level: bool
-    ancestors: tuple[int, ...]
-    # Names it binds.
-    names: frozenset[str]
-    # It binds ``asyncio`` to the asyncio module (``import asyncio``, ``import asyncio.x``).
-    asyncio: bool
-
-
-class _Names:
-    """Name binding as CPython sees it: ``symtable`` for scopes (C speed, exact semantics, where
-    libcst's ScopeProvider costs several times the parse) and ``ast`` for uses."""
-
-    def __init__(self, source: str) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.table = symtable.symtable(source, "<fix>", "exec")
-            tree = ast.parse(source)
-        self.functions: dict[tuple[str, int], symtable.SymbolTable] = {}
-        pending = [self.table]
-        while pending:
-            table = pending.pop()
-            if table.get_type() == "function":
-                self.functions[(table.get_name(), table.get_lineno())] = table
-            pending.extend(table.get_children())
-        self.loads: dict[str, int] = {}
-        self.strings: list[str] = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                self.loads[node.id] = self.loads.get(node.id, 0) + 1
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                self.strings.append(node.value)
-
-    @staticmethod
-    def top_level(module: cst.Module) -> set[int]:
-        return {
-            id(small)
-            for statement in module.body
-            if isinstance(statement, cst.SimpleStatementLine)
-            for small in statement.body
-        }
-
-    def asyncio_at(
-        self,
-        functions: Sequence[cst.FunctionDef],
-        positions: Mapping[cst.CSTNode, CodeRange],
-        imports: Sequence[_Import],
-    ) -> _Binding:
-        for function in reversed(functions):
-            table = self.functions.get((function.name.value, positions[function.name].start.line))
-            if table is None:
-                return _Binding.OTHER
-            if "asyncio" not in table.get_identifiers():
-                continue
-            symbol = table.lookup("asyncio")
-            if symbol.is_global():
-                break
-            if symbol.is_local():
-                mine = [item for item in imports if item.function is function]
-                return _imported(symbol, mine)
-        if "asyncio" not in self.table.get_identifiers():
-            return _Binding.UNBOUND
-        symbol = self.table.lookup("asyncio")
-        if not symbol.is_imported() and not symbol.is_assigned():
-            return _Binding.UNBOUND
-        module_level = [item for item in imports if item.function is None]
-        if not all(item.top_level for item in module_level if "asyncio" in item.names):
-            return _Binding.OTHER
-        return _imported(symbol, module_level)
-
-    def only_uses(self, name: str, count: int) -> bool:
-        """The replaced calls were the only uses of ``name``: its import can go (ruff would call
-        it unused). A name in a string (``__all__``, a string annotation) counts as used."""
-        if self.loads.get(name, 0) != count:
-            return False
-        word = re.compile(rf"\b{re.escape(name)}\b")
-        return not any(word.search(text) for text in self.strings)
-
-
-def _imported(symbol: symtable.Symbol, imports: Sequence[_Import]) -> _Binding:
-    """MODULE when only ``import asyncio`` statements bind the name in this scope."""
-    if symbol.is_assigned() or symbol.is_parameter() or not symbol.is_imported():
-        return _Binding.OTHER
-    binders = [item for item in imports if "asyncio" in item.names]
-    if binders and all(item.asyncio for item in binders):
-        return _Binding.MODULE
-    return _Binding.OTHER
 
 
 def allowed(code: str, unsafe: bool) -> bool:
@@ -247,7 +145,7 @@ class _Locator(cst.CSTVisitor):
         super().__init__()
         self.top_level = top_level
         self.sites: list[_Site] = []
-        self.imports: list[_Import] = []
+        self.imports: list[ImportSite] = []
         # For each open scope: True for an async function body, False for anything else.
         self.stack: list[bool] = []
         self.functions: list[cst.FunctionDef] = []
@@ -314,7 +212,7 @@ class _Locator(cst.CSTVisitor):
         function = self.functions[-1] if self.functions else None
         top_level = id(node) in self.top_level
         ancestors = tuple(self.path)
-        self.imports.append(_Import(node, function, top_level, ancestors, names, binds_module))
+        self.imports.append(ImportSite(node, function, top_level, ancestors, names, binds_module))
 
 
 def _locate(finding: Finding, candidates: Sequence[_Site]) -> _Site | None:
