@@ -24,10 +24,20 @@ def rule_markdown(rule: Rule, shown: int | None = None) -> str:
         codes = ", ".join(f"`{code}`" for code in rule.aliases)
         lines += [f"Equivalent flake8-async / ruff codes: {codes} (honoured by `# noqa`).", ""]
     lines += _fix_line(rule)
-    for title, examples in (("Reported", rule.invalid), ("Not reported", rule.valid)):
-        for example in examples[:shown]:
-            lines += _example(title, example)
+    for example in _on_page(rule.invalid, shown, fixing=rule.fix is not None):
+        lines += _example("Reported", example)
+    for example in _on_page(rule.valid, shown, fixing=False):
+        lines += _example("Not reported", example)
     return "\n".join(lines) + "\n"
+
+
+def _on_page(examples: tuple[Example, ...], shown: int | None, fixing: bool) -> list[Example]:
+    """The first ``shown`` examples (all when None), plus the first that the fix changes."""
+    chosen = list(examples[:shown])
+    fixed = [e for e in examples if e.fixed is not None and e.fixed != e.code]
+    if fixing and fixed and not any(e in chosen for e in fixed):
+        chosen.append(fixed[0])
+    return chosen
 
 
 def _fix_line(rule: Rule) -> list[str]:
@@ -45,7 +55,7 @@ def _example(title: str, example: Example) -> list[str]:
     symbols = ", ".join(expected.symbol for expected in example.expected)
     heading = title + (f": {example.title}" if example.title else "")
     heading += f" ({symbols})" if symbols else ""
-    lines = [heading + ":" if not example.title and not symbols else heading]
+    lines = [heading + ":"]
     lines += _toml(example.config)
     lines += _python(example.code)
     fixed = example.fixed
