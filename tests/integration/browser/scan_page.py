@@ -12,10 +12,11 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from checks.harness.client import FINISHED as FINISHED_STATUSES
 from checks.wiring.observed.browser import API_RECORDER_JS, PROGRESS_BAR_RECORDER_JS
 from checks.wiring.pytest_wiring import WiringRecorder
 
-FINISHED = ("completed", "failed", "cancelled", "timed_out")
+FINISHED = tuple(sorted(FINISHED_STATUSES))
 
 
 @dataclass
