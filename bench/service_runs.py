@@ -192,6 +192,15 @@ class ServiceRuns:
         self.fakes.append(fake)
         return fake
 
+    @contextlib.asynccontextmanager
+    async def serving(
+        self, scenario: Scenario
+    ) -> AsyncIterator[tuple[ServerProcess, ServiceClient]]:
+        """The scenario's server, started, and an API client of it."""
+        with scenario.server(self.settings.project) as server:
+            async with client_of(server) as api:
+                yield server, api
+
     def kill_survivors(self) -> None:
         for fake in self.fakes:
             fake.kill_survivors()
@@ -222,20 +231,19 @@ class ServiceRuns:
         )
         run = ThroughputRun(concurrency, count, delay, [], [])
         scenario = self.scenario(media, fake.executable, concurrency=concurrency)
-        with scenario.server(self.settings.project) as server:
-            async with client_of(server) as api:
-                for _ in range(self.settings.service_runs):
-                    started = time.perf_counter()
-                    job = await api.start_scan(media)
-                    async with asyncio.timeout(run.ideal * 5 + 30):
-                        done, seen = await api.wait_for(job["id"], is_finished)
-                    if done["status"] != "completed":
-                        raise RuntimeError(f"throughput scan ended {done['status']}: {done}")
-                    run.walls.append(seen - started)
-                    elapsed = iso_seconds(done["started_at"], done["finished_at"])
-                    if elapsed is not None:
-                        run.server_times.append(elapsed)
-                    log(f"throughput c={concurrency}: {duration(run.walls[-1])}")
+        async with self.serving(scenario) as (_server, api):
+            for _ in range(self.settings.service_runs):
+                started = time.perf_counter()
+                job = await api.start_scan(media)
+                async with asyncio.timeout(run.ideal * 5 + 30):
+                    done, seen = await api.wait_for(job["id"], is_finished)
+                if done["status"] != "completed":
+                    raise RuntimeError(f"throughput scan ended {done['status']}: {done}")
+                run.walls.append(seen - started)
+                elapsed = iso_seconds(done["started_at"], done["finished_at"])
+                if elapsed is not None:
+                    run.server_times.append(elapsed)
+                log(f"throughput c={concurrency}: {duration(run.walls[-1])}")
         return run
 
     async def real_ffprobe(self, count: int) -> RealProbeRun | None:
@@ -247,17 +255,16 @@ class ServiceRuns:
         media = await asyncio.to_thread(tiny_videos, self.settings.cache_dir, count)
         run = RealProbeRun(count, os.cpu_count() or 1, [])
         scenario = self.scenario(media, Path(ffprobe), concurrency=run.concurrency)
-        with scenario.server(self.settings.project) as server:
-            async with client_of(server) as api:
-                for _ in range(self.settings.service_runs):
-                    started = time.perf_counter()
-                    job = await api.start_scan(media)
-                    async with asyncio.timeout(300):
-                        done, seen = await api.wait_for(job["id"], is_finished)
-                    if done["status"] != "completed" or done["files_failed"]:
-                        raise RuntimeError(f"real ffprobe scan: {done['status']}, {done['error']}")
-                    run.rates.append(done["files_done"] / (seen - started))
-                    log(f"real ffprobe: {run.rates[-1]:.1f} files/s")
+        async with self.serving(scenario) as (_server, api):
+            for _ in range(self.settings.service_runs):
+                started = time.perf_counter()
+                job = await api.start_scan(media)
+                async with asyncio.timeout(300):
+                    done, seen = await api.wait_for(job["id"], is_finished)
+                if done["status"] != "completed" or done["files_failed"]:
+                    raise RuntimeError(f"real ffprobe scan: {done['status']}, {done['error']}")
+                run.rates.append(done["files_done"] / (seen - started))
+                log(f"real ffprobe: {run.rates[-1]:.1f} files/s")
         return run
 
     async def poll_latency(self, mode: PollMode) -> PollRun:
@@ -276,32 +283,31 @@ class ServiceRuns:
         scenario = self.scenario(
             media, fake.executable, concurrency=concurrency, blocking_probe=mode.blocking_probe
         )
-        with scenario.server(self.settings.project) as server:
-            async with client_of(server) as api:
-                for _ in range(self.settings.service_runs):
-                    job = await api.start_scan(media)
-                    if mode.polls_a_finished_job:
-                        async with asyncio.timeout(60):
-                            job, _ = await api.wait_for(job["id"], is_finished)
-                    report = await poll_on_schedule(
-                        server.url(f"/api/v1/jobs/{job['id']}"),
-                        interval=self.settings.poll_interval,
-                        pollers=self.settings.pollers,
-                        max_duration=window,
-                        stop_when=None if mode.polls_a_finished_job else is_finished,
-                        request_timeout=10.0,
-                    )
-                    unanswered += report.sent - len(report.answered)
-                    latencies.extend(report.latencies)
-                    corrected.extend(
-                        value
-                        for value in map(report.server_latency, report.answered)
-                        if value is not None
-                    )
-                    if report.latencies:
-                        p99s.append(Latency.of(report.latencies).p99)
-                    log(f"polls ({mode.name}): {report.summary()}")
-                    await _end(api, job)
+        async with self.serving(scenario) as (server, api):
+            for _ in range(self.settings.service_runs):
+                job = await api.start_scan(media)
+                if mode.polls_a_finished_job:
+                    async with asyncio.timeout(60):
+                        job, _ = await api.wait_for(job["id"], is_finished)
+                report = await poll_on_schedule(
+                    server.url(f"/api/v1/jobs/{job['id']}"),
+                    interval=self.settings.poll_interval,
+                    pollers=self.settings.pollers,
+                    max_duration=window,
+                    stop_when=None if mode.polls_a_finished_job else is_finished,
+                    request_timeout=10.0,
+                )
+                unanswered += report.sent - len(report.answered)
+                latencies.extend(report.latencies)
+                corrected.extend(
+                    value
+                    for value in map(report.server_latency, report.answered)
+                    if value is not None
+                )
+                if report.latencies:
+                    p99s.append(Latency.of(report.latencies).p99)
+                log(f"polls ({mode.name}): {report.summary()}")
+                await _end(api, job)
         return PollRun(mode, latencies, corrected, p99s, unanswered)
 
     async def cancel_latency(self) -> CancelRun:
@@ -314,25 +320,21 @@ class ServiceRuns:
         )
         run = CancelRun(concurrency, [], [])
         scenario = self.scenario(media, fake.executable, concurrency=concurrency)
-        with scenario.server(self.settings.project) as server:
-            async with client_of(server) as api:
-                for _ in range(self.settings.service_runs):
-                    job = await api.start_scan(media)
-                    async with asyncio.timeout(30):
-                        await wait_until(lambda: len(fake.alive_pids()) >= concurrency)
-                    started = time.perf_counter()
-                    status, body = await api.cancel(job["id"])
-                    answered = time.perf_counter()
-                    if status != 200 or body["status"] != "cancelled":
-                        raise RuntimeError(f"cancel answered {status} {body}")
-                    async with asyncio.timeout(30):
-                        gone = await wait_until(lambda: not fake.alive_pids())
-                    run.answers.append(answered - started)
-                    run.clean.append(max(gone, answered) - started)
-                    log(
-                        f"cancel: answer {duration(run.answers[-1])}, "
-                        f"clean {duration(run.clean[-1])}"
-                    )
+        async with self.serving(scenario) as (_server, api):
+            for _ in range(self.settings.service_runs):
+                job = await api.start_scan(media)
+                async with asyncio.timeout(30):
+                    await wait_until(lambda: len(fake.alive_pids()) >= concurrency)
+                started = time.perf_counter()
+                status, body = await api.cancel(job["id"])
+                answered = time.perf_counter()
+                if status != 200 or body["status"] != "cancelled":
+                    raise RuntimeError(f"cancel answered {status} {body}")
+                async with asyncio.timeout(30):
+                    gone = await wait_until(lambda: not fake.alive_pids())
+                run.answers.append(answered - started)
+                run.clean.append(max(gone, answered) - started)
+                log(f"cancel: answer {duration(run.answers[-1])}, clean {duration(run.clean[-1])}")
         return run
 
     async def timeout_accuracy(self, job_timeout: float = 1.0) -> TimeoutRun:
@@ -349,26 +351,25 @@ class ServiceRuns:
         scenario = self.scenario(
             media, fake.executable, concurrency=concurrency, job_timeout=job_timeout
         )
-        with scenario.server(self.settings.project) as server:
-            async with client_of(server) as api:
-                for _ in range(self.settings.service_runs):
-                    started = time.perf_counter()
-                    job = await api.start_scan(media)
-                    async with asyncio.timeout(30):
-                        done, seen = await api.wait_for(job["id"], is_finished)
-                    if done["status"] != "timed_out":
-                        raise RuntimeError(f"expected timed_out, got {done['status']}")
-                    seen_after.append(seen - started)
-                    elapsed = iso_seconds(done["started_at"], done["finished_at"])
-                    if elapsed is not None:
-                        server_side.append(elapsed)
-                    try:
-                        async with asyncio.timeout(5):
-                            await wait_until(lambda: not fake.alive_pids())
-                    except TimeoutError:
-                        survivors += len(fake.alive_pids())
-                        fake.kill_survivors()
-                    log(f"timeout {job_timeout:g} s: seen after {duration(seen_after[-1])}")
+        async with self.serving(scenario) as (_server, api):
+            for _ in range(self.settings.service_runs):
+                started = time.perf_counter()
+                job = await api.start_scan(media)
+                async with asyncio.timeout(30):
+                    done, seen = await api.wait_for(job["id"], is_finished)
+                if done["status"] != "timed_out":
+                    raise RuntimeError(f"expected timed_out, got {done['status']}")
+                seen_after.append(seen - started)
+                elapsed = iso_seconds(done["started_at"], done["finished_at"])
+                if elapsed is not None:
+                    server_side.append(elapsed)
+                try:
+                    async with asyncio.timeout(5):
+                        await wait_until(lambda: not fake.alive_pids())
+                except TimeoutError:
+                    survivors += len(fake.alive_pids())
+                    fake.kill_survivors()
+                log(f"timeout {job_timeout:g} s: seen after {duration(seen_after[-1])}")
         return TimeoutRun(job_timeout, seen_after, server_side, survivors)
 
     async def big_directory(self, count: int, window: float = 5.0) -> BigDirectoryRun:
