@@ -18,7 +18,9 @@ _LINT_INTRO = (
 )
 _WIRING_INTRO = (
     "`loopwire wiring [PATH ...]` checks the whole set of files at once: a field counts as set",
-    "if any checked file sets it. Suppress a finding with `# noqa: CODE` on its line.",
+    "if any checked file sets it. Fields are judged on the classes the project builds and sends",
+    "out of the process (the README says how it follows them, and what stays quiet).",
+    "Suppress a finding with `# noqa: CODE` on its line.",
     "`loopwire explain CODE` shows every example.",
 )
 

@@ -18,9 +18,12 @@ from checks.wiring.facts import (
     EventUse,
     FieldValue,
     ModuleFacts,
+    Passed,
     RawField,
+    Sets,
     Site,
 )
+from checks.wiring.flows import BUILTIN_FUNCTIONS, FlowRecorder, argument_slots, is_class_name
 from checks.wiring.literals import dict_items, is_none, string
 from checks.wiring.names import ImportTable, last
 from checks.wiring.settings import WiringSettings
@@ -43,6 +46,8 @@ _FROM_MAPPING = frozenset({"model_validate", "parse_obj"})
 _FROM_PAYLOAD = frozenset(
     {"model_validate_json", "model_validate_strings", "parse_raw", "parse_file", "_make"}
 )
+# Class methods that parse raw text or bytes: what they build came off the wire.
+_FROM_WIRE = frozenset({"model_validate_json", "model_validate_strings", "parse_raw"})
 # Library functions that build an instance of a class argument from data:
 # function -> (keyword naming the class, its positional index).
 _CONVERTERS = {
@@ -184,6 +189,7 @@ class Collector:
         # Schema classes a function is annotated to return: its dict literals build them.
         self._returns: list[tuple[str, ...]] = []
         self._quiet_roots: set[int] = set()
+        self.flows = FlowRecorder(self.facts, self.imports, settings, self._classes)
         # Per node being visited: is an event reference here listening rather than emitting?
         self._quiet: list[bool] = [False]
         # Dispatch by exact node type, as libcst does by class name.
@@ -350,13 +356,16 @@ class Collector:
         self.imports.add_import_from(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        toplevel = not self._scopes
         self._scopes.append("function")
         returns = () if node.returns is None else self._annotation_classes(node.returns.annotation)
         self._returns.append(returns)
+        self.flows.enter_function(node, toplevel)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._scopes.pop()
         self._returns.pop()
+        self.flows.leave_function()
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self._scopes.append("function")
@@ -431,12 +440,39 @@ class Collector:
                 facts.fields.append(RawField(name, site, False, frozenset(), value))
             if not name.startswith("_"):
                 facts.assigned.append((name, site))
+                facts.values[name] = self._member_value(small.value)
+
+    def _member_value(self, value: cst.BaseExpression) -> str | None:
+        """What an enum member's value is sent as: its string, "" for ``auto()`` (the name,
+        lowercased, for a ``StrEnum``), None for anything else."""
+        literal = string(value)
+        if literal is not None:
+            return literal
+        if isinstance(value, cst.Call):
+            resolved = self.imports.resolve(value.func)
+            if resolved is not None and last(resolved) == "auto":
+                return ""
+        return None
 
     # -- setters --------------------------------------------------------------------------------
 
+    def _export(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """``__all__ = [...]`` / ``+= (...)`` at module level: what the module publishes."""
+        if self._scopes or not (isinstance(target, cst.Name) and target.value == "__all__"):
+            return
+        if isinstance(value, cst.List | cst.Tuple):
+            for element in value.elements:
+                name = string(element.value)
+                if name is not None:
+                    self.facts.exported.add(name)
+
     def visit_Assign(self, node: cst.Assign) -> None:
         for assign_target in node.targets:
+            self._export(assign_target.target, node.value)
+        atoms = self.flows.atoms(node.value)
+        for assign_target in node.targets:
             self._set_target(assign_target.target, node.value)
+            self.flows.bind(assign_target.target, atoms)
         if not self._scopes and len(node.targets) == 1:
             target = node.targets[0].target
             if isinstance(target, cst.Name):
@@ -444,23 +480,65 @@ class Collector:
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._set_target(node.target, None)
+        self._export(node.target, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is None or (self._scopes and self._scopes[-1] == "class"):
             return  # a declaration; in a class body its value is the default, not a set
         self._set_target(node.target, node.value)
+        # ``status: Status = {...}`` builds a Status; ``status: Status = load()`` declares one.
+        kind = "new" if dict_items(node.value) is not None else "typed"
+        typed = {(kind, n) for n in self.flows.mentioned(node.annotation.annotation)}
+        self.flows.bind(node.target, self.flows.atoms(node.value) | typed)
         items = dict_items(node.value)
         if items is not None:
             for name in self._annotation_classes(node.annotation.annotation):
                 self._literal(name, node, items)
 
     def visit_Return(self, node: cst.Return) -> None:
+        self.flows.returns(node.value)
         if node.value is None or not self._returns:
             return
         items = dict_items(node.value)
         if items is not None:
             for name in self._returns[-1]:
                 self._literal(name, node, items)
+                self.flows.current.returned.add(("new", name))
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        value = node.value
+        if isinstance(value, cst.From):
+            value = value.item
+        self.flows.returns(value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.flows.bind(node.target, self.flows.atoms(node.iter))
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.flows.bind(node.target, self.flows.atoms(node.iter))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.flows.bind(node.asname.name, self.flows.atoms(node.item))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.flows.bind(node.target, self.flows.atoms(node.value))
+
+    def _literal_arguments(self, node: cst.Call, name: str) -> None:
+        """String literals a call is given, directly or as dict values (``{"type": "end"}``):
+        sent to an emitter, or to a helper that emits its parameter, they name an event."""
+        bound = type(node.func) is cst.Attribute
+        for arg, slot in zip(node.args, argument_slots(node), strict=True):
+            literal = string(arg.value)
+            values = [literal] if literal is not None else []
+            for value in (dict_items(arg.value) or {}).values():
+                text = string(value)
+                if text is not None:
+                    values.append(text)
+            for text in values:
+                self.facts.literal_args.append(
+                    Passed(name, bound, slot, frozenset({("str", text)}))
+                )
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -472,6 +550,15 @@ class Collector:
         name = last(resolved) if resolved is not None else method
         if name is None:
             return
+        self.flows.call(node, name, method)
+        # For constructions that forward this function's ``**kwargs``: what its callers pass.
+        forwarded = self.facts.call_keywords.setdefault(name, Sets())
+        for arg in node.args:
+            if arg.keyword is not None:
+                forwarded.add(arg.keyword.value, is_none(arg.value))
+        if not self._quiet[-1]:
+            self._literal_arguments(node, name)
+            self._dynamic_enum(node, name)
         positional = [a.value for a in node.args if a.keyword is None and not a.star]
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         self._copy_or_set(name, method, positional, keywords)
@@ -483,12 +570,12 @@ class Collector:
             self._converter(node, resolved, positional, keywords)
         elif isinstance(func, cst.Attribute) and method in _FROM_MAPPING | _FROM_PAYLOAD:
             self._from_data(node, func, method, positional)
-        elif name[:1].isupper() and resolved is not None:
-            self._call_construction(name, node, keywords, positional)
+        elif is_class_name(name) and resolved is not None:
+            self._call_construction(name, node, keywords, positional, resolved)
         elif method == "model_construct" and isinstance(func, cst.Attribute):
             owner = self.imports.resolve(func.value)
-            if owner is not None and last(owner)[:1].isupper():
-                self._call_construction(last(owner), node, keywords, positional)
+            if owner is not None and is_class_name(last(owner)):
+                self._call_construction(last(owner), node, keywords, positional, owner)
 
     def _copy_or_set(
         self,
@@ -525,14 +612,22 @@ class Collector:
         node: cst.Call,
         keywords: Mapping[str, cst.BaseExpression],
         positional: list[cst.BaseExpression],
+        reference: str = "",
     ) -> None:
         items = dict(keywords)
         opaque = None
+        forwarded_by = None
+        parsed = False
         for arg in node.args:
             if arg.star == "**":
                 spread = dict_items(arg.value)
-                if spread is None:
+                value = arg.value
+                if self.flows.forwards(value):
+                    # The caller's keywords, passed on: they set fields at the caller.
+                    forwarded_by = self.flows.current.name
+                elif spread is None:
                     opaque = f"{name}(**...)"
+                    parsed = parsed or self.flows.off_the_wire(value)
                 else:
                     items.update(spread)
             elif arg.star == "*":
@@ -544,6 +639,9 @@ class Collector:
                 {key: is_none(value) for key, value in items.items()},
                 tuple(is_none(value) for value in positional),
                 opaque,
+                forwarded_by,
+                reference,
+                parsed,
             )
         )
 
@@ -561,8 +659,19 @@ class Collector:
         owner = None if target is None else self.imports.resolve(target)
         if owner is not None and last(owner)[:1].isupper():
             opaque = f"{last(function)}(..., {last(owner)})"
+            data = [value for value in positional if value is not target][:1]
+            parsed = last(function) == "decode" or self.flows.off_the_wire(
+                data[0] if data else None
+            )
             self.facts.constructions.append(
-                Construction(last(owner), self._site(node), {}, opaque=opaque)
+                Construction(
+                    last(owner),
+                    self._site(node),
+                    {},
+                    opaque=opaque,
+                    reference=owner,
+                    parsed=parsed,
+                )
             )
 
     def _from_data(
@@ -575,8 +684,16 @@ class Collector:
         if items is not None:
             self._literal(last(owner), node, items)
             return
+        data = positional[0] if positional else None
         self.facts.constructions.append(
-            Construction(last(owner), self._site(node), {}, opaque=f"{last(owner)}.{method}(...)")
+            Construction(
+                last(owner),
+                self._site(node),
+                {},
+                opaque=f"{last(owner)}.{method}(...)",
+                reference=owner,
+                parsed=method in _FROM_WIRE or self.flows.off_the_wire(data),
+            )
         )
 
     # -- events ---------------------------------------------------------------------------------
@@ -593,17 +710,46 @@ class Collector:
             self.facts.event_uses.append(EventUse(enum_name, member))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        # ``JobEventType["PROGRESS"]`` names a member as surely as the attribute does.
+        # ``JobEventType["PROGRESS"]`` names a member as surely as the attribute does;
+        # ``JobEventType[name]`` may name any of them.
         if (
             self._quiet[-1]
             or len(node.slice) != 1
             or not isinstance(node.slice[0].slice, cst.Index)
         ):
             return
-        member = string(node.slice[0].slice.value)
+        index = node.slice[0].slice.value
         owner = self.imports.resolve(node.value)
-        if member is None or owner is None:
+        if owner is None:
+            return
+        member = string(index)
+        if member is None and not isinstance(index, cst.Name | cst.Call | cst.Attribute):
             return
         enum_name = last(owner)
-        if enum_name[:1].isupper() and enum_name not in self._classes:
-            self.facts.event_uses.append(EventUse(enum_name, member))
+        if is_class_name(enum_name) and enum_name not in self._classes:
+            self.facts.event_uses.append(EventUse(enum_name, "*" if member is None else member))
+
+    def _dynamic_enum(self, node: cst.Call, name: str) -> None:
+        """``Kind(value)``, ``getattr(Kind, name)``, ``try_enum(Kind, data)``, ``list(Kind)``:
+        a member chosen by data, by value or by name, reaches whoever gets it."""
+        args = [arg.value for arg in node.args if arg.keyword is None]
+        if is_class_name(name) and name not in self._classes and len(args) == 1:
+            # ``Kind("progress")`` picks by value; ``Kind(data)`` any member.
+            literal = string(args[0])
+            if literal is not None:
+                self.facts.literals.add(literal)
+            elif not isinstance(args[0], cst.Integer):
+                self.facts.event_uses.append(EventUse(name, "*"))
+        if name == "getattr" and len(args) >= 2:
+            owner = self.imports.resolve(args[0])
+            if owner is not None and is_class_name(last(owner)):
+                member = string(args[1])
+                self.facts.event_uses.append(EventUse(last(owner), member or "*"))
+            return
+        if name in BUILTIN_FUNCTIONS:
+            return  # ``isinstance(x, Kind)``, ``list(Kind)``: looking, not emitting
+        for value in args:
+            owner = self.imports.resolve(value) if isinstance(value, cst.Name) else None
+            if owner is not None and is_class_name(last(owner)) and last(owner) != name:
+                # ``try_enum(Kind, data)``: a helper picks the member from data.
+                self.facts.event_uses.append(EventUse(last(owner), "*"))

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from checks.wiring.facts import ClassFacts, ModuleFacts, Site
+from checks.wiring.outflow import Helpers
 from checks.wiring.settings import WiringSettings
 
 
@@ -28,15 +29,32 @@ def silent_members(
     if not event_enums:
         return []
     wanted = {e.name for e in event_enums}
+    modules = list(modules)
     emitted = {
         (use.enum_name, use.member)
         for module in modules
         for use in module.event_uses
         if use.enum_name in wanted
     }
+    literals = {literal for module in modules for literal in module.literals}
+    # Strings handed to an emitter, or to one of the project's helpers that emits a parameter.
+    flows = [flow for module in modules for flow in module.flows]
+    dispatchers = Helpers(flows, lambda flow: flow.emits)
+    for module in modules:
+        for passed in module.literal_args:
+            if settings.is_emitter_call(passed.callee) or dispatchers.sends(passed):
+                literals.update(text for _, text in passed.atoms)
+
+    def reached(enum: ClassFacts, member: str) -> bool:
+        if (enum.name, member) in emitted or (enum.name, "*") in emitted:
+            return True
+        # By value: ``dispatch("server.init.before")``; ``auto()`` values follow the name.
+        value = enum.values.get(member)
+        return value is not None and (value or member.lower()) in literals
+
     return [
         SilentMember(enum, member, site)
         for enum in event_enums
         for member, site in enum.assigned
-        if (enum.name, member) not in emitted
+        if not reached(enum, member)
     ]

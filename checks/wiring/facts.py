@@ -60,6 +60,8 @@ class ClassFacts:
     fields: list[RawField] = field(default_factory=list)
     # Plain ``NAME = value`` statements in the body: enum members if the class is an enum.
     assigned: list[tuple[str, Site]] = field(default_factory=list)
+    # Member name -> its string value (``auto()`` as the empty string): how events travel by value.
+    values: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -88,12 +90,69 @@ class Construction:
     positional: tuple[bool, ...] = ()
     # Why the checker cannot see which fields this sets (``**row``), or None.
     opaque: str | None = None
+    # ``Cls(..., **kwargs)`` inside ``def f(**kwargs)``: the keywords of every call of ``f`` set
+    # fields too; the name of ``f``, or None.
+    forwarded_by: str | None = None
+    # The dotted name the call resolved to (``pkg.mod.Cls``), or "" for a bare or unknown one.
+    reference: str = ""
+    # Parsed from a payload off the wire (``model_validate_json(body)``,
+    # ``model_validate(json.loads(text))``): the class is exchanged, the other side fills it.
+    parsed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class EventUse:
     enum_name: str
     member: str
+
+
+# Where a value comes from, as far as one function can tell: ("new", class name) built here,
+# ("typed", class name) declared by an annotation,
+# ("call", function name) returned by a call, ("var", name) a local, ("param", name) a parameter,
+# ("attr", name) read from an attribute that some code stores into.
+Atom = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Passed:
+    """One argument of a call: ``callee(..., slot=value)``."""
+
+    callee: str
+    # Called on a receiver (``obj.callee(...)``): a method's ``self`` is not in the arguments.
+    bound: bool
+    # The keyword, or the position as a number; None for ``*args`` and ``**kwargs``.
+    slot: str | int | None
+    atoms: frozenset[Atom]
+
+
+@dataclass(slots=True)
+class Flow:
+    """Where the values one function builds go: returned, sent out, handed to helpers, stored.
+
+    Flow-insensitive on purpose: a local is bound to everything ever assigned to it.
+    """
+
+    name: str
+    # A web handler (route decorator, ``request`` parameter): what it returns is the response.
+    handler: bool = False
+    # Defined at module level: called by nothing in the project, it is called from outside.
+    toplevel: bool = False
+    bindings: dict[str, set[Atom]] = field(default_factory=dict)
+    returned: set[Atom] = field(default_factory=set)
+    # Serialised, sent, or given to a response: it leaves the process.
+    sunk: set[Atom] = field(default_factory=set)
+    # Parameter names in order, the receiver (``self``) included.
+    params: tuple[str, ...] = ()
+    # What each argument of a call carries, for helpers and nested constructions.
+    passed: list[Passed] = field(default_factory=list)
+    # Given to an emitter call (``emit``, ``dispatch``, ...): what it carries is an event.
+    emits: set[Atom] = field(default_factory=set)
+    # (attribute name, what is stored into it): ``self.jobs[id] = job``.
+    stored: list[tuple[str, frozenset[Atom]]] = field(default_factory=list)
+
+    def bind(self, name: str, atoms: set[Atom]) -> None:
+        if atoms:
+            self.bindings.setdefault(name, set()).update(atoms)
 
 
 @dataclass(slots=True)
@@ -107,3 +166,14 @@ class ModuleFacts:
     # ``obj["f"] = ...``, ``setdefault``, ``update``: how TypedDict keys are set.
     keys: Sets = field(default_factory=Sets)
     event_uses: list[EventUse] = field(default_factory=list)
+    flows: list[Flow] = field(default_factory=list)
+    # Last name of every function or method called here: a function nothing calls is an exit.
+    called: set[str] = field(default_factory=set)
+    # Callee name -> the keywords its calls pass, for constructions that forward ``**kwargs``.
+    call_keywords: dict[str, Sets] = field(default_factory=dict)
+    # ``Kind("progress")``: members picked by value.
+    literals: set[str] = field(default_factory=set)
+    # String literals given to calls, as ("str", text) arguments: events travel by value too.
+    literal_args: list[Passed] = field(default_factory=list)
+    # Names listed in the module's ``__all__``: a library's public API, which its users build.
+    exported: set[str] = field(default_factory=set)

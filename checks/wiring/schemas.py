@@ -134,11 +134,11 @@ def _own_fields(facts: ClassFacts, kind: str) -> list[SchemaField]:
     total = facts.keywords.get("total", "True") != "False"
     fields = []
     for raw in facts.fields:
-        if raw.qualifiers & {"ClassVar", "KW_ONLY"}:
-            continue
+        if raw.qualifiers & {"ClassVar", "KW_ONLY"} or raw.name.startswith("_"):
+            continue  # private state (and ``__slots__``) is not what the class publishes
         if not raw.annotated and kind != "attrs":
             continue
-        if kind == "pydantic" and (raw.name.startswith("_") or raw.name == "model_config"):
+        if kind == "pydantic" and raw.name == "model_config":
             continue
         value = raw.value
         has_default = _has_default(raw, kind, total)
@@ -167,6 +167,17 @@ def find_schemas(classes: Sequence[ClassFacts], settings: WiringSettings) -> lis
         schemas[id(facts)] = schema
         by_name.setdefault(facts.name, []).append(schema)
 
+    # A base that resolves to a class of the project defined in the module the import names (or
+    # in the same module) is that class; any other base is matched by name.
+    defined = {f"{facts.site.module}.{facts.name}": facts for facts in classes}
+
+    def parents_of(facts: ClassFacts, base: str) -> list[Schema]:
+        exact = defined.get(base if "." in base else f"{facts.site.module}.{base}")
+        if exact is not None:
+            parent = schemas.get(id(exact))
+            return [] if parent is None else [parent]
+        return by_name.get(last(base), [])
+
     for facts in classes:
         kind = _direct_kind(facts, settings)
         if kind is not None:
@@ -179,14 +190,14 @@ def find_schemas(classes: Sequence[ClassFacts], settings: WiringSettings) -> lis
             if id(facts) in schemas:
                 continue
             for base in facts.bases:
-                parents = by_name.get(last(base))
+                parents = parents_of(facts, base)
                 if parents:
                     add(facts, parents[0].kind)
                     changed = True
                     break
     for schema in schemas.values():
         for base in schema.facts.bases:
-            for parent in by_name.get(last(base), ()):
+            for parent in parents_of(schema.facts, base):
                 if parent is not schema:
                     schema.parents.append(parent)
     return list(schemas.values())

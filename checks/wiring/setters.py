@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from checks.wiring.facts import Construction, ModuleFacts, Sets
+from checks.wiring.references import References
 from checks.wiring.schemas import Schema, SchemaField
 from checks.wiring.settings import WiringSettings
 
@@ -30,6 +31,8 @@ class SetterIndex:
     constructed: dict[str, Sets] = field(default_factory=dict)
     attributes: Sets = field(default_factory=Sets)
     keys: Sets = field(default_factory=Sets)
+    # Classes the project also parses off the wire: exchanged, the other side fills them.
+    exchanged: set[str] = field(default_factory=set)
     # Opaque constructions of schema classes that no ``trusted`` entry accepts.
     opaque: list[tuple[Construction, Schema]] = field(default_factory=list)
     # Class name -> names of the schemas that inherit from it (itself included).
@@ -50,7 +53,10 @@ class SetterIndex:
 
 
 def index_setters(
-    modules: Iterable[ModuleFacts], schemas: Sequence[Schema], settings: WiringSettings
+    modules: Iterable[ModuleFacts],
+    schemas: Sequence[Schema],
+    settings: WiringSettings,
+    references: References,
 ) -> SetterIndex:
     index = SetterIndex()
     by_name: dict[str, list[Schema]] = {}
@@ -61,12 +67,22 @@ def index_setters(
         by_name.setdefault(schema.name, []).append(schema)
         for ancestor in schema.lineage():
             index.descendants.setdefault(ancestor.name, {ancestor.name}).add(schema.name)
+    modules = list(modules)
+    # Keywords every call of a function passes, for constructions that forward ``**kwargs``.
+    call_keywords: dict[str, Sets] = {}
+    for module in modules:
+        for callee, sets in module.call_keywords.items():
+            call_keywords.setdefault(callee, Sets()).update(sets)
     for module in modules:
         index.attributes.update(module.attributes)
         index.keys.update(module.keys)
         for construction in module.constructions:
             targets = by_name.get(construction.class_name)
-            if not targets:
+            reference = construction.reference or construction.class_name
+            if not targets or references.schema_name(reference, module.module) is None:
+                continue
+            if construction.parsed:
+                index.exchanged.add(construction.class_name)
                 continue
             if construction.opaque is not None:
                 schema = targets[0]
@@ -76,6 +92,8 @@ def index_setters(
             sets = index.constructed.setdefault(construction.class_name, Sets())
             for name, is_null in construction.named.items():
                 sets.add(name, is_null)
+            if construction.forwarded_by is not None:
+                sets.update(call_keywords.get(construction.forwarded_by, Sets()))
             for schema in targets:
                 fields = init_fields.get(id(schema))
                 if fields is None:

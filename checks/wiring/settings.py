@@ -12,6 +12,20 @@ from dataclasses import dataclass
 from checks.config import Config
 
 DEFAULT_EVENT_SUFFIXES = ("Event", "EventType")
+# A call whose function name matches one of these sends an event: a string literal it is given
+# (or its own dispatch helper is given) that equals a member's value emits that member.
+DEFAULT_EMITTER_CALLS = (
+    "emit*",
+    "dispatch*",
+    "send*",
+    "publish*",
+    "broadcast*",
+    "fire*",
+    "trigger*",
+    "notify*",
+    "signal*",
+    "*_event",
+)
 # A call whose function name matches one of these registers a listener; the event type it names
 # is being listened for, not emitted.
 DEFAULT_LISTENER_CALLS = (
@@ -36,6 +50,13 @@ class WiringSettings:
     event_enums: tuple[str, ...] = ()
     event_suffixes: tuple[str, ...] = DEFAULT_EVENT_SUFFIXES
     listener_calls: tuple[str, ...] = DEFAULT_LISTENER_CALLS
+    emitter_calls: tuple[str, ...] = DEFAULT_EMITTER_CALLS
+    # Calls (fnmatch on the name) that send what they are given out of the process, besides
+    # the built-in responses, serialisers and transports.
+    sink_calls: tuple[str, ...] = ()
+    # Classes judged whenever the project builds them, whatever the check sees of where they
+    # go: "Cls", "pkg.mod.Cls", or "pkg.mod:Cls" (fnmatch patterns on both sides).
+    outgoing: tuple[str, ...] = ()
     # "Cls" or "pkg.mod.Cls": that class's opaque constructions are accepted everywhere;
     # "pkg.mod:Cls" (fnmatch patterns on both sides): accepted inside that module only.
     trusted: tuple[str, ...] = ()
@@ -54,11 +75,32 @@ class WiringSettings:
             event_enums=strings("event-enums"),
             event_suffixes=strings("event-suffixes", DEFAULT_EVENT_SUFFIXES),
             listener_calls=strings("listener-calls", DEFAULT_LISTENER_CALLS),
+            emitter_calls=strings("emitter-calls", DEFAULT_EMITTER_CALLS),
+            sink_calls=strings("sink-calls"),
+            outgoing=strings("outgoing"),
             trusted=strings("trusted"),
         )
 
     def is_listener_call(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.listener_calls)
+
+    def is_emitter_call(self, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.emitter_calls)
+
+    def is_sink_call(self, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.sink_calls)
+
+    def is_outgoing(self, class_name: str, class_module: str) -> bool:
+        for entry in self.outgoing:
+            module_pattern, colon, class_pattern = entry.rpartition(":")
+            if colon:
+                if fnmatch.fnmatchcase(class_module, module_pattern) and fnmatch.fnmatchcase(
+                    class_name, class_pattern
+                ):
+                    return True
+            elif entry in (class_name, f"{class_module}.{class_name}"):
+                return True
+        return False
 
     def reports_module(self, module: str) -> bool:
         if not self.schema_modules:

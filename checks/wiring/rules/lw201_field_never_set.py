@@ -1,4 +1,4 @@
-"""LW201 field-never-set: A schema field with a default is never set by any code."""
+"""LW201 field-never-set: A field of an outgoing schema has a default that no code replaces."""
 
 from __future__ import annotations
 
@@ -11,13 +11,17 @@ from checks.wiring.setters import SetState
 RULE = Rule(
     code="LW201",
     slug="field-never-set",
-    summary="A schema field with a default is never set by any code",
+    summary="A field of an outgoing schema has a default that no code replaces",
     message="{symbol} is declared but never set; every response will carry its default",
     rationale=(
         "A field with a default type-checks, validates and serialises even when no code "
         "ever assigns it, so a schema can promise `progress` while every response "
         "carries `null`. Some construction, attribute assignment, setattr, replace, "
-        "model_copy or typed dict literal in the checked project must set it."
+        "model_copy or typed dict literal in the checked project must set it. Judged on "
+        "the classes the project builds and sends out of the process (serialised, sent, "
+        "responded with, returned by a handler, stored and served back); input models, "
+        "keyword-argument types, a library's exported classes, models the other side of "
+        "the wire fills and state that never leaves are someone else's to fill."
     ),
     valid=(
         Example(
@@ -306,6 +310,96 @@ RULE = Rule(
             """,
             title="a field without a default is always set by the constructor",
         ),
+        Example(
+            """
+            from aiohttp import web
+            from pydantic import BaseModel
+
+            class OrderRequest(BaseModel):
+                sku: str
+                coupon: str | None = None
+
+            async def place(request: web.Request) -> web.Response:
+                order = OrderRequest.model_validate(await request.json())
+                return web.json_response({"sku": order.sku})
+            """,
+            title="an input model: only parsed from requests, never built by the project",
+        ),
+        Example(
+            """
+            from typing import TypedDict, Unpack
+
+            class ConnectOptions(TypedDict, total=False):
+                timeout: float
+                proxy: str
+
+            def connect(**options: Unpack[ConnectOptions]) -> float:
+                return options.get("timeout", 10.0)
+            """,
+            title="keyword arguments a library's callers pass",
+        ),
+        Example(
+            """
+            import json
+            from dataclasses import asdict, dataclass
+
+            __all__ = ["DocumentInfo", "render"]
+
+            @dataclass
+            class DocumentInfo:
+                title: str
+                summary: str | None = None
+
+            def render(title):
+                return json.dumps(asdict(DocumentInfo(title=title)))
+            """,
+            title="a library's exported class, whose users fill it in",
+        ),
+        Example(
+            """
+            from pydantic import BaseModel
+
+            class Quote(BaseModel):
+                sku: str
+                discount: float | None = None
+
+            async def send_quote(session, url, sku):
+                await session.post(url, json=Quote(sku=sku).model_dump())
+
+            def receive(body: bytes) -> Quote:
+                return Quote.model_validate_json(body)
+            """,
+            title="exchanged: also parsed off the wire, where the other side fills it",
+        ),
+        Example(
+            """
+            from dataclasses import dataclass
+
+            @dataclass
+            class AppState:
+                app: object
+                is_stopping: bool = False
+
+            class App:
+                def __init__(self):
+                    self.state = AppState(app=self)
+            """,
+            title="state that never leaves the process",
+        ),
+        Example(
+            """
+            import attrs
+
+            @attrs.define
+            class Sticker:
+                name: str
+                kind: str = attrs.field(init=False, default="guild")
+
+            def sticker(name):
+                return Sticker(name=name)
+            """,
+            title="a constant the constructor cannot set",
+        ),
     ),
     invalid=(
         Example(
@@ -348,7 +442,8 @@ RULE = Rule(
                 videos: list[str] = dataclasses.field(default_factory=list)
                 errors: list[str] = dataclasses.field(default_factory=list)
 
-            result = ScanResult(videos=["a.mp4"])
+            def scan(paths):
+                return ScanResult(videos=paths)
             """,
             title="field(default_factory=...) nothing sets",
             expected=(Expected(6, 5, "ScanResult.errors"),),
@@ -366,6 +461,9 @@ RULE = Rule(
                     return "pending"
                 status.progress.hex()
                 return f"{status.progress:.0%}"
+
+            def snapshot():
+                return JobStatusResponse()
             """,
             title="reading a field is not setting it",
             expected=(Expected(5, 5, "JobStatusResponse.progress"),),
@@ -380,7 +478,8 @@ RULE = Rule(
                 progress: float | None = Field(default=None)
                 tags: list[str] = Field(default_factory=list)
 
-            status = JobStatusResponse(id="1", required=2)
+            def snapshot():
+                return JobStatusResponse(id="1", required=2)
             """,
             title="pydantic Field(default=...) and Field(default_factory=...)",
             expected=(
@@ -404,7 +503,9 @@ RULE = Rule(
             def build() -> Partial:
                 return {"id": "1"}
 
-            status: Status = {"id": "1"}
+            def status() -> Status:
+                current: Status = {"id": "1"}
+                return current
             """,
             title="TypedDict total=False keys and NotRequired keys",
             expected=(
@@ -420,7 +521,8 @@ RULE = Rule(
                 done: int
                 total: int | None = None
 
-            progress = Progress(3)
+            def progress(done):
+                return Progress(done)
             """,
             title="NamedTuple default",
             expected=(Expected(5, 5, "Progress.total"),),
@@ -439,8 +541,8 @@ RULE = Rule(
                 total = attr.ib(default=None)
                 name = attr.ib()
 
-            Modern()
-            Classic(name="x")
+            def build():
+                return Modern(), Classic(name="x")
             """,
             title="attrs defaults, annotated and attr.ib",
             expected=(
@@ -456,7 +558,8 @@ RULE = Rule(
                 done: int = 0
                 total: int | None = msgspec.field(default=None)
 
-            Progress(done=1)
+            def progress():
+                return Progress(done=1)
             """,
             title="msgspec default",
             expected=(Expected(5, 5, "Progress.total"),),
@@ -471,6 +574,9 @@ RULE = Rule(
 
             def load(row):
                 return JobStatusResponse(**row)  # noqa: LW202
+
+            def start():
+                return JobStatusResponse()
             """,
             title="an opaque construction sets nothing",
             expected=(Expected(5, 5, "JobStatusResponse.progress"),),
@@ -485,6 +591,9 @@ RULE = Rule(
 
             def load(row):
                 return JobStatusResponse(**row)
+
+            def start():
+                return JobStatusResponse()
             """,
             title="a trusted opaque construction is not reported, but still sets nothing",
             expected=(Expected(5, 5, "JobStatusResponse.progress"),),
@@ -496,10 +605,65 @@ RULE = Rule(
 
             class JobStatusResponse(Response):
                 progress: float | None = None
+
+            def snapshot():
+                return JobStatusResponse()
             """,
             title="a configured base class makes a schema",
             expected=(Expected(4, 5, "JobStatusResponse.progress"),),
             config={"wiring": {"schema-bases": ["service.base.Response"]}},
+        ),
+        Example(
+            """
+            from dataclasses import asdict, dataclass
+
+            from aiohttp import web
+
+            @dataclass
+            class OrderStatus:
+                id: str
+                eta_seconds: float | None = None
+
+            def respond(payload):
+                return web.json_response(asdict(payload))
+
+            async def get_order(request: web.Request) -> web.Response:
+                return respond(OrderStatus(id=request.match_info["id"]))
+            """,
+            title="served by a handler through the project's own helper",
+            expected=(Expected(8, 5, "OrderStatus.eta_seconds"),),
+        ),
+        Example(
+            """
+            from pydantic import BaseModel
+
+            class ProgressMessage(BaseModel):
+                done: int
+                total: int | None = None
+
+            async def push(ws, done):
+                await ws.send_json(ProgressMessage(done=done).model_dump())
+            """,
+            title="sent over a WebSocket",
+            expected=(Expected(5, 5, "ProgressMessage.total"),),
+        ),
+        Example(
+            """
+            from dataclasses import dataclass
+
+            __all__ = ["JobStatusResponse", "snapshot"]
+
+            @dataclass
+            class JobStatusResponse:
+                id: str
+                progress: float | None = None
+
+            def snapshot(job_id):
+                return JobStatusResponse(id=job_id)
+            """,
+            title="an application that exports its responses names them in `outgoing`",
+            expected=(Expected(8, 5, "JobStatusResponse.progress"),),
+            config={"wiring": {"outgoing": ["JobStatusResponse"]}},
         ),
     ),
 )
@@ -508,10 +672,13 @@ RULE = Rule(
 def judge(evidence: Evidence) -> Iterator[Verdict]:
     """A field with a default that nothing sets, or that is only ever set to its None default."""
     for schema in evidence.schemas:
-        if not evidence.settings.reports_module(schema.module):
+        if not evidence.settings.reports_module(schema.module) or not evidence.judges(schema):
             continue
         for item in schema.own_fields:
-            if not item.has_default:
+            # ``field(init=False, default=Kind.GUILD)``: a constant of the class, not a value
+            # some code forgot to give.
+            constant = not item.init and not item.default_is_none
+            if not item.has_default or constant:
                 continue
             state = evidence.setters.state(schema, item)
             if state is SetState.UNSET or (state is SetState.ONLY_NONE and item.default_is_none):

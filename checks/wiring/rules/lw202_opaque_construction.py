@@ -1,4 +1,5 @@
-"""LW202 opaque-construction: A schema is built from data the checker cannot see through."""
+"""LW202 opaque-construction: An outgoing schema is built from data the checker cannot see
+through."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from checks.wiring.evidence import Evidence, Verdict
 RULE = Rule(
     code="LW202",
     slug="opaque-construction",
-    summary="A schema is built from data the checker cannot see through",
+    summary="An outgoing schema is built from data the checker cannot see through",
     message=(
         "{construction} builds {symbol} from data the checker cannot see, so the fields "
         "it sets are not counted; pass them by name, or trust it in "
@@ -21,7 +22,8 @@ RULE = Rule(
         "counting it as setting everything would hide exactly the never-set field this "
         "check exists for. Such constructions are reported so that a person decides: "
         'spell the fields out, or trust the class (`trusted = ["Cls"]`) or one module '
-        '(`trusted = ["pkg.db:Cls"]`).'
+        '(`trusted = ["pkg.db:Cls"]`). Only classes LW201 judges count: parsing a class '
+        "the project never builds itself (an input model) hides nothing."
     ),
     valid=(
         Example(
@@ -76,6 +78,35 @@ RULE = Rule(
             title="a trusted module",
             config={"wiring": {"trusted": ["example:Video"]}},
         ),
+        Example(
+            """
+            from pydantic import BaseModel
+
+            class Video(BaseModel):
+                path: str
+
+            async def create(request):
+                return Video.model_validate(await request.json())
+            """,
+            title="parsed from a request body: an input model",
+        ),
+        Example(
+            """
+            from dataclasses import dataclass
+
+            @dataclass
+            class Video:
+                path: str
+                title: str | None = None
+
+            def video(path, **extra):
+                return Video(path=path, **extra)
+
+            def probe(path):
+                return video(path, title="clip")
+            """,
+            title="the caller's keywords passed on: they set fields where the helper is called",
+        ),
     ),
     invalid=(
         Example(
@@ -88,8 +119,11 @@ RULE = Rule(
 
             def load(row):
                 return Video(**row)
+
+            def probe(path):
+                return Video(path=path)
             """,
-            title="double-star of a variable",
+            title="double-star of a variable, of a class the project also builds and returns",
             expected=(Expected(8, 12, "Video"),),
         ),
         Example(
@@ -102,6 +136,9 @@ RULE = Rule(
 
             def load(values):
                 return Size(*values)
+
+            def square(side):
+                return Size(side, side)
             """,
             title="star arguments",
             expected=(Expected(8, 12, "Size"),),
@@ -119,12 +156,15 @@ RULE = Rule(
             class Video(BaseModel):
                 path: str
 
-            def load(payload, data):
-                size = msgspec.json.decode(payload, type=Size)
+            def load(data):
+                size = msgspec.convert(data, type=Size)
                 video = from_dict(Video, data)
                 again = cattrs.structure(data, Video)
                 adapted = TypeAdapter(Video).validate_python(data)
                 return size, video, again, adapted
+
+            def fresh(path):
+                return Size(width=1), Video(path=path)
             """,
             title="library converters: msgspec, dacite, cattrs, pydantic.TypeAdapter",
             expected=(
@@ -143,6 +183,9 @@ RULE = Rule(
 
             def load(data):
                 return Video.model_validate(data)
+
+            def probe(path):
+                return Video(path=path)
             """,
             title="model_validate of a variable",
             expected=(Expected(7, 12, "Video"),),
@@ -154,5 +197,7 @@ RULE = Rule(
 def judge(evidence: Evidence) -> Iterator[Verdict]:
     """Every construction of a schema from data the checker cannot see through."""
     for construction, schema in evidence.setters.opaque:
+        if not evidence.judges(schema):
+            continue
         opaque = construction.opaque or schema.name
         yield Verdict(construction.site, schema.name, {"construction": opaque})

@@ -19,7 +19,10 @@ RULE = Rule(
         "Listeners and UI handlers for an event type look finished even when no code "
         "sends the event. A member of an event enum (name ending in Event or EventType, "
         "or listed in `event-enums`) must be used somewhere other than the enum itself, "
-        "a comparison, a match pattern, a dict key or a listener registration."
+        "a comparison, a match pattern, a dict key or a listener registration, or be "
+        "sent by value or name: its value given to an emitter call (`emit*`, "
+        "`dispatch*`, `send*`, ... or `emitter-calls`) or to the project's helper that "
+        "passes it on, `Kind(value)`, `Kind[name]`, `getattr(Kind, name)`."
     ),
     valid=(
         Example(
@@ -83,6 +86,37 @@ RULE = Rule(
                 RUNNING = "running"
             """,
             title="an enum that is not an event type",
+        ),
+        Example(
+            """
+            from enum import Enum
+
+            class WorkerEvent(str, Enum):
+                STARTED = "worker.started"
+
+            def announce(hub, name):
+                hub.dispatch(name)
+
+            def run(hub):
+                announce(hub, "worker.started")
+            """,
+            title="sent by value, through the project's own dispatch helper",
+        ),
+        Example(
+            """
+            from enum import Enum
+
+            class FrameEvent(Enum):
+                PING = "ping"
+                PONG = "pong"
+
+            def on_frame(hub, frame):
+                hub.emit(FrameEvent(frame["type"]))
+
+            def pong(hub):
+                hub.emit(getattr(FrameEvent, "PONG"))
+            """,
+            title="picked by value from data, or by name",
         ),
     ),
     invalid=(

@@ -1,4 +1,5 @@
-"""LW204 field-only-none: A nullable schema field is only ever set to the literal None."""
+"""LW204 field-only-none: A nullable field of an outgoing schema is only ever set to the
+literal None."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from checks.wiring.setters import SetState
 RULE = Rule(
     code="LW204",
     slug="field-only-none",
-    summary="A nullable schema field is only ever set to the literal None",
+    summary="A nullable field of an outgoing schema is only ever set to the literal None",
     message="{symbol} is only ever set to None; every response will carry null",
     rationale=(
         "Making a field required does not make it produced: `progress=None` at every "
         "construction is the never-set bug with extra typing. Some place must give the "
         "field a value other than the literal `None` (an expression, a variable, a "
-        "call)."
+        "call). Judged on the same outgoing classes as LW201."
     ),
     valid=(
         Example(
@@ -91,7 +92,7 @@ RULE = Rule(
 def judge(evidence: Evidence) -> Iterator[Verdict]:
     """A field without a default that every setter sets to the literal None."""
     for schema in evidence.schemas:
-        if not evidence.settings.reports_module(schema.module):
+        if not evidence.settings.reports_module(schema.module) or not evidence.judges(schema):
             continue
         for item in schema.own_fields:
             if item.has_default:

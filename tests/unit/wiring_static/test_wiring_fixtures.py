@@ -1,5 +1,7 @@
-"""The fixture projects in tests/fixtures/wiring: the original never-set ``progress`` bug must
-fail the check (negative control), its fixed versions must pass."""
+"""The fixture projects in tests/fixtures/wiring: the original never-set ``progress`` bug and an
+object of every outgoing shape with a field left unset must fail the check (negative controls),
+the fixed versions and the shapes real projects are full of (input models, a library's options
+and specification models, events sent by value or name) must pass."""
 
 from __future__ import annotations
 
@@ -39,10 +41,29 @@ def test_fixed_progress_is_clean(project: str) -> None:
 
 
 def test_opaque_constructions_are_reported_and_set_nothing() -> None:
-    assert check("opaque") == [
-        ("LW202", "VideoInfo", "media/storage.py", 9),
-        ("LW202", "Folder", "media/storage.py", 13),
+    # Folder is only ever parsed (``Folder.model_validate(data)``): an input model, not judged.
+    assert check("opaque") == [("LW202", "VideoInfo", "media/storage.py", 9)]
+
+
+def test_every_outgoing_shape_with_a_field_left_unset_is_reported() -> None:
+    assert check("leaving") == [
+        # Stored, read back through a getter, served by a handler through the project's helper.
+        ("LW201", "OrderStatus.eta_seconds", "shop/schemas.py", 16),
+        # Sent over a WebSocket as ``model_dump()``.
+        ("LW201", "ProgressMessage.total", "shop/schemas.py", 22),
+        # Written to an SSE stream through the project's encoder: every event carries null.
+        ("LW204", "Tick.label", "shop/schemas.py", 28),
+        # A TypedDict literal stored and served back.
+        ("LW201", "Receipt.coupon", "shop/schemas.py", 34),
+        # Returned by a route handler.
+        ("LW201", "Item.price", "shop/schemas.py", 39),
+        ("LW202", "OrderStatus", "shop/store.py", 19),
     ]
+
+
+@pytest.mark.parametrize("project", ["quiet_input_models", "quiet_library", "quiet_events"])
+def test_shapes_whose_fields_others_fill_are_quiet(project: str) -> None:
+    assert check(project) == []
 
 
 def test_event_never_emitted_is_reported_at_the_member() -> None:
