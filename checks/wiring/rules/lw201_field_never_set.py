@@ -665,6 +665,23 @@ RULE = Rule(
             expected=(Expected(8, 5, "JobStatusResponse.progress"),),
             config={"wiring": {"outgoing": ["JobStatusResponse"]}},
         ),
+        Example(
+            """
+            from dataclasses import dataclass
+
+            @dataclass
+            class Receipt:
+                id: str
+                coupon: str | None = None
+
+            class Mailer:
+                def issue(self, order_id):
+                    self.deliver(Receipt(id=order_id))
+            """,
+            title="sent through the project's own transport, named in `sink-calls`",
+            expected=(Expected(6, 5, "Receipt.coupon"),),
+            config={"wiring": {"sink-calls": ["deliver"]}},
+        ),
     ),
 )
 

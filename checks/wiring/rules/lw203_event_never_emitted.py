@@ -118,6 +118,19 @@ RULE = Rule(
             """,
             title="picked by value from data, or by name",
         ),
+        Example(
+            """
+            from enum import Enum
+
+            class JobEvent(str, Enum):
+                DONE = "done"
+
+            def finish(bus):
+                bus.announce("done")
+            """,
+            title="sent by value through a call named in `emitter-calls`",
+            config={"wiring": {"emitter-calls": ["announce"]}},
+        ),
     ),
     invalid=(
         Example(

@@ -21,6 +21,9 @@ def test_defaults_without_a_section(tmp_path: Path) -> None:
     assert settings.is_event_enum("JobEventType", "m")
     assert settings.is_event_enum("SocketEvent", "m")
     assert not settings.is_event_enum("JobStatus", "m")
+    assert settings.is_emitter_call("dispatch_event")
+    assert not settings.is_sink_call("send")  # the built-in sinks are not a setting
+    assert settings.outgoing == ()
 
 
 def test_every_key_is_read(tmp_path: Path) -> None:
@@ -32,7 +35,10 @@ def test_every_key_is_read(tmp_path: Path) -> None:
         'event-enums = ["app.signals.Signal"]\n'
         'event-suffixes = ["Message"]\n'
         'listener-calls = ["when_*"]\n'
-        'trusted = ["Row", "app.db:*"]\n',
+        'trusted = ["Row", "app.db:*"]\n'
+        'emitter-calls = ["announce"]\n'
+        'sink-calls = ["deliver", "enqueue_*"]\n'
+        'outgoing = ["Receipt", "app.api:*Response"]\n',
     )
     assert settings.schema_bases == ("app.base.Response",)
     assert settings.schema_decorators == ("app.schema",)
@@ -43,6 +49,13 @@ def test_every_key_is_read(tmp_path: Path) -> None:
     assert not settings.is_event_enum("JobEvent", "app.jobs")
     assert settings.is_listener_call("when_ready")
     assert not settings.is_listener_call("on")
+    assert settings.is_emitter_call("announce")
+    assert not settings.is_emitter_call("emit")
+    assert settings.is_sink_call("enqueue_job")
+    assert not settings.is_sink_call("deliverable")
+    assert settings.is_outgoing("Receipt", "app.shop")
+    assert settings.is_outgoing("JobResponse", "app.api")
+    assert not settings.is_outgoing("JobResponse", "app.jobs")
 
 
 def test_trusted_by_class_and_by_location() -> None:
