@@ -78,8 +78,9 @@ _SAME_AS_FIRST_ARGUMENT = frozenset(
 # Calls whose result is data decoded from the wire: ``json.loads(text)``, ``await request.json()``.
 _DECODERS = frozenset({"loads", "from_json", "decode", "decode_json"})
 _READERS = frozenset({"json", "text", "read", "aread", "body", "content"})
-# Methods of the builtin containers and strings: ``x.get(key)`` is taken to be ``dict.get``, not a
-# same-named method of the project, and returns none of what the project's ``get`` returns.
+# Methods of the builtin containers and strings: ``headers.get("Host")``, with a literal first
+# argument, is taken to be ``dict.get``, and returns none of what the project's own ``get``
+# returns; ``jobs.get(job_id)`` may be the project's registry.
 _BUILTIN_METHODS = frozenset(
     name
     for kind in (dict, list, set, frozenset, tuple, str, bytes)
@@ -264,7 +265,7 @@ class FlowRecorder:
             return self.atoms(node.args[0].value)
         if is_class_name(name):
             return {("new", resolved or name)}
-        if method is not None and method in _BUILTIN_METHODS:
+        if method is not None and method in _BUILTIN_METHODS and _by_literal_key(node):
             return set()
         return {("call", name)}
 
@@ -325,6 +326,15 @@ class FlowRecorder:
             for slot, atoms in zip(argument_slots(node), per_arg, strict=True):
                 if atoms:
                     flow.passed.append(Passed(name, bound, slot, frozenset(atoms)))
+
+
+def _by_literal_key(node: cst.Call) -> bool:
+    """Is the call's first argument a literal (``.get("Host")``, ``.split(",")``), or has it
+    none (``.copy()``, ``.values()``)?"""
+    if not node.args:
+        return True
+    first = node.args[0].value
+    return type(first) in (cst.SimpleString, cst.Integer, cst.ConcatenatedString)
 
 
 def argument_slots(node: cst.Call) -> list[str | int | None]:

@@ -682,6 +682,34 @@ RULE = Rule(
             expected=(Expected(6, 5, "Receipt.coupon"),),
             config={"wiring": {"sink-calls": ["deliver"]}},
         ),
+        Example(
+            """
+            from dataclasses import asdict, dataclass
+
+            from aiohttp import web
+
+            @dataclass
+            class Job:
+                id: str
+                eta_seconds: float | None = None
+
+            class Registry:
+                def __init__(self):
+                    self._jobs = {}
+
+                def add(self, job_id):
+                    self._jobs[job_id] = Job(id=job_id)
+
+                def get(self, job_id):
+                    return self._jobs[job_id]
+
+            async def get_job(request: web.Request) -> web.Response:
+                job = request.app["jobs"].get(request.match_info["id"])
+                return web.json_response(asdict(job))
+            """,
+            title="stored in the project's registry and served back by a handler",
+            expected=(Expected(8, 5, "Job.eta_seconds"),),
+        ),
     ),
 )
 
