@@ -106,10 +106,11 @@ class EventUse:
     member: str
 
 
-# Where a value comes from, as far as one function can tell: ("new", class name) built here,
-# ("typed", class name) declared by an annotation,
-# ("call", function name) returned by a call, ("var", name) a local, ("param", name) a parameter,
-# ("attr", name) read from an attribute that some code stores into.
+# Where a value comes from, as far as one function can tell: ("new", class) built here, ("typed",
+# class) declared by an annotation, ("call", function) returned by a call, ("var", name) a local,
+# ("param", name) a parameter, ("attr", "Class.attr") read from what ``self`` keeps, ("wire", "")
+# decoded from a payload, ("str", text) a string literal. Classes are references as written
+# (``pkg.mod.Cls``) until ``outflow.resolve_classes`` turns them into schema names.
 Atom = tuple[str, str]
 
 
@@ -147,7 +148,7 @@ class Flow:
     passed: list[Passed] = field(default_factory=list)
     # Given to an emitter call (``emit``, ``dispatch``, ...): what it carries is an event.
     emits: set[Atom] = field(default_factory=set)
-    # (attribute name, what is stored into it): ``self.jobs[id] = job``.
+    # ("Class.attr", what is stored into it): ``self.jobs[id] = job`` in a method of Class.
     stored: list[tuple[str, frozenset[Atom]]] = field(default_factory=list)
 
     def bind(self, name: str, atoms: set[Atom]) -> None:

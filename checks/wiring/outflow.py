@@ -9,10 +9,11 @@ own code shows:
 - it is serialised (``model_dump``, ``asdict``, ``json.dumps``), sent (``send``, ``emit``,
   ``broadcast``, ``publish``, a queue's ``put``) or given to a response (``json_response``,
   ``JSONResponse``, a ``response_model``);
-- it is returned by a web handler (a route decorator, a ``request`` parameter), or by a function
-  nothing in the project calls (its caller is a framework, or the project's user);
+- it is returned by a web handler (a route decorator, a ``request`` parameter), or built and
+  returned by a module-level function nothing in the project calls (its caller is a framework,
+  or the project's user; a library's methods and properties hand out what others built);
 - it is passed to one of the project's helpers that does one of those with its parameter, or is
-  returned by a helper whose result does, or is stored in an attribute that such code reads;
+  returned by a helper whose result does, or is stored on ``self`` where such code reads it;
 - it is a field of a class that leaves (``Outer(result=Inner(...))``).
 
 Functions and attributes are matched by name across the project, as constructions are: a helper
