@@ -12,7 +12,6 @@ import asyncio
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,9 +27,10 @@ from bench.media import empty_files, tiny_videos
 from bench.report import Section, Target, duration, megabytes, spread
 from bench.settings import Settings
 from bench.stats import Latency, Summary, ratio
+from checks.harness.blocking_probe import BLOCKING_SERVICE
 from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe, write_fake_ffprobe
 from checks.harness.poller import poll_on_schedule
-from checks.harness.server import ServerProcess
+from checks.harness.server import REFERENCE_SERVICE, ServerProcess
 
 FINAL = frozenset({"completed", "failed", "cancelled", "timed_out"})
 THROUGHPUT_SLACK = 1.10
@@ -57,19 +57,17 @@ class Scenario:
     blocking_probe: bool = False
 
     def command(self) -> list[str]:
+        # The blocking variant is the same service, built by the harness's launcher.
+        launcher = BLOCKING_SERVICE if self.blocking_probe else REFERENCE_SERVICE
         return [
-            sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", "0",
+            *launcher,
             "--media-root", str(self.media_root), "--db", str(self.db),
             "--ffprobe", str(self.ffprobe), "--concurrency", str(self.concurrency),
             "--job-timeout", str(self.job_timeout), "--probe-timeout", str(self.probe_timeout),
         ]  # fmt: skip
 
     def server(self, project: Path) -> ServerProcess:
-        env = dict(os.environ)
-        env.pop("LOOPWIRE_BLOCKING_PROBE", None)
-        if self.blocking_probe:
-            env["LOOPWIRE_BLOCKING_PROBE"] = "1"
-        return ServerProcess(self.command(), env=env, cwd=project)
+        return ServerProcess(self.command(), cwd=project)
 
 
 class Client:
