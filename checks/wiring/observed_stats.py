@@ -55,7 +55,8 @@ class JobSeries:
     ok: bool
 
     def describe(self) -> str:
-        shown = [_number(v) for v in self.values]
+        """``job "id" (scope): 0, 0.5, 1``, a value repeated in a row quoted once."""
+        shown = [_number(v) for i, v in enumerate(self.values) if i == 0 or self.values[i - 1] != v]
         if len(shown) > QUOTED_HEAD + QUOTED_TAIL:
             shown = [*shown[:QUOTED_HEAD], "...", *shown[-QUOTED_TAIL:]]
         values = ", ".join(shown) or "no value"

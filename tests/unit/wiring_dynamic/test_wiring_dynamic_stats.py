@@ -242,7 +242,7 @@ def test_rows_the_service_did_not_run_are_not_judged() -> None:
     stats = stats_for(*seeded, *cancelled, *run_task("stuck", [0.0, 0.0, 1.0]), extra=RAN)
     (problem,) = verdicts(stats)["Task.progress"]
     assert "none of the 1 job(s) seen run from start to end" in problem
-    assert 'closest: job "stuck" (): 0, 0, 1' in problem
+    assert 'closest: job "stuck" (): 0, 1' in problem
 
 
 def test_no_job_seen_from_start_to_end_is_a_problem() -> None:
