@@ -393,10 +393,13 @@ def _verdict_text(verdict: FieldVerdict) -> str:
     progress = ""
     if verdict.progress is not None:
         p = verdict.progress
+        # Only an increasing field must never go back; an estimate may rise after a slow step.
+        monotonic = (
+            "" if p.kind != "increasing" else ("monotonic, " if p.monotonic else "NOT monotonic, ")
+        )
         progress = (
             f" [{p.kind}: {p.passing} of {p.judged} judged jobs moved, best "
-            f"{p.intermediate_values} intermediate, "
-            f"{'monotonic' if p.monotonic else 'NOT monotonic'}, {p.jobs} jobs]"
+            f"{p.intermediate_values} intermediate, {monotonic}{p.jobs} jobs]"
         )
     if not verdict.problems:
         return f"ok{progress}"

@@ -17,6 +17,21 @@ from checks.wiring.observed_browser import API_RECORDER_JS, PROGRESS_BAR_RECORDE
 from checks.wiring.pytest_wiring import WiringRecorder
 
 FINISHED = ("completed", "failed", "cancelled", "timed_out")
+# Every text the "Time left" cell shows, in order, in ``window.__etaTexts``.
+ETA_RECORDER_JS = """
+(() => {
+  const texts = (window.__etaTexts = []);
+  document.addEventListener("DOMContentLoaded", () => {
+    const eta = document.getElementById("eta");
+    const record = () => texts.push(eta.textContent);
+    new MutationObserver(record).observe(eta, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
+  });
+})();
+"""
 
 
 @dataclass
@@ -41,6 +56,7 @@ class ScanPage:
         context = browser.new_context(viewport=viewport)
         context.add_init_script(PROGRESS_BAR_RECORDER_JS)
         context.add_init_script(API_RECORDER_JS)
+        context.add_init_script(ETA_RECORDER_JS)
         if polling:
             context.add_init_script("delete window.EventSource;")
         if edit_app_js is not None:
@@ -100,6 +116,10 @@ class ScanPage:
     def bar_values(self) -> list[float]:
         values: list[float] = self.page.evaluate("window.__loopwireBar")
         return values
+
+    def eta_texts(self) -> list[str]:
+        texts: list[str] = self.page.evaluate("window.__etaTexts")
+        return texts
 
     def result_paths(self) -> list[str]:
         paths: list[str] = self.page.eval_on_selector_all(

@@ -9,6 +9,7 @@ from the browser, as an old browser or a proxy that breaks streams would.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -42,6 +43,12 @@ def test_progress_bar_moves_through_a_real_scan(
         assert_progress_bar_moved(page.bar_values())
         assert page.page.text_content("#progress-text") == "100%"
         assert page.page.text_content("#transport") == "live (server-sent events)"
+        # Time left counted down and ended as "less than a second", never "about 0 s" while
+        # files were left (a sub-second estimate used to round to 0).
+        etas = page.eta_texts()
+        assert "less than a second" in etas, etas
+        assert "about 0 s" not in etas, etas
+        assert any(re.fullmatch(r"about [1-9]\d* s", text) for text in etas), etas
         # Seven videos and one per-file error, each a row of the result table.
         assert sorted(page.result_paths()) == [str(f) for f in served.files]
         assert page.page.locator("#results tbody tr.failed").count() == 1
