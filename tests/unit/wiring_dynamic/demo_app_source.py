@@ -32,7 +32,8 @@ class Job:
 """
 
 # MODE: "fixed" sets progress after every step; "never" forgets to (the production bug);
-# "backwards" reports a smaller value after a larger one; "sse" sends progress only as events.
+# "backwards" reports a smaller value after a larger one; "sse" sends progress only as events;
+# "stuck" reports 0 until the job is done; "halfway" reports only the half-way mark.
 APP = """
 from __future__ import annotations
 
@@ -58,6 +59,10 @@ def make_app() -> web.Application:
             job.progress = min(step, STEPS) / STEPS
         elif MODE == "backwards":
             job.progress = [0.0, 0.5, 0.25, 0.75, 1.0][min(step, STEPS) - 1]
+        elif MODE == "stuck":
+            job.progress = 1.0 if step >= STEPS else 0.0
+        elif MODE == "halfway":
+            job.progress = [0.0, 0.0, 0.5, 0.5, 1.0][min(step, STEPS) - 1]
         if step >= STEPS:
             job.status = "completed"
             job.result = Result(items=[Item("a.mp4", 10), Item("b.mp4", 20)])

@@ -117,6 +117,24 @@ def test_progress_going_backwards_fails(pytester: pytest.Pytester) -> None:
     assert progress["problems"] == ['went backwards: job "1" went 0.5 -> 0.25']
 
 
+@pytest.mark.parametrize(("mode", "values"), [("stuck", "0, 1"), ("halfway", "0, 0.5, 1")])
+def test_progress_that_barely_moves_fails_naming_the_job(
+    pytester: pytest.Pytester, mode: str, values: str
+) -> None:
+    write_project(pytester, mode)
+    result, document = run(pytester, "--loopwire-wiring")
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    problems = field(document, "Job.progress")["problems"]
+    assert isinstance(problems, list)
+    (problem,) = problems
+    assert isinstance(problem, str)
+    assert "none of the 1 job(s) seen run from start to end showed 3 distinct values" in problem
+    assert problem.endswith(f"): {values}"), problem
+    assert 'job "1" (test_demo.py::test_job_runs#app' in problem
+    result.stdout.fnmatch_lines(["loopwire wiring FAILED: Job.progress"])
+
+
 def test_allowlist_entry_with_reason_passes_the_bug(pytester: pytest.Pytester) -> None:
     write_project(pytester, "never", allow='"Job.progress" = "demo: progress is not wired yet"')
     result, document = run(pytester, "--loopwire-wiring")
