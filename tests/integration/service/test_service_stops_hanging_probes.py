@@ -8,6 +8,7 @@ for the test, never switched off in the product); every scenario must fail again
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -20,6 +21,7 @@ from checks.wiring.pytest_wiring import WiringRecorder
 from service import probe
 from tests.integration.service.service_support import (
     ClientFactory,
+    pid_gone,
     start_scan,
     touch_videos,
     wait_finished,
@@ -96,3 +98,9 @@ async def test_negative_control_without_the_kill_every_stop_fails(
     fake = hanging_probes(fake_ffprobe, media)
     with pytest.raises(AssertionError, match=f"probe processes outlived the {stop}"):
         await stop_hanging_scan(stop, make_client, media, fake)
+    # The mutant left its probes running: end them while this test's loop still runs, so the
+    # loop reaps them and closes their pipes (nothing of this test outlives it).
+    pids = [pid for inv in fake.invocations() for pid, _ in inv.processes()]
+    fake.kill_survivors()
+    await wait_until(lambda: all(pid_gone(pid) for pid in pids), within=GONE_WITHIN)
+    await asyncio.sleep(0.2)  # the reaped children's exit and pipe callbacks run on the loop
