@@ -51,8 +51,8 @@ def test_page_fits_a_phone_and_says_when_a_job_is_an_earlier_one(
     page = ScanPage.open(browser, served.base_url, viewport=PHONE)
     try:
         finished_scan_on_a_phone(page, served.media)
-        assert page.page.text_content("#job-origin") == ""
         assert_fits_the_screen(page.page)
+        assert page.page.text_content("#job-origin") == ""
         shots = pytestconfig.rootpath / "bench-results" / "screenshots"
         shots.mkdir(parents=True, exist_ok=True)
         screenshot = shots / "scan-page-390px.png"
