@@ -55,7 +55,8 @@ async def scan_and_follow(client: Client, media: Path) -> list[Observation]:
         if line.startswith("event: "):
             name = line.removeprefix("event: ")
         elif line.startswith("data: "):
-            seen.append(Observation("GET", route, 200, json.loads(line[6:]), event=name))
+            body = json.loads(line.removeprefix("data: "))
+            seen.append(Observation("GET", route, 200, body, event=name))
     assert seen[-1].event == "end"
     return seen
 
@@ -115,14 +116,14 @@ class HalfwayProgressQueue(jobs.JobQueue):
         return super().set_progress(job_id, files_done=files_done if keep else None, **changes)
 
 
-def eta_forgetting_the_files_done(job: Any) -> float | None:
+def eta_forgetting_the_files_done(job: jobs._Job) -> float | None:
     """Mutant of ``_Job.eta_seconds``: ``remaining = files_total`` (``- files_done`` forgotten)."""
     if job.status is not JobStatus.RUNNING or job.started_monotonic is None:
         return None
     if job.files_total is None or job.files_done == 0:
         return None
     elapsed = time.monotonic() - job.started_monotonic
-    return float(round(elapsed / job.files_done * job.files_total, 3))
+    return round(elapsed / job.files_done * job.files_total, 3)
 
 
 Mutant = Literal["stuck-progress", "halfway-progress", "wrong-eta"]
