@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from checks.harness.blocking_probe import ENV_SWITCH
+from checks.harness.blocking_probe import BLOCKING_SERVICE
 from checks.harness.client import connect, is_finished, is_running
 from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
 from checks.harness.poller import PollReport, Verdict, poll_on_schedule
@@ -156,7 +156,7 @@ def prepare(options: ScenarioOptions, workdir: Path) -> tuple[Path, FakeFfprobe,
     media = make_media(workdir / "media", options.files)
     fake = write_fake_ffprobe(workdir / "fake-ffprobe", default=Behaviour(delay=options.delay))
     command = [
-        *REFERENCE_SERVICE,
+        *(BLOCKING_SERVICE if options.blocking else REFERENCE_SERVICE),
         *service_args(media, workdir / "service.db", fake.executable,
                       concurrency=options.concurrency),
     ]  # fmt: skip
@@ -166,8 +166,7 @@ def prepare(options: ScenarioOptions, workdir: Path) -> tuple[Path, FakeFfprobe,
 async def run_scan(options: ScenarioOptions, workdir: Path) -> ScenarioResult:
     """Generate files, start the service with a fake probe, scan, poll until it ends."""
     media, fake, command = await asyncio.to_thread(prepare, options, workdir)
-    env = {**os.environ, ENV_SWITCH: "1" if options.blocking else "0"}
-    server = ServerProcess(command, env=env)
+    server = ServerProcess(command)
     max_duration = options.max_duration or options.ideal_seconds * 3 + 30
     try:
         async with cpu_burners(options.burners):
@@ -261,7 +260,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--compare-blocking",
         action="store_true",
-        help=f"also run against the blocking probe ({ENV_SWITCH}=1), which must fail",
+        help="also run the service built with the blocking probe "
+        "(python -m checks.harness.blocking_probe), which must fail",
     )
     parser.add_argument(
         "--blocking-cap",
