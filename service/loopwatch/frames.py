@@ -1,0 +1,115 @@
+"""Stacks of another thread as plain tuples, and which of their frames is the project's own.
+
+"Project" means under one of the given roots and neither in the standard library nor in an
+installed package: the frame a reader can open and change. A C-level wait (``time.sleep``,
+``select.select``, a DNS lookup) has no Python frame of its own, so the innermost Python frame is
+the line that called it, which is the line to blame.
+"""
+
+from __future__ import annotations
+
+import sys
+import sysconfig
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from types import FrameType
+from typing import NamedTuple
+
+# Deeper stacks are cut at this many frames from the innermost: the blamed frame is near it.
+MAX_DEPTH = 200
+_INSTALLED = frozenset({"site-packages", "dist-packages"})
+
+
+class Frame(NamedTuple):
+    filename: str
+    lineno: int
+    function: str
+
+
+# Outermost first, as a traceback prints.
+Stack = tuple[Frame, ...]
+
+
+def thread_stack(thread_id: int) -> Stack | None:
+    """The current stack of thread ``thread_id`` (a ``threading.get_ident()``), or None if it
+    has no Python frame right now."""
+    frame: FrameType | None = sys._current_frames().get(thread_id)
+    frames: list[Frame] = []
+    while frame is not None and len(frames) < MAX_DEPTH:
+        code = frame.f_code
+        frames.append(Frame(code.co_filename, frame.f_lineno or 0, code.co_name))
+        frame = frame.f_back
+    if not frames:
+        return None
+    frames.reverse()
+    return tuple(frames)
+
+
+def _stdlib_dirs() -> tuple[Path, ...]:
+    paths = sysconfig.get_paths()
+    return tuple({Path(paths[key]).resolve() for key in ("stdlib", "platstdlib")})
+
+
+def _is_under(path: PurePath, root: PurePath) -> bool:
+    return path == root or root in path.parents
+
+
+@dataclass
+class Attribution:
+    """Decides which frame of a stack is blamed. ``roots`` hold the project's code; files under
+    ``exclude`` (the watcher's own modules) are never blamed."""
+
+    roots: tuple[Path, ...]
+    exclude: tuple[Path, ...] = ()
+    _stdlib: tuple[Path, ...] = field(default_factory=_stdlib_dirs, init=False)
+    _kinds: dict[str, str] = field(default_factory=dict, init=False)
+
+    @classmethod
+    def for_roots(cls, roots: Iterable[Path], exclude: Iterable[Path] = ()) -> Attribution:
+        own = Path(__file__).resolve().parent
+        return cls(
+            roots=tuple(Path(root).resolve() for root in roots),
+            exclude=(own, *(Path(path).resolve() for path in exclude)),
+        )
+
+    def kind(self, filename: str) -> str:
+        """``project``, ``library`` (installed or unknown code), ``stdlib`` or ``excluded``."""
+        kind = self._kinds.get(filename)
+        if kind is None:
+            kind = self._classify(filename)
+            self._kinds[filename] = kind
+        return kind
+
+    def _classify(self, filename: str) -> str:
+        if filename.startswith("<"):
+            return "stdlib"
+        path = Path(filename).resolve()
+        if any(_is_under(path, excluded) for excluded in self.exclude):
+            return "excluded"
+        for root in self.roots:
+            if _is_under(path, root) and not _INSTALLED & set(path.relative_to(root).parts):
+                return "project"
+        if not _INSTALLED & set(path.parts) and any(_is_under(path, s) for s in self._stdlib):
+            return "stdlib"
+        return "library"
+
+    def blame(self, stack: Sequence[Frame]) -> Frame | None:
+        """The deepest project frame; failing that the deepest library frame (a stall inside a
+        third-party package run by the loop itself); failing that the innermost frame."""
+        for wanted in ("project", "library"):
+            for frame in reversed(stack):
+                if self.kind(frame.filename) == wanted:
+                    return frame
+        return stack[-1] if stack else None
+
+    def describe(self, frame: Frame) -> str:
+        """``path:line function``, the path relative to the first root that holds it."""
+        return f"{self.relative(frame.filename)}:{frame.lineno} {frame.function}"
+
+    def relative(self, filename: str) -> str:
+        path = Path(filename)
+        for root in self.roots:
+            if path.is_absolute() and _is_under(path, root):
+                return path.relative_to(root).as_posix()
+        return filename

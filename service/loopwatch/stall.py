@@ -1,0 +1,74 @@
+"""One stall of one event loop: how long, split how, where, and how sure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service.loopwatch.frames import Frame, Stack
+
+
+@dataclass(frozen=True)
+class Stall:
+    """The loop's heartbeat ran ``duration`` seconds late.
+
+    ``waiting_for_cpu`` is the part the loop thread spent runnable but not running (other
+    processes had the CPUs), when the kernel says; ``own`` is the rest, the part its own code
+    is answerable for. ``site`` is the blamed frame of the stack most samples agreed on
+    (``agreed`` of ``samples``), described as ``where``; ``stack`` is that stack.
+    """
+
+    duration: float
+    threshold: float
+    waiting_for_cpu: float | None
+    on_cpu: float | None
+    samples: int
+    agreed: int
+    site: Frame | None
+    where: str
+    path: str
+    stack: Stack
+    thread: str
+
+    @property
+    def own(self) -> float:
+        return self.duration - (self.waiting_for_cpu or 0.0)
+
+    @property
+    def over(self) -> bool:
+        """Whether the loop's own share of the stall is past the threshold."""
+        return self.own > self.threshold
+
+    def headline(self) -> str:
+        split = ""
+        if self.waiting_for_cpu is not None and self.on_cpu is not None:
+            blocked = max(self.duration - self.waiting_for_cpu - self.on_cpu, 0.0)
+            split = (
+                f"; on CPU {_ms(self.on_cpu)}, blocked {_ms(blocked)}, "
+                f"waiting for a CPU {_ms(self.waiting_for_cpu)}"
+            )
+        return (
+            f"event loop stalled {_ms(self.duration)} (threshold {_ms(self.threshold)}) "
+            f"at {self.where} ({self.agreed} of {self.samples} samples agree{split}) "
+            f"[thread {self.thread}]"
+        )
+
+    def format(self) -> str:
+        """The headline, then the agreed stack, innermost last, as a traceback prints it."""
+        lines = [self.headline()]
+        if self.stack:
+            lines.append("  stack (innermost last):")
+            for frame in self.stack:
+                mark = "  <-- blamed" if frame == self.site else ""
+                lines.append(
+                    f'    File "{frame.filename}", line {frame.lineno}, in {frame.function}{mark}'
+                )
+        else:
+            lines.append(
+                "  no stack sample: the loop thread held the GIL in C code, or this process "
+                "got no CPU, for the whole stall"
+            )
+        return "\n".join(lines)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
