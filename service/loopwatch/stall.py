@@ -56,8 +56,11 @@ class Stall:
         """The headline, then the agreed stack, innermost last, as a traceback prints it."""
         lines = [self.headline()]
         if self.stack:
-            lines.append("  stack (innermost last):")
-            for frame in self.stack:
+            # Frames outside the loop's current callback (the runner, pytest) are all alike.
+            inner = _callback_frames(self.stack)
+            hidden = len(self.stack) - len(inner)
+            lines.append(f"  stack of the loop's callback, innermost last ({hidden} outer frames cut):")
+            for frame in inner:
                 mark = "  <-- blamed" if frame == self.site else ""
                 lines.append(
                     f'    File "{frame.filename}", line {frame.lineno}, in {frame.function}{mark}'
@@ -68,6 +71,14 @@ class Stall:
                 "got no CPU, for the whole stall"
             )
         return "\n".join(lines)
+
+
+def _callback_frames(stack: Stack) -> Stack:
+    """The frames inside the loop's innermost ``_run_once`` (all of them if it has none)."""
+    for index in range(len(stack) - 1, -1, -1):
+        if stack[index].function == "_run_once":
+            return stack[index + 1 :]
+    return stack
 
 
 def _ms(seconds: float) -> str:
