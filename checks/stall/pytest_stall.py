@@ -105,6 +105,8 @@ class StallPlugin:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.default is None and not self.ranking.sites:
+            return
         terminalreporter.section("loopwire stall guard")
         limit = "off" if self.default is None else f"{self.default * 1000:g} ms"
         if not self.ranking.sites:

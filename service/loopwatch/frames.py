@@ -104,12 +104,12 @@ class Attribution:
         return stack[-1] if stack else None
 
     def describe(self, frame: Frame) -> str:
-        """``path:line function``, the path relative to the first root that holds it."""
+        """``path:line function``."""
         return f"{self.relative(frame.filename)}:{frame.lineno} {frame.function}"
 
     def relative(self, filename: str) -> str:
+        """``filename`` relative to the first root, else as it is (absolute)."""
         path = Path(filename)
-        for root in self.roots:
-            if path.is_absolute() and _is_under(path, root):
-                return path.relative_to(root).as_posix()
+        if self.roots and path.is_absolute() and _is_under(path, self.roots[0]):
+            return path.relative_to(self.roots[0]).as_posix()
         return filename
