@@ -27,6 +27,7 @@ from bench.measure import memory_kb
 from bench.media import empty_files, tiny_videos
 from bench.report import Section, Target, duration, megabytes, spread
 from bench.settings import Settings
+from bench.stall_overhead import guard_overhead
 from bench.stats import Latency, Summary, ratio
 from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe, write_fake_ffprobe
 from checks.harness.poller import poll_on_schedule
@@ -55,13 +56,17 @@ class Scenario:
     job_timeout: float = 600.0
     probe_timeout: float = 60.0
     blocking_probe: bool = False
+    # Milliseconds: the service's --stall-report threshold, None for off (the default).
+    stall_report: float | None = None
 
     def command(self) -> list[str]:
+        stall = [] if self.stall_report is None else ["--stall-report", f"{self.stall_report:g}"]
         return [
             sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", "0",
             "--media-root", str(self.media_root), "--db", str(self.db),
             "--ffprobe", str(self.ffprobe), "--concurrency", str(self.concurrency),
             "--job-timeout", str(self.job_timeout), "--probe-timeout", str(self.probe_timeout),
+            *stall,
         ]  # fmt: skip
 
     def server(self, project: Path) -> ServerProcess:
@@ -591,6 +596,7 @@ class ServiceBench:
             ("polls, idle", lambda: self.poll_latency("idle")),
             ("polls, scan", lambda: self.poll_latency("scan")),
             ("polls, blocking probe", lambda: self.poll_latency("blocking")),
+            ("stall guard overhead", lambda: guard_overhead(self)),
             ("cancel", self.cancel_latency),
             ("timeout", self.timeout_accuracy),
             ("big directory", lambda: self.big_directory(self.settings.rss_files)),

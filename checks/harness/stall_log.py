@@ -12,7 +12,9 @@ from collections import Counter
 from collections.abc import Iterable
 
 # The headline the stall report logs; stalls mostly spent waiting for a CPU say "not counted".
-_HEADLINE = re.compile(r"event loop stalled (?P<ms>\d+) ms \(threshold \d+ ms\) at (?P<site>.+?) \(")
+_HEADLINE = re.compile(
+    r"event loop stalled (?P<ms>\d+) ms \(threshold \d+ ms\) at (?P<site>.+?) \("
+)
 
 
 def stall_sites(output: Iterable[str] | str) -> list[str]:

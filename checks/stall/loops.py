@@ -4,7 +4,8 @@ Event loop policies, runners and plugins differ in how they make a loop, but eve
 (selector and proactor, so pytest-asyncio's, pytest-aiohttp's, ``asyncio.run``'s and
 ``IsolatedAsyncioTestCase``'s) runs through ``BaseEventLoop.run_forever``. Wrapping that one
 method arms a heartbeat for each run and disarms it when the run returns, on whichever thread
-runs the loop. Loops that do not derive from ``BaseEventLoop`` (uvloop) are not watched.
+runs the loop. Loops that do not derive from ``BaseEventLoop`` (uvloop) are not watched, nor
+loops run inside a greenlet (see :func:`_in_greenlet`).
 
 Guards stack: a nested in-process pytest session (pytester) pushes its own, and while it is
 active the outer session's guard sees nothing, because the inner session's loops are not the
@@ -14,6 +15,7 @@ outer test's.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,10 +68,24 @@ def _active() -> tuple[LoopGuard | None, RunForever]:
         return (_guards[-1] if _guards else None), _original
 
 
+def _in_greenlet() -> bool:
+    """Whether this thread runs a greenlet other than its main one. A loop there (Playwright's
+    sync API) turns only while synchronous code waits on it, so between calls it is idle by
+    design, not stalled, and the thread's stack belongs to that synchronous code."""
+    greenlet = sys.modules.get("greenlet")
+    return greenlet is not None and greenlet.getcurrent().parent is not None
+
+
 def _watched_run_forever(loop: asyncio.BaseEventLoop) -> None:
     guard, original = _active()
     # A running or closed loop makes run_forever raise; let the original say so.
-    if guard is None or guard.threshold is None or loop.is_running() or loop.is_closed():
+    if (
+        guard is None
+        or guard.threshold is None
+        or loop.is_running()
+        or loop.is_closed()
+        or _in_greenlet()
+    ):
         return original(loop)
     watch = LoopWatch(loop, guard.threshold, guard.sink, guard.attribution)
     watch.arm()

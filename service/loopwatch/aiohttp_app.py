@@ -1,4 +1,4 @@
-"""``install_stall_report(app, threshold)``: log every stall of an aiohttp app's loop, with its line.
+"""``install_stall_report(app, threshold)``: log each stall of an aiohttp app's loop, and its line.
 
 Any aiohttp application can install it; the watch starts with the app (a ``cleanup_ctx`` entry)
 and stops with it. Each stall past the threshold is one WARNING record: the headline

@@ -8,6 +8,7 @@ the line that called it, which is the line to blame.
 
 from __future__ import annotations
 
+import os
 import sys
 import sysconfig
 from collections.abc import Iterable, Sequence
@@ -51,6 +52,12 @@ def _stdlib_dirs() -> tuple[Path, ...]:
     return tuple({Path(paths[key]).resolve() for key in ("stdlib", "platstdlib")})
 
 
+def _absolute(filename: str, cwd: str) -> Path:
+    """``filename`` made absolute by string operations alone: blame is decided on the loop's
+    thread, where resolving symlinks (file-system calls) would itself stall it."""
+    return Path(os.path.normpath(os.path.join(cwd, filename)))
+
+
 def _is_under(path: PurePath, root: PurePath) -> bool:
     return path == root or root in path.parents
 
@@ -63,6 +70,7 @@ class Attribution:
     roots: tuple[Path, ...]
     exclude: tuple[Path, ...] = ()
     _stdlib: tuple[Path, ...] = field(default_factory=_stdlib_dirs, init=False)
+    _cwd: str = field(default_factory=os.getcwd, init=False)
     _kinds: dict[str, str] = field(default_factory=dict, init=False)
 
     @classmethod
@@ -84,7 +92,7 @@ class Attribution:
     def _classify(self, filename: str) -> str:
         if filename.startswith("<"):
             return "stdlib"
-        path = Path(filename).resolve()
+        path = _absolute(filename, self._cwd)
         if any(_is_under(path, excluded) for excluded in self.exclude):
             return "excluded"
         for root in self.roots:
@@ -108,8 +116,8 @@ class Attribution:
         return f"{self.relative(frame.filename)}:{frame.lineno} {frame.function}"
 
     def relative(self, filename: str) -> str:
-        """``filename`` relative to the first root, else as it is (absolute)."""
-        path = Path(filename)
-        if self.roots and path.is_absolute() and _is_under(path, self.roots[0]):
+        """``filename`` relative to the first root, else as it is."""
+        path = _absolute(filename, self._cwd)
+        if self.roots and _is_under(path, self.roots[0]):
             return path.relative_to(self.roots[0]).as_posix()
         return filename

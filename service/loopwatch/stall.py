@@ -59,7 +59,9 @@ class Stall:
             # Frames outside the loop's current callback (the runner, pytest) are all alike.
             inner = _callback_frames(self.stack)
             hidden = len(self.stack) - len(inner)
-            lines.append(f"  stack of the loop's callback, innermost last ({hidden} outer frames cut):")
+            lines.append(
+                f"  stack of the loop's callback, innermost last ({hidden} outer frames cut):"
+            )
             for frame in inner:
                 mark = "  <-- blamed" if frame == self.site else ""
                 lines.append(

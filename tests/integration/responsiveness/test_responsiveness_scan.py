@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from checks.harness import blocking_probe
-
 from checks.harness.scenario import (
     ScenarioOptions,
     is_running,

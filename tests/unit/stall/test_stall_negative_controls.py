@@ -66,7 +66,8 @@ def test_blocking_tests_fail_with_their_own_line(pytester: pytest.Pytester) -> N
         assert f"at {site} (" in output, (site, output)
     # The ranking at the end of the run lists each site.
     summary = output.split("loopwire stall guard ==")[-1]
-    assert "test_blocking.py:" in summary and summary.count("failed") >= 3
+    assert "test_blocking.py:" in summary
+    assert summary.count("failed") >= 3
 
 
 def test_code_that_awaits_passes(pytester: pytest.Pytester) -> None:
