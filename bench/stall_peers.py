@@ -75,15 +75,14 @@ class Findings(logging.Handler):
         self.said.append(record.getMessage().splitlines()[0])
 
 
-async def _under(
-    tool: str, case: Callable[[], Coroutine[Any, Any, None]], seen: Findings
-) -> float:
+async def _under(tool: str, case: Callable[[], Coroutine[Any, Any, None]], seen: Findings) -> float:
     """Run ``case`` under ``tool``; return how long the case itself took (set-up excluded)."""
     loop = asyncio.get_running_loop()
     if tool == "asyncio debug":
         loop.set_debug(True)
         loop.slow_callback_duration = THRESHOLD
     if tool == "loopwire guard":
+
         def report(stall: Stall) -> None:
             if stall.over:
                 seen.said.append(stall.headline())
