@@ -47,7 +47,7 @@ def push(guard: LoopGuard) -> None:
     with _lock:
         if _original is None:
             _original = asyncio.BaseEventLoop.run_forever
-            asyncio.BaseEventLoop.run_forever = _watched_run_forever  # type: ignore[method-assign]
+            asyncio.BaseEventLoop.run_forever = _watched_run_forever  # type: ignore[method-assign, assignment]
         _guards.append(guard)
 
 
@@ -58,7 +58,7 @@ def pop(guard: LoopGuard) -> None:
         if guard in _guards:
             _guards.remove(guard)
         if not _guards and _original is not None:
-            asyncio.BaseEventLoop.run_forever = _original  # type: ignore[method-assign]
+            asyncio.BaseEventLoop.run_forever = _original  # type: ignore[method-assign, assignment]
             _original = None
 
 
