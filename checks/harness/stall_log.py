@@ -11,7 +11,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-# The headline the stall report logs; stalls mostly spent waiting for a CPU say "not counted".
+from service.loopwatch.aiohttp_app import NOT_COUNTED
+
+# The headline the stall report logs (stalls that are not the code's doing end NOT_COUNTED).
 _HEADLINE = re.compile(
     r"event loop stalled (?P<ms>\d+) ms \(threshold \d+ ms\) at (?P<site>.+?) \("
 )
@@ -24,7 +26,7 @@ def stall_sites(output: Iterable[str] | str) -> list[str]:
     worst: dict[str, int] = {}
     for line in lines:
         match = _HEADLINE.search(line)
-        if match is None or "not counted" in line:
+        if match is None or line.rstrip().endswith(NOT_COUNTED):
             continue
         site, ms = match["site"], int(match["ms"])
         count[site] += 1

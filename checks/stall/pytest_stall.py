@@ -5,7 +5,8 @@ Off unless ``--loopwire-stall=50ms``, the ini option ``loopwire_stall`` or a tes
 loop's thread) and judged when pytest reports each phase: a phase that passed but stalled its
 loop past the threshold fails with the stall reports, unless the test's marker
 (``allow=True, reason=...``) or an allow rule for the site says why it is acceptable. Stalls
-spent mostly waiting for a CPU (other processes had it) are listed but never fail a test.
+spent mostly waiting for a CPU (other processes had it) or collecting garbage are listed
+but never fail a test.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ class StallPlugin:
         threshold = self._threshold if self._threshold is not None else stall.threshold
         verdict = "failed"
         if stall.own <= threshold:
-            verdict = "not counted: waiting for a CPU"
+            verdict = "not counted: waiting for a CPU or collecting garbage"
         elif self._allowed is not None:
             verdict = f"allowed: {self._allowed}"
         elif (allowed := find_rule(self.rules, stall)) is not None:

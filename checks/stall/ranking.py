@@ -24,7 +24,7 @@ class Site:
 @dataclass
 class Ranking:
     """Every stall past the threshold, by site. A verdict is ``failed``, ``allowed: REASON``
-    or ``not counted: waiting for a CPU``."""
+    or ``not counted: waiting for a CPU or collecting garbage``."""
 
     sites: dict[str, Site] = field(default_factory=dict)
 

@@ -19,6 +19,8 @@ from service.loopwatch.stall import Stall
 from service.loopwatch.watchdog import LoopWatch
 
 STALL_LOGGER = "loopwatch.stall"
+# Ends the INFO record of a stall that is not the code's doing.
+NOT_COUNTED = "(mostly waiting for a CPU or collecting garbage)"
 
 
 def install_stall_report(
@@ -43,7 +45,7 @@ def _logging_sink(log: logging.Logger) -> Callable[[Stall], None]:
         if stall.over:
             log.warning("%s", stall.format())
         else:
-            log.info("%s (mostly waiting for a CPU: not counted)", stall.headline())
+            log.info("%s %s", stall.headline(), NOT_COUNTED)
 
     return report
 

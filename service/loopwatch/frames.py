@@ -104,12 +104,13 @@ class Attribution:
 
     def blame(self, stack: Sequence[Frame]) -> Frame | None:
         """The deepest project frame; failing that the deepest library frame (a stall inside a
-        third-party package run by the loop itself); failing that the innermost frame."""
-        for wanted in ("project", "library"):
+        third-party package run by the loop itself); failing that the deepest frame that is not
+        the watcher's own."""
+        for wanted in ("project", "library", "stdlib"):
             for frame in reversed(stack):
                 if self.kind(frame.filename) == wanted:
                     return frame
-        return stack[-1] if stack else None
+        return None
 
     def describe(self, frame: Frame) -> str:
         """``path:line function``."""

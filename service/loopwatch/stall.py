@@ -12,15 +12,18 @@ class Stall:
     """The loop's heartbeat ran ``duration`` seconds late.
 
     ``waiting_for_cpu`` is the part the loop thread spent runnable but not running (other
-    processes had the CPUs), when the kernel says; ``own`` is the rest, the part its own code
-    is answerable for. ``site`` is the blamed frame of the stack most samples agreed on
-    (``agreed`` of ``samples``), described as ``where``; ``stack`` is that stack.
+    processes had the CPUs), when the kernel says; ``collecting_garbage`` the part it spent in
+    the garbage collector; ``own`` is the rest, the part its code is answerable for (the two
+    may overlap, a collection can wait for a CPU too, so ``own`` is at least zero). ``site`` is
+    the blamed frame of the stack most samples agreed on (``agreed`` of ``samples``),
+    described as ``where``; ``stack`` is that stack.
     """
 
     duration: float
     threshold: float
     waiting_for_cpu: float | None
     on_cpu: float | None
+    collecting_garbage: float
     samples: int
     agreed: int
     site: Frame | None
@@ -31,7 +34,7 @@ class Stall:
 
     @property
     def own(self) -> float:
-        return self.duration - (self.waiting_for_cpu or 0.0)
+        return max(self.duration - (self.waiting_for_cpu or 0.0) - self.collecting_garbage, 0.0)
 
     @property
     def over(self) -> bool:
@@ -46,6 +49,8 @@ class Stall:
                 f"; on CPU {_ms(self.on_cpu)}, blocked {_ms(blocked)}, "
                 f"waiting for a CPU {_ms(self.waiting_for_cpu)}"
             )
+        if self.collecting_garbage >= 0.001:
+            split += f"; collecting garbage {_ms(self.collecting_garbage)}"
         return (
             f"event loop stalled {_ms(self.duration)} (threshold {_ms(self.threshold)}) "
             f"at {self.where} ({self.agreed} of {self.samples} samples agree{split}) "

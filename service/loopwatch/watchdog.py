@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
+from service.loopwatch import gctime
 from service.loopwatch.frames import Attribution, Stack, thread_stack
 from service.loopwatch.schedstat import CpuClock, CpuTimes
 from service.loopwatch.stall import Stall
@@ -52,6 +53,7 @@ class LoopWatch:
         self._handle: asyncio.TimerHandle | None = None
         self._clock: CpuClock | None = None
         self._cpu_mark: CpuTimes | None = None
+        self._gc_mark = 0.0
         self._thread_id = 0
         self._thread_name = ""
 
@@ -61,6 +63,8 @@ class LoopWatch:
         self._thread_name = thread.name
         self._clock = CpuClock(threading.get_native_id())
         self._cpu_mark = self._clock.read()
+        gctime.track()
+        self._gc_mark = gctime.gc_seconds(self._thread_id)
         with self._lock:
             self._due = time.monotonic() + self.interval
         self._handle = self.loop.call_later(self.interval, self._beat)
@@ -87,10 +91,12 @@ class LoopWatch:
             samples, self._samples = self._samples, Counter()
             self._seq += 1
             self._due = now + self.interval
-        mark = self._cpu_mark
+        mark, gc_mark = self._cpu_mark, self._gc_mark
         self._cpu_mark = self._clock.read() if self._clock is not None else None
+        self._gc_mark = gctime.gc_seconds(self._thread_id)
         if late > self.threshold:
-            self.on_stall(self._stall(late, samples, mark, self._cpu_mark))
+            collecting = min(self._gc_mark - gc_mark, late)
+            self.on_stall(self._stall(late, samples, mark, self._cpu_mark, collecting))
 
     def _stall(
         self,
@@ -98,6 +104,7 @@ class LoopWatch:
         samples: Counter[Stack],
         before: CpuTimes | None,
         after: CpuTimes | None,
+        collecting: float,
     ) -> Stall:
         waiting = running = None
         if before is not None and after is not None:
@@ -121,6 +128,7 @@ class LoopWatch:
             threshold=self.threshold,
             waiting_for_cpu=waiting,
             on_cpu=running,
+            collecting_garbage=collecting,
             samples=sum(samples.values()),
             agreed=agreed,
             site=blamed,
