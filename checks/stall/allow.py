@@ -1,7 +1,9 @@
 """Stall sites allowed on purpose, each with the reason it is acceptable.
 
 A site pattern is ``PATH:FUNCTION`` or ``PATH:LINE`` (``PATH`` relative to the rootdir, both parts
-``fnmatch`` globs), matched against the blamed frame. Rules come from the ini option
+``fnmatch`` globs). It matches the blamed frame, or any frame of the stall's stack: a pattern
+naming a library frame (``*/subprocess.py:_execute_child``) allows the stalls spent inside it
+wherever the project called it from, and nothing else. Rules come from the ini option
 ``loopwire_stall_allow`` (lines ``SITE = REASON``) and from ``pyproject.toml``:
 ``[tool.loopwire.stall] allow = [{site = "...", reason = "..."}]``.
 """
@@ -25,13 +27,16 @@ class AllowRule:
     reason: str
 
     def matches(self, stall: Stall) -> bool:
-        if stall.site is None:
-            return False
         path, _, part = self.site.rpartition(":")
         if not path:
             path, part = part, "*"
-        wanted = str(stall.site.lineno) if part.isdigit() else stall.site.function
-        return fnmatchcase(stall.path, path) and fnmatchcase(wanted, part)
+        frames = [(stall.path, stall.site)] if stall.site is not None else []
+        frames += [(frame.filename, frame) for frame in stall.stack]
+        return any(
+            fnmatchcase(filename, path)
+            and fnmatchcase(str(frame.lineno) if part.isdigit() else frame.function, part)
+            for filename, frame in frames
+        )
 
 
 def rule(site: object, reason: object, where: str) -> AllowRule:

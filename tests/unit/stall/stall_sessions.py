@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
@@ -15,6 +17,10 @@ def line_of(source: str, marker: str) -> int:
     return lines[0]
 
 
-def run_guarded(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    pytester.makeini(INI)
+def run_guarded(
+    pytester: pytest.Pytester, *args: str, allow: Sequence[str] = ()
+) -> pytest.RunResult:
+    """An in-process session of the files written so far; ``allow``: ini allow-rule lines."""
+    rules = "".join(f"    {line}\n" for line in allow)
+    pytester.makeini(INI + (f"loopwire_stall_allow =\n{rules}" if rules else ""))
     return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)

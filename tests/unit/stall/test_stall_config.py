@@ -68,10 +68,12 @@ def test_marker_allows_or_sets_the_threshold(pytester: pytest.Pytester) -> None:
     assert "allowed: measures a blocking call on purpose" in output
 
 
-def test_sites_are_allowed_from_ini_and_pyproject(pytester: pytest.Pytester) -> None:
+# The blamed frame itself, or any frame of its stack (here the test that called it).
+@pytest.mark.parametrize("site", ["test_marked.py:helper_that_blocks", "*.py:test_unmarked"])
+def test_sites_are_allowed_from_ini_and_pyproject(pytester: pytest.Pytester, site: str) -> None:
     pytester.makepyfile(test_marked=STALLING)
     pytester.makepyprojecttoml(
-        '[tool.loopwire.stall]\nallow = [{site = "test_marked.py:helper_that_blocks", '
+        f'[tool.loopwire.stall]\nallow = [{{site = "{site}", '
         'reason = "fixture data is built synchronously"}]\n'
     )
     result = run_guarded(pytester, "--loopwire-stall=50ms")

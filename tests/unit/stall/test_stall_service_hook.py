@@ -83,17 +83,21 @@ def outer_recording_paused(wiring_recorder: WiringRecorder) -> Iterator[None]:
         yield
 
 
-def project_threshold() -> str:
+def project_settings() -> tuple[str, list[str]]:
+    """The project's own threshold and allowed sites, as ini values."""
     with PYPROJECT.open("rb") as file:
-        threshold = tomllib.load(file)["tool"]["pytest"]["ini_options"]["loopwire_stall"]
-    assert isinstance(threshold, str)
-    return threshold
+        document = tomllib.load(file)
+    threshold = document["tool"]["pytest"]["ini_options"]["loopwire_stall"]
+    allowed = document["tool"]["loopwire"]["stall"]["allow"]
+    return threshold, [f"{rule['site']} = {rule['reason']}" for rule in allowed]
 
 
 @pytest.mark.usefixtures("outer_recording_paused")
 def test_hooked_service_fails_naming_the_hook(pytester: pytest.Pytester) -> None:
+    """Under the settings of this project's own suite."""
     pytester.makepyfile(test_service_scan=SERVICE_SCAN)
-    result = run_guarded(pytester, f"--loopwire-stall={project_threshold()}")
+    threshold, allowed = project_settings()
+    result = run_guarded(pytester, f"--loopwire-stall={threshold}", allow=allowed)
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["FAILED test_service_scan.py::test_scan_with_the_hook*"])
     hook = f"test_service_scan.py:{line_of(SERVICE_SCAN, 'culprit: per-file hook')}"
