@@ -62,6 +62,12 @@ def pop(guard: LoopGuard) -> None:
             _original = None
 
 
+def installed() -> bool:
+    """Whether some guard is active (``run_forever`` is wrapped)."""
+    with _lock:
+        return bool(_guards)
+
+
 def _active() -> tuple[LoopGuard | None, RunForever]:
     with _lock:
         assert _original is not None, "run_forever wrapper called while not installed"

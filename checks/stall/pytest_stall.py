@@ -45,6 +45,7 @@ class StallPlugin:
         self.guard = loops.LoopGuard(threshold, attribution, self._collect)
         self._allowed: str | None = None
         self._threshold = threshold
+        self.active = False
 
     def _collect(self, stall: Stall) -> None:
         with self._lock:
@@ -56,8 +57,15 @@ class StallPlugin:
         return taken
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        for item in items:
-            _marker_settings(item)
+        marked = [_marker_settings(item)[0] for item in items]
+        if any(ms is not None for ms in marked):
+            self.activate()
+
+    def activate(self) -> None:
+        """Watch loop runs from now on (idempotent)."""
+        if not self.active:
+            self.active = True
+            loops.push(self.guard)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -169,10 +177,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"loopwire stall guard: {exc}") from exc
     plugin = StallPlugin(config, threshold, rules)
     config.pluginmanager.register(plugin, "loopwire-stall")
-    loops.push(plugin.guard)
+    # Inert unless a threshold is set; but a session nested in a guarded one (pytester) always
+    # takes over, so the outer guard does not judge the inner session's loops.
+    if threshold is not None or loops.installed():
+        plugin.activate()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     plugin = config.pluginmanager.get_plugin("loopwire-stall")
-    if isinstance(plugin, StallPlugin):
+    if isinstance(plugin, StallPlugin) and plugin.active:
         loops.pop(plugin.guard)
