@@ -107,17 +107,17 @@ async def guard_overhead(bench: ServiceBench) -> None:
     cost = 1 - on.median / off.median
     cpu_off, cpu_on = Summary.of(cpu_per_request[False]), Summary.of(cpu_per_request[True])
     p99_off, p99_on = Latency.of(polls[False]).p99, Latency.of(polls[True]).p99
-    for label, rate, cpu, p99 in (
+    for label, served, cpu, p99 in (
         ("off", off, cpu_off, p99_off),
         (f"on, {STALL_REPORT_MS:g} ms", on, cpu_on, p99_on),
     ):
         bench.row(
             f"stall guard {label}: GET job, {CLIENTS} clients back to back; poll p99 in a scan",
-            f"{rate.median:.0f} requests/s, server CPU {cpu.median:.3f} ms/request; "
+            f"{served.median:.0f} requests/s, server CPU {cpu.median:.3f} ms/request; "
             f"poll p99 {duration(p99)}",
-            f"{rate.minimum:.0f}-{rate.maximum:.0f} requests/s",
+            f"{served.minimum:.0f}-{served.maximum:.0f} requests/s",
             "runs alternate off/on",
-            str(rate.count),
+            str(served.count),
             "",
         )
     bench.targets.append(

@@ -12,7 +12,6 @@ import os
 import sys
 import sysconfig
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import FrameType
 from typing import NamedTuple
@@ -62,16 +61,17 @@ def _is_under(path: PurePath, root: PurePath) -> bool:
     return path == root or root in path.parents
 
 
-@dataclass
 class Attribution:
     """Decides which frame of a stack is blamed. ``roots`` hold the project's code; files under
-    ``exclude`` (the watcher's own modules) are never blamed."""
+    ``exclude`` (the watcher's own modules) are never blamed. Built off the loop (it resolves
+    paths); used on it (it only compares strings, and remembers each file's kind)."""
 
-    roots: tuple[Path, ...]
-    exclude: tuple[Path, ...] = ()
-    _stdlib: tuple[Path, ...] = field(default_factory=_stdlib_dirs, init=False)
-    _cwd: str = field(default_factory=os.getcwd, init=False)
-    _kinds: dict[str, str] = field(default_factory=dict, init=False)
+    def __init__(self, roots: tuple[Path, ...], exclude: tuple[Path, ...] = ()) -> None:
+        self.roots = roots
+        self.exclude = exclude
+        self._stdlib = _stdlib_dirs()
+        self._cwd = os.getcwd()
+        self._kinds: dict[str, str] = {}
 
     @classmethod
     def for_roots(cls, roots: Iterable[Path], exclude: Iterable[Path] = ()) -> Attribution:
