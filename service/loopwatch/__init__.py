@@ -7,7 +7,7 @@ agreed, so a stall from any cause (a blocking call hidden behind a dict, a C-lev
 loop) names its line.
 
 It lives inside ``service`` because the service logs its own stalls (``--stall-report``) and
-imports nothing from ``checks``; ``checks.stall`` (the pytest guard) reuses it, so there is one
+imports nothing from ``checks``; ``checks.stall`` (the toolkit's guard) reuses it, so there is one
 implementation. Nothing here imports aiohttp except :mod:`service.loopwatch.aiohttp_app`.
 """
 

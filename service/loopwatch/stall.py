@@ -61,7 +61,7 @@ class Stall:
         """The headline, then the agreed stack, innermost last, as a traceback prints it."""
         lines = [self.headline()]
         if self.stack:
-            # Frames outside the loop's current callback (the runner, pytest) are all alike.
+            # Frames outside the loop's current callback (whatever runs the loop) are all alike.
             inner = _callback_frames(self.stack)
             hidden = len(self.stack) - len(inner)
             lines.append(

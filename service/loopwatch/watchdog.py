@@ -4,7 +4,7 @@ The heartbeat is a timer callback every ``interval`` (a fifth of the threshold, 
 The watchdog thread sleeps until a heartbeat could first be late by half the threshold; if it is,
 it samples the loop thread's stack every tenth of the threshold until the heartbeat runs again.
 The late heartbeat itself closes the stall, on the loop's thread, so a stall is reported before
-the code after it runs (a test that stalled is judged with its stall already recorded).
+the code after it runs (whoever judges the code that stalled finds the stall already recorded).
 """
 
 from __future__ import annotations
