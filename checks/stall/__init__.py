@@ -7,11 +7,9 @@ watching itself (heartbeat, watchdog, stack sampling, blame) is :mod:`service.lo
 with the reference service's ``--stall-report``; this package adds the pytest side (per-test
 thresholds, allowed stalls with reasons, the run's ranking of stall sites).
 
-Any aiohttp app can log its stalls in production with :func:`install_stall_report`.
+Any aiohttp app can log its stalls in production with
+:func:`checks.stall.aiohttp_app.install_stall_report`. Nothing else here imports aiohttp: the
+pytest plugin is loaded by every pytest run.
 """
 
 from __future__ import annotations
-
-from service.loopwatch.aiohttp_app import install_stall_report
-
-__all__ = ["install_stall_report"]

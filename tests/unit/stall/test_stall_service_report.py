@@ -11,7 +11,7 @@ from aiohttp import web
 from pytest_aiohttp import AiohttpClient
 
 from checks.harness.stall_log import stall_sites
-from checks.stall import install_stall_report
+from checks.stall.aiohttp_app import install_stall_report
 from service.__main__ import parse_args
 from service.loopwatch.aiohttp_app import NOT_COUNTED, STALL_LOGGER
 
