@@ -50,15 +50,19 @@ class Scenario:
     job_timeout: float = 600.0
     probe_timeout: float = 60.0
     blocking_probe: bool = False
+    # Milliseconds: the service's --stall-report threshold, None for off (the default).
+    stall_report: float | None = None
 
     def command(self) -> list[str]:
         # The blocking variant is the same service, built by the harness's launcher.
         launcher = BLOCKING_SERVICE if self.blocking_probe else REFERENCE_SERVICE
+        stall = [] if self.stall_report is None else ["--stall-report", f"{self.stall_report:g}"]
         return [
             *launcher,
             "--media-root", str(self.media_root), "--db", str(self.db),
             "--ffprobe", str(self.ffprobe), "--concurrency", str(self.concurrency),
             "--job-timeout", str(self.job_timeout), "--probe-timeout", str(self.probe_timeout),
+            *stall,
         ]  # fmt: skip
 
     def server(self, project: Path) -> ServerProcess:

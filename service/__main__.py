@@ -69,6 +69,14 @@ def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
         metavar="SECONDS",
         help="one ffprobe call slower than this marks that file failed (%(default)s)",
     )
+    parser.add_argument(
+        "--stall-report",
+        type=float,
+        default=None,
+        metavar="MS",
+        help="log every event-loop stall longer than MS milliseconds, naming the line that "
+        "blocked (off by default)",
+    )
     args = parser.parse_args(argv)
     try:
         return ServiceConfig(
@@ -80,6 +88,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
             probe_timeout=args.probe_timeout,
             host=args.host,
             port=args.port,
+            stall_report=None if args.stall_report is None else args.stall_report / 1000,
         )
     except ValueError as exc:
         parser.error(str(exc))

@@ -30,6 +30,7 @@ from checks.harness.client import connect, is_finished, is_running
 from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
 from checks.harness.poller import PollReport, Verdict, poll_on_schedule
 from checks.harness.server import REFERENCE_SERVICE, ServerProcess
+from checks.harness.stall_log import stall_sites
 
 
 def make_media(directory: Path, files: int, name: str = "clip-{:04d}.mp4") -> Path:
@@ -116,6 +117,8 @@ class ScenarioOptions:
     blocking: bool = False
     # Give up polling after this long (None: three times the ideal scan time plus 30 s).
     max_duration: float | None = None
+    # The service logs loop stalls longer than this (``--stall-report``), each with its line.
+    stall_report_ms: float = 50.0
 
     @property
     def ideal_seconds(self) -> float:
@@ -142,6 +145,11 @@ class ScenarioResult:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def server_stalls(self) -> list[str]:
+        """The stall sites the service reported, worst first."""
+        return stall_sites(self.server_output)
+
+    @property
     def wall_seconds(self) -> float | None:
         """The service's own started_at -> finished_at, if the job finished."""
         started, finished = self.job.get("started_at"), self.job.get("finished_at")
@@ -159,6 +167,7 @@ def prepare(options: ScenarioOptions, workdir: Path) -> tuple[Path, FakeFfprobe,
         *(BLOCKING_SERVICE if options.blocking else REFERENCE_SERVICE),
         *service_args(media, workdir / "service.db", fake.executable,
                       concurrency=options.concurrency),
+        "--stall-report", f"{options.stall_report_ms:g}",
     ]  # fmt: skip
     return media, fake, command
 
@@ -185,6 +194,11 @@ async def run_scan(options: ScenarioOptions, workdir: Path) -> ScenarioResult:
         verdict = report.verdict(
             options.max_latency, options.required_running_polls, counted=is_running
         )
+        output = server.output()
+        if not verdict.passed:
+            # The poller knows answers were late; the service's stall report knows why.
+            stalls = [f"server loop stalled {site}" for site in stall_sites(output)]
+            verdict = replace(verdict, reasons=(*verdict.reasons, *stalls))
         return ScenarioResult(
             options=options,
             report=report,
@@ -193,7 +207,7 @@ async def run_scan(options: ScenarioOptions, workdir: Path) -> ScenarioResult:
             max_concurrency=await asyncio.to_thread(fake.max_concurrency),
             invocations=len(await asyncio.to_thread(fake.invocations)),
             survivors=await wait_for_no_survivors(fake),
-            server_output=server.output(),
+            server_output=output,
             notes=notes,
         )
     finally:
@@ -290,7 +304,9 @@ async def _main(args: argparse.Namespace, workdir: Path) -> int:
         results.append(await run_scan(blocking, workdir / "blocking"))
     print(render_table(results))
     for result in results:
-        for note in [*result.notes, *(f"survivor pid {pid}" for pid in result.survivors)]:
+        stalls = [f"server loop stalled {site}" for site in result.server_stalls]
+        survivors = [f"survivor pid {pid}" for pid in result.survivors]
+        for note in [*result.notes, *survivors, *stalls]:
             print(f"- {'blocking' if result.options.blocking else 'async'}: {note}")
     ok = results[0].verdict.passed and not results[0].survivors and not results[0].notes
     if args.compare_blocking:

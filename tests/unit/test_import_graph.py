@@ -19,6 +19,7 @@ FORBIDDEN = {
     "service": ("checks",),
 }
 
+
 def imported(path: Path) -> set[str]:
     module, is_package = ModuleNames().of(path)
     package = module if is_package else module.rpartition(".")[0]
