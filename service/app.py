@@ -8,6 +8,7 @@ hold the shutdown for its whole timeout.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import web
 
@@ -15,10 +16,13 @@ from service import keys
 from service.config import ServiceConfig
 from service.errors import error_middleware
 from service.jobs import JobQueue
+from service.loopwatch.aiohttp_app import install_stall_report
 from service.probe import FfprobeProber, Prober
 from service.routes import ROUTES
 from service.scanner import resolve_roots
 from service.storage import Storage
+
+SERVICE_DIR = Path(__file__).resolve().parent
 
 
 def create_app(config: ServiceConfig, *, prober: Prober | None = None) -> web.Application:
@@ -30,6 +34,10 @@ def create_app(config: ServiceConfig, *, prober: Prober | None = None) -> web.Ap
         config.ffprobe, concurrency=config.concurrency, timeout=config.probe_timeout
     )
     app.add_routes(ROUTES)
+    if config.stall_report is not None:
+        # First in, last out: start-up and shutdown are watched too. Blame the service's own
+        # files and those of the directory it runs from.
+        install_stall_report(app, config.stall_report, roots=(Path.cwd(), SERVICE_DIR))
     app.cleanup_ctx.append(_job_queue)
     app.on_shutdown.append(_stop_jobs)
     return app

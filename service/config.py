@@ -26,6 +26,8 @@ class ServiceConfig:
     probe_timeout: float = 30.0
     host: str = "127.0.0.1"
     port: int = 8080
+    # Log every event-loop stall longer than this many seconds, with the line that caused it.
+    stall_report: float | None = None
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -34,3 +36,5 @@ class ServiceConfig:
             raise ValueError("timeouts must be positive")
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be between 0 and 65535")
+        if self.stall_report is not None and self.stall_report <= 0:
+            raise ValueError("--stall-report must be a positive number of milliseconds")

@@ -94,8 +94,9 @@ async def test_cancel_mid_probe_kills_child_and_keeps_partial_results(
 
     assert response.status == 200, body
     assert body["status"] == "cancelled"
-    # The contract is 100 ms; the bound is generous because the machine is shared and noisy.
-    assert took < 1.0, f"cancel took {took:.3f} s"
+    # The contract is 100 ms (`nox -s bench` measures it); this bound only fails a cancel that
+    # waited for the hanging probe instead of killing it.
+    assert took < 5.0, f"cancel took {took:.3f} s"
     assert [Path(v["path"]).name for v in body["result"]["videos"]] == ["a1.mp4", "a2.mp4"]
     assert body["finished_at"] is not None
     assert (await ServiceClient(client).wait_finished(job["id"]))[0]["status"] == "cancelled"
@@ -157,11 +158,11 @@ async def test_job_timeout_stops_job_and_kills_children(
 
     assert final["status"] == "timed_out", final
     assert final["error"]["code"] == "job_timeout"
-    assert 0.5 <= took < 3.0, f"timed out after {took:.3f} s"
-    # The job's own clock: started -> finished is the timeout plus the clean-up (contract:
-    # +100 ms; bounded generously here because the machine is shared).
+    # Never before the timeout; the upper bounds only fail a timeout that never fired while the
+    # probes hang (the contract, timeout + 100 ms, is measured by `nox -s bench`).
+    assert 0.5 <= took < 10.0, f"timed out after {took:.3f} s"
     ran = datetime.fromisoformat(final["finished_at"]) - datetime.fromisoformat(final["started_at"])
-    assert 0.5 <= ran.total_seconds() < 1.5, ran
+    assert 0.5 <= ran.total_seconds() < 10.0, ran
     assert len(fake.invocations()) == 2
     pids = [invocation.pid for invocation in fake.invocations()]
     await wait_until(lambda: all(pid_gone(pid) for pid in pids), within=5.0)
@@ -365,7 +366,8 @@ async def test_shutdown_cancels_running_jobs_promptly(
     await client.close()
     took = time.monotonic() - started
 
-    assert took < 3.0, f"shutdown took {took:.3f} s"
+    # The probe hangs for an hour: only a shutdown that cancels the job ends within the bound.
+    assert took < 10.0, f"shutdown took {took:.3f} s"
     await wait_until(lambda: fake.alive_pids() == [], within=5.0)
     restarted = await make_client()
     final = await (await restarted.get(f"/api/v1/jobs/{job['id']}")).json()
