@@ -150,6 +150,8 @@ class Flow:
     emits: set[Atom] = field(default_factory=set)
     # ("Class.attr", what is stored into it): ``self.jobs[id] = job`` in a method of Class.
     stored: list[tuple[str, frozenset[Atom]]] = field(default_factory=list)
+    # The enclosing function, or the module's code: whose locals (globals) this one reads.
+    outer: Flow | None = field(default=None, repr=False, compare=False)
 
     def bind(self, name: str, atoms: set[Atom]) -> None:
         if atoms:

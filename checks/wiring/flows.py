@@ -98,7 +98,8 @@ def is_class_name(name: str) -> bool:
 
 
 def local(flow: Flow, atoms: Sequence[Atom] | set[Atom] | frozenset[Atom]) -> set[Atom]:
-    """``atoms`` with the function's own locals replaced by what they are bound to."""
+    """``atoms`` with the function's locals replaced by what they are bound to; a name it does
+    not bind is its enclosing function's, or the module's (``return DEFAULT_STATUS``)."""
     resolved: set[Atom] = set()
     seen: set[str] = set()
     stack = list(atoms)
@@ -108,7 +109,11 @@ def local(flow: Flow, atoms: Sequence[Atom] | set[Atom] | frozenset[Atom]) -> se
             resolved.add(atom)
         elif atom[1] not in seen:
             seen.add(atom[1])
-            stack.extend(flow.bindings.get(atom[1], ()))
+            scope: Flow | None = flow
+            while scope is not None and atom[1] not in scope.bindings:
+                scope = scope.outer
+            if scope is not None:
+                stack.extend(scope.bindings[atom[1]])
     return resolved
 
 
@@ -144,7 +149,7 @@ class FlowRecorder:
     # -- functions ------------------------------------------------------------------------------
 
     def enter_function(self, node: cst.FunctionDef, toplevel: bool) -> None:
-        flow = Flow(node.name.value, toplevel=toplevel)
+        flow = Flow(node.name.value, toplevel=toplevel, outer=self.current)
         if node.returns is not None:
             flow.returned.update(("typed", n) for n in self.mentioned(node.returns.annotation))
         params = node.params

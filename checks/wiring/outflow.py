@@ -88,22 +88,39 @@ class Helpers:
                 self._defs.setdefault(flow.name, []).append(flow)
         # id(flow) -> its parameters that leave.
         self._leaving: dict[int, set[str]] = {}
-        passes = {id(flow): [(p, local(flow, p.atoms)) for p in flow.passed] for flow in flows}
+        # Callee name -> does an argument in this slot (bound call or not) leave? Cleared
+        # whenever a parameter is found to leave.
+        self._answers: dict[tuple[str, bool, str | int | None], bool] = {}
+        # Only arguments that carry a parameter of their function can spread.
+        carriers: list[tuple[Flow, Passed, set[str]]] = []
         for flow in flows:
             self._leaving[id(flow)] = {v for k, v in local(flow, seed(flow)) if k == "param"}
+            for passed in flow.passed:
+                # A parameter is bound to its name: only a local can carry one.
+                if not any(kind == "var" for kind, _ in passed.atoms):
+                    continue
+                params = {v for k, v in local(flow, passed.atoms) if k == "param"}
+                if params:
+                    carriers.append((flow, passed, params))
         changed = True
         while changed:
             changed = False
-            for flow in flows:
+            for flow, passed, params in carriers:
                 leaving = self._leaving[id(flow)]
-                for passed, atoms in passes[id(flow)]:
-                    params = {v for k, v in atoms if k == "param"} - leaving
-                    if params and self.sends(passed):
-                        leaving |= params
-                        changed = True
+                if not params <= leaving and self.sends(passed):
+                    leaving |= params
+                    self._answers.clear()
+                    changed = True
 
     def sends(self, passed: Passed) -> bool:
         """Does the argument ``passed`` land in a parameter that leaves the process?"""
+        key = (passed.callee, passed.bound, passed.slot)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answers[key] = self._lands(passed)
+        return answer
+
+    def _lands(self, passed: Passed) -> bool:
         for flow in self._defs.get(passed.callee, ()):
             leaving = self._leaving[id(flow)]
             if not leaving:
@@ -124,13 +141,16 @@ class Helpers:
 
 def resolve_classes(modules: Iterable[ModuleFacts], references: References) -> None:
     """Turn the class references in every flow into schema class names, in place: references to
-    classes that are not schemas (or not the project's) are dropped, and each function sees its
-    module's globals. Run once, before ``outgoing`` and before events are judged."""
+    classes that are not schemas (or not the project's) are dropped. Run once, before
+    ``outgoing`` and before events are judged."""
     for module in modules:
         _resolve_module(module, references)
 
 
 def _resolve_module(module: ModuleFacts, references: References) -> None:
+
+    def classes_in(atoms: Iterable[Atom]) -> bool:
+        return any(kind in ("new", "typed") for kind, _ in atoms)
 
     def name(atoms: Iterable[Atom]) -> set[Atom]:
         named: set[Atom] = set()
@@ -144,14 +164,15 @@ def _resolve_module(module: ModuleFacts, references: References) -> None:
         return named
 
     for flow in module.flows:
-        if flow is not module.flows[0]:
-            # A function reads the module's globals (``return DEFAULT_STATUS``).
-            for var, atoms in module.flows[0].bindings.items():
-                flow.bindings.setdefault(var, atoms)
         flow.returned = name(flow.returned)
         flow.sunk = name(flow.sunk)
-        flow.bindings = {var: name(atoms) for var, atoms in flow.bindings.items()}
-        flow.passed = [replace(p, atoms=frozenset(name(p.atoms))) for p in flow.passed]
+        flow.bindings = {
+            var: name(atoms) if classes_in(atoms) else atoms for var, atoms in flow.bindings.items()
+        }
+        flow.passed = [
+            replace(p, atoms=frozenset(name(p.atoms))) if classes_in(p.atoms) else p
+            for p in flow.passed
+        ]
         flow.stored = [(attr, frozenset(name(atoms))) for attr, atoms in flow.stored]
 
 
@@ -174,11 +195,10 @@ def outgoing(modules: Sequence[ModuleFacts], schema_names: Set[str]) -> set[str]
             # (a library's accessors hand out what others built).
             out |= {value for kind, value in returned if kind == "new"}
         for passed in flow.passed:
-            resolved = local(flow, passed.atoms)
             if helpers.sends(passed):
-                out |= graph.classes(resolved)
+                out |= graph.classes(local(flow, passed.atoms))
             elif passed.callee in schema_names:
-                passes.append((passed.callee, resolved))
+                passes.append((passed.callee, local(flow, passed.atoms)))
     # A class built into the fields of one that leaves, leaves with it.
     changed = True
     while changed:

@@ -7,6 +7,7 @@ TypedDict, NamedTuple, attrs, msgspec) and enums whose names end in ``Event``/``
 from __future__ import annotations
 
 import fnmatch
+import functools
 from dataclasses import dataclass
 
 from checks.config import Config
@@ -36,6 +37,13 @@ DEFAULT_LISTENER_CALLS = (
     "listen",
     "register_handler",
 )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    """Does a call name match one of the patterns? Asked for every call of the project, with
+    far fewer distinct names."""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
 @dataclass(frozen=True)
@@ -82,13 +90,13 @@ class WiringSettings:
         )
 
     def is_listener_call(self, name: str) -> bool:
-        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.listener_calls)
+        return _matches(name, self.listener_calls)
 
     def is_emitter_call(self, name: str) -> bool:
-        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.emitter_calls)
+        return _matches(name, self.emitter_calls)
 
     def is_sink_call(self, name: str) -> bool:
-        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.sink_calls)
+        return _matches(name, self.sink_calls)
 
     def is_outgoing(self, class_name: str, class_module: str) -> bool:
         for entry in self.outgoing:
