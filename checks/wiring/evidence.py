@@ -59,14 +59,15 @@ def _judged(
 
     Not one only parsed from outside (an input model), nor one it also parses off the wire (the
     other side fills it), nor a library's public class (listed in an ``__all__``: its users fill
-    it); ``outgoing`` in the configuration overrides all but the first condition.
+    it), nor a private one (``_DispatchContext``: the module's own bookkeeping); ``outgoing`` in
+    the configuration overrides all but the first condition.
     """
     family = setters.descendants[schema.name]
     if not family & setters.constructed.keys():
         return False
     if settings.is_outgoing(schema.name, schema.module):
         return True
-    if schema.name in exported or family & setters.exchanged:
+    if schema.name.startswith("_") or schema.name in exported or family & setters.exchanged:
         return False
     return bool(family & leaving)
 

@@ -400,6 +400,21 @@ RULE = Rule(
             """,
             title="a constant the constructor cannot set",
         ),
+        Example(
+            """
+            import asyncio
+            from dataclasses import dataclass, field
+
+            @dataclass
+            class _DispatchContext:
+                request_id: int
+                cancelled: asyncio.Event = field(default_factory=asyncio.Event)
+
+            def context(request_id):
+                return _DispatchContext(request_id)
+            """,
+            title="a private class: the module's own bookkeeping",
+        ),
     ),
     invalid=(
         Example(
