@@ -151,5 +151,13 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "bench", *session.posargs)
 
 
+@nox.session(python=PYTHON, default=False)
+def realworld(session: nox.Session) -> None:
+    """Lint public asyncio packages from PyPI; print findings, peer coverage, judged precision."""
+    # Installed as users install it, beside the peers whose findings it is compared with.
+    session.install(".", *nox.project.dependency_groups(PYPROJECT, "bench"))
+    session.run("python", "-m", "bench.realworld", *session.posargs)
+
+
 if __name__ == "__main__":
     nox.main()
