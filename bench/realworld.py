@@ -17,8 +17,9 @@ import json
 import re
 import sys
 import tempfile
+import tomllib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from bench.tools import executable
 
 PROJECT = Path(__file__).resolve().parent.parent
 JUDGED = Path(__file__).resolve().parent / "realworld_judged.csv"
+CONFIGS = Path(__file__).resolve().parent / "realworld_config.toml"
 PRECISION_GOAL = 0.90
 # Pinned, so that a judged finding is found again at the same line.
 PACKAGES = (
@@ -133,16 +135,30 @@ def chain_of(finding: dict[str, object]) -> list[str]:
     return match.group(1).split(" -> ") if match else []
 
 
-def lint_package(package: Installed, site: Path, cwd: Path, peers: bool) -> PackageRun:
+def project_config(package: Installed, table: Mapping[str, object], cwd: Path) -> list[str]:
+    """``--config FILE`` with the package's own ``[tool.loopwire]``, when it has one."""
+    settings = table.get(package.name)
+    if not isinstance(settings, Mapping):
+        return []
+    lines = ["[tool.loopwire]"]
+    for key, value in settings.items():
+        lines.append(f"{key} = {json.dumps(value)}")
+    path = cwd / f"{package.name}.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ["--config", str(path)]
+
+
+def lint_package(
+    package: Installed, site: Path, cwd: Path, peers: bool, configs: Mapping[str, object]
+) -> PackageRun:
     files = package.files
     lines = sum(path.read_bytes().count(b"\n") for path in files)
     loopwire = executable("loopwire")
     prefix = [loopwire] if loopwire else [sys.executable, "-m", "checks"]
     roots = [str(root) for root in package.roots]
     # No cache: the time is a first run's, and nothing is written into the installed tree.
-    run = run_command(
-        [*prefix, "lint", "--no-cache", "--format", "json", *roots], cwd=cwd, timeout=TIMEOUT
-    )
+    options = ["--no-cache", "--format", "json", *project_config(package, configs, cwd)]
+    run = run_command([*prefix, "lint", *options, *roots], cwd=cwd, timeout=TIMEOUT)
     problem = None
     findings: list[dict[str, object]] = []
     if run.timed_out or run.returncode not in (0, 1, 2):
@@ -389,6 +405,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--judged", type=Path, default=JUDGED, help="the judged sample (CSV)")
     parser.add_argument(
+        "--configs",
+        type=Path,
+        default=CONFIGS,
+        help="each package's own [tool.loopwire], by distribution name (TOML)",
+    )
+    parser.add_argument(
         "--no-flake8-async",
         action="store_true",
         help="skip flake8-async (tens of seconds a package)",
@@ -400,6 +422,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     judged = load(args.judged) if args.judged.exists() else []
+    configs = (
+        tomllib.loads(args.configs.read_text(encoding="utf-8")) if args.configs.exists() else {}
+    )
     report = Report({"packages": len(args.packages), "judged": len(judged)})
     with tempfile.TemporaryDirectory(prefix="loopwire-realworld-") as tmp:
         site = Path(tmp) / "site"
@@ -409,7 +434,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cwd.mkdir()
         log(f"installing {len(args.packages)} packages")
         installed = install(args.packages, site)
-        runs = [lint_package(item, site, cwd, not args.no_flake8_async) for item in installed]
+        peers = not args.no_flake8_async
+        runs = [lint_package(item, site, cwd, peers, configs) for item in installed]
     packages = Section(
         "loopwire lint on public asyncio packages",
         (
@@ -426,7 +452,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     package_rows(runs, packages)
     packages.notes.append(
-        "`loopwire lint --no-cache --format json PACKAGE_DIR` from an empty directory; peers: "
+        "`loopwire lint --no-cache --format json PACKAGE_DIR` from an empty directory, with "
+        f"the package's own `[tool.loopwire]` from {args.configs.name} if it has one; peers: "
         "`ruff check --select ASYNC --isolated`, `flake8-async --enable ASYNC2 FILES`. A peer "
         "finding counts when loopwire reports its line with an equivalent code."
     )

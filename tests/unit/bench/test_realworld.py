@@ -31,6 +31,7 @@ from bench.realworld import (
     coverage,
     distribution_roots,
     equivalents,
+    project_config,
     seen,
 )
 
@@ -143,3 +144,13 @@ def test_package_roots_come_from_the_wheel_record(tmp_path: Path) -> None:
         ]
     )
     assert distribution_roots(tmp_path, record) == [tmp_path / "single.py", tmp_path / "telegram"]
+
+
+def test_a_package_with_its_own_configuration_is_linted_with_it(tmp_path: Path) -> None:
+    package = Installed("demo", "1.0", [])
+    table = {"demo": {"startup": ["demo.app.Server.start"]}}
+    assert project_config(Installed("other", "1.0", []), table, tmp_path) == []
+    option, path = project_config(package, table, tmp_path)
+    assert option == "--config"
+    text = Path(path).read_text()
+    assert text == '[tool.loopwire]\nstartup = ["demo.app.Server.start"]\n'
