@@ -45,6 +45,12 @@ PACKAGES = (
     "hypercorn==0.18.0",
     "starlette==1.10.0",
     "discord.py==2.7.1",
+    "redis==8.2.0",
+    "slixmpp==1.17.0",
+    "pyrogram==2.0.106",
+    "quart==0.22.0",
+    "litestar==2.25.0",
+    "matrix-nio==0.26.0",
 )
 TIMEOUT = 600.0
 PEER_LINE = re.compile(r"^(.+?):(\d+):\d+:? (ASYNC\d+)\b", re.MULTILINE)
