@@ -18,6 +18,7 @@ ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 LINTED = ["service", "checks", "bench"]
+WIRED = ["service"]
 
 # Debian package that provides each binary the integration tests run for real.
 SYSTEM_BINARIES = {"ffprobe": "ffmpeg", "ffmpeg": "ffmpeg", "chromium": "chromium"}
@@ -54,12 +55,12 @@ def run_mypy(session: nox.Session) -> None:
     session.run("mypy")
 
 
-def run_lint(session: nox.Session) -> None:
-    session.run("loopwire", "lint", *LINTED)
+def run_lint(session: nox.Session, *paths: str) -> None:
+    session.run("loopwire", "lint", *(paths or LINTED))
 
 
-def run_wiring(session: nox.Session) -> None:
-    session.run("loopwire", "wiring", "service")
+def run_wiring(session: nox.Session, *paths: str) -> None:
+    session.run("loopwire", "wiring", *(paths or WIRED))
 
 
 def run_tests(session: nox.Session) -> None:
@@ -72,13 +73,14 @@ def run_tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def gates(session: nox.Session) -> None:
-    """Run every gate: ruff, mypy, loopwire lint, loopwire wiring, and the full test suite."""
+    """Run every gate: the full test suite, then ruff, mypy, loopwire lint and loopwire wiring."""
     install(session, "test", "lint", "typecheck")
+    # The tests first: they install ffmpeg and chromium when missing, as CI needs.
+    run_tests(session)
     run_ruff(session)
     run_mypy(session)
     run_lint(session)
     run_wiring(session)
-    run_tests(session)
 
 
 @nox.session(python=PYTHON)
@@ -106,14 +108,14 @@ def mypy(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Run loopwire's blocking-call linter over the service and the toolkit."""
     install(session)
-    session.run("loopwire", "lint", *(session.posargs or LINTED))
+    run_lint(session, *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)
 def wiring(session: nox.Session) -> None:
     """Run loopwire's static wiring check over the service."""
     install(session)
-    session.run("loopwire", "wiring", *(session.posargs or ["service"]))
+    run_wiring(session, *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)

@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 # run import only the module of the sub-command actually used (a warm lint run stays cheap).
 COMMANDS = {
     "lint": ("checks.lint.command", "lint for blocking calls reachable from async functions"),
-    "rules": ("checks.lint.rules_command", "list the rules of every guard"),
-    "explain": ("checks.lint.explain_command", "explain a rule, with examples"),
+    "rules": ("checks.rules_command", "list the rules of every guard"),
+    "explain": ("checks.explain_command", "explain a rule, with examples"),
     "wiring": ("checks.wiring.command", "check that every declared schema field is set"),
     "fake-ffprobe": (
-        "checks.harness.fake_ffprobe_command",
+        "checks.harness.fake_ffprobe.command",
         "write a fake ffprobe executable for responsiveness tests",
     ),
 }

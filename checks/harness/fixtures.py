@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe, write_fake_ffprobe
+from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
 from checks.harness.looplag import LoopLag
 from checks.harness.server import REFERENCE_SERVICE, ServerProcess
 

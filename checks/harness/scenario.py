@@ -25,22 +25,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from checks.harness.blocking_probe import ENV_SWITCH
-from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe, write_fake_ffprobe
+from checks.harness.client import connect, is_finished, is_running
+from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
 from checks.harness.poller import PollReport, Verdict, poll_on_schedule
 from checks.harness.server import REFERENCE_SERVICE, ServerProcess
-
-FINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "timed_out"})
-
-
-def is_running(body: Any) -> bool:
-    return isinstance(body, dict) and body.get("status") == "running"
-
-
-def is_final(body: Any) -> bool:
-    return isinstance(body, dict) and body.get("status") in FINAL_STATUSES
 
 
 def make_media(directory: Path, files: int, name: str = "clip-{:04d}.mp4") -> Path:
@@ -89,23 +78,6 @@ async def cpu_burners(count: int, seconds: float = 600.0) -> AsyncIterator[list[
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
-
-
-async def post_json(url: str, body: Mapping[str, Any] | None = None) -> tuple[int, Any]:
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with (
-        aiohttp.ClientSession(timeout=timeout) as session,
-        session.post(url, json=body) as response,
-    ):
-        return response.status, await response.json(content_type=None)
-
-
-async def start_scan(server: ServerProcess, path: Path) -> dict[str, Any]:
-    """POST a scan of ``path``; return the job (raises if the service refused it)."""
-    status, job = await post_json(server.url("/api/v1/scans"), {"path": str(path)})
-    if status != 202 or not isinstance(job, dict):
-        raise RuntimeError(f"scan request refused: {status} {job}")
-    return job
 
 
 def progress_regressions(report: PollReport, slack: float = 0.1) -> list[tuple[float, float]]:
@@ -200,15 +172,16 @@ async def run_scan(options: ScenarioOptions, workdir: Path) -> ScenarioResult:
     try:
         async with cpu_burners(options.burners):
             await asyncio.to_thread(server.start)
-            job = await start_scan(server, media)
+            async with connect(server.url("")) as api:
+                job = await api.start_scan(media)
             report = await poll_on_schedule(
                 server.url(f"/api/v1/jobs/{job['id']}"),
                 interval=options.interval,
                 pollers=options.pollers,
                 max_duration=max_duration,
-                stop_when=is_final,
+                stop_when=is_finished,
             )
-        final = [p.body for p in report.answered if is_final(p.body)]
+        final = [p.body for p in report.answered if is_finished(p.body)]
         notes = [] if final else [f"job still running after {max_duration:g} s of polling"]
         verdict = report.verdict(
             options.max_latency, options.required_running_polls, counted=is_running

@@ -35,10 +35,16 @@ def settings_hash(blocking_calls: Mapping[str, str]) -> str:
 
 
 def analysis_sources() -> list[Path]:
-    """The code a cached report depends on: the lint package, and the shared modules its worker
-    imports (``noqa`` comments are read into the report)."""
+    """The code a cached report depends on: the lint package (its rules too), the shared core,
+    and the shared modules its worker imports (``noqa`` comments are read into the report)."""
     here = Path(__file__).parent
-    return [*sorted(here.glob("*.py")), here.parent / "findings.py", here.parent / "suppression.py"]
+    shared = here.parent
+    return [
+        *sorted(here.rglob("*.py")),
+        *sorted((shared / "core").rglob("*.py")),
+        shared / "findings.py",
+        shared / "suppression.py",
+    ]
 
 
 def entry_key(settings: str, module: str, is_package: bool, content: bytes) -> str:

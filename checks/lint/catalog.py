@@ -1,7 +1,7 @@
 """The blocking calls loopwire knows, as data: qualified names, tracked objects and their methods.
 
-Kept apart from the rule descriptions (``rules.py``) and from the tree walk (``walker.py``) so
-that adding a blocking call is a one-line change here, and so the walker stays a walker.
+Kept apart from the rule units (``rules/``) and from the call classifier (``classifier.py``) so
+that adding a blocking call is a one-line change here; an entry names the rule it reports under.
 """
 
 from __future__ import annotations

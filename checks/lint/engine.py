@@ -14,19 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from checks.core import syntax
+from checks.core.source import POOL_THRESHOLD, ModuleNames, SourceFile, read_source
 from checks.findings import UNANALYSABLE, Finding
-from checks.lint import catalog, syntax
+from checks.lint import catalog
 from checks.lint.cache import Cache, entry_key, settings_hash
 from checks.lint.model import ModuleReport
-from checks.lint.rules import aliases_of
+from checks.lint.rules import BY_CODE, aliases_of
 from checks.lint.transitive import Project
 from checks.suppression import filter_suppressed, select_codes
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
-
-# Below this many files to parse, a process pool costs more than it saves.
-_POOL_THRESHOLD = 16
 
 
 @dataclass(frozen=True)
@@ -39,12 +38,10 @@ class Options:
 
 
 @dataclass
-class SourceFile:
-    path: Path
-    display: str
-    module: str
-    is_package: bool
-    content: bytes
+class _Entry:
+    """A file to lint, its cache key, and its report once analysed (or found in the cache)."""
+
+    source: SourceFile
     key: str
     report: ModuleReport | None = None
 
@@ -58,24 +55,24 @@ class Result:
 def lint_files(paths: Sequence[Path], options: Options) -> Result:
     settings = settings_hash(options.blocking_calls)
     cache = Cache(options.cache_dir)
-    names = _ModuleNames()
-    files: list[SourceFile] = []
+    names = ModuleNames()
+    files: list[_Entry] = []
     errors: list[Finding] = []
     for path in paths:
-        display = str(path)
         try:
-            content = path.read_bytes()
+            source = read_source(path, names)
         except OSError as exc:
-            errors.append(Finding(display, 1, 1, UNANALYSABLE, f"cannot read: {exc.strerror}"))
+            errors.append(Finding(str(path), 1, 1, UNANALYSABLE, f"cannot read: {exc.strerror}"))
             continue
-        module, is_package = names.of(path)
-        key = entry_key(settings, module, is_package, content)
-        files.append(SourceFile(path, display, module, is_package, content, key, cache.get(key)))
+        key = entry_key(settings, source.module, source.is_package, source.content)
+        files.append(_Entry(source, key, cache.get(key)))
 
     # Only code inside `async def` is reported, so only files that say `async` are parsed up
     # front; a sync module is parsed when an analysed one calls into it (for its summaries).
-    pending = [f for f in files if f.report is None and b"async" in f.content]
-    deferred = {f.module: f for f in files if f.report is None and b"async" not in f.content}
+    pending = [f for f in files if f.report is None and b"async" in f.source.content]
+    deferred = {
+        f.source.module: f for f in files if f.report is None and b"async" not in f.source.content
+    }
     pending += _called_modules([f for f in files if f.report is not None], deferred)
     with _Analyser(options, cache) as analyser:
         while pending:
@@ -98,19 +95,21 @@ def lint_source(
     from checks.lint.worker import analyse
 
     report = analyse(source.encode(), module, False, blocking_calls or {})
-    item = SourceFile(Path(f"{module}.py"), f"{module}.py", module, False, source.encode(), "")
-    item.report = report
+    item = _Entry(SourceFile.of_text(f"{module}.py", module, source), "", report)
     return sorted(_report([item]))
 
 
-def _report(files: Sequence[SourceFile]) -> list[Finding]:
+def _report(files: Sequence[_Entry]) -> list[Finding]:
     reports = [f.report for f in files if f.report is not None]
     project = Project(reports)
     findings: list[Finding] = []
     for item in files:
         report = item.report
         assert report is not None
-        mine = [Finding(item.display, f.line, f.column, f.code, f.message) for f in report.findings]
+        mine = [
+            Finding(item.source.path, f.line, f.column, f.code, f.message, f.symbol)
+            for f in report.findings
+        ]
         for site in report.sites:
             reach = project.blocking(site.target)
             if reach is None:
@@ -119,12 +118,14 @@ def _report(files: Sequence[SourceFile]) -> list[Finding]:
             chain = " -> ".join((site.caller, *reach.chain))
             mine.append(
                 Finding(
-                    item.display,
+                    item.source.path,
                     line,
                     column,
                     catalog.TRANSITIVE,
-                    f"{site.caller} calls {reach.chain[0]}, which blocks the event loop: {chain} "
-                    f"({reach.code}); run it in a thread: await asyncio.to_thread(...)",
+                    BY_CODE[catalog.TRANSITIVE].message.format(
+                        caller=site.caller, symbol=reach.chain[0], chain=chain, code=reach.code
+                    ),
+                    reach.chain[0],
                 )
             )
         findings.extend(filter_suppressed(mine, report.noqa_map(), aliases_of))
@@ -147,19 +148,22 @@ class _Analyser:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
-    def analyse(self, files: Sequence[SourceFile]) -> None:
-        if self.jobs > 1 and len(files) >= _POOL_THRESHOLD:
+    def analyse(self, files: Sequence[_Entry]) -> None:
+        if self.jobs > 1 and len(files) >= POOL_THRESHOLD:
             reports = self._in_pool(files)
         else:
             from checks.lint.worker import analyse
 
             calls = self.options.blocking_calls
-            reports = [analyse(f.content, f.module, f.is_package, calls) for f in files]
+            reports = [
+                analyse(f.source.content, f.source.module, f.source.is_package, calls)
+                for f in files
+            ]
         for item, report in zip(files, reports, strict=True):
             item.report = report
             self.cache.put(item.key, report)
 
-    def _in_pool(self, files: Sequence[SourceFile]) -> list[ModuleReport]:
+    def _in_pool(self, files: Sequence[_Entry]) -> list[ModuleReport]:
         from concurrent.futures import ProcessPoolExecutor
 
         from checks.lint.worker import analyse_batch
@@ -171,17 +175,15 @@ class _Analyser:
             self.pool,
             self.jobs,
             analyse_batch,
-            [(f.content, f.module, f.is_package) for f in files],
+            [(f.source.content, f.source.module, f.source.is_package) for f in files],
             lambda item: len(item[0]),
             dict(self.options.blocking_calls),
         )
 
 
-def _called_modules(
-    analysed: Iterable[SourceFile], deferred: dict[str, SourceFile]
-) -> list[SourceFile]:
+def _called_modules(analysed: Iterable[_Entry], deferred: dict[str, _Entry]) -> list[_Entry]:
     """Skipped modules that an analysed module calls into: their summaries are needed after all."""
-    wanted: list[SourceFile] = []
+    wanted: list[_Entry] = []
     roots = {module.partition(".")[0] for module in deferred}
     for item in analysed:
         report = item.report
@@ -205,38 +207,12 @@ def _called_modules(
     return wanted
 
 
-def _syntax_error(item: SourceFile, cache: Cache) -> Finding | None:
+def _syntax_error(item: _Entry, cache: Cache) -> Finding | None:
     known, problem = cache.syntax(item.key)
     if not known:
-        problem = syntax.problem(item.content)
+        problem = syntax.problem(item.source.content)
         cache.put_syntax(item.key, problem)
     if problem is None:
         return None
     line, column, message = problem
-    return Finding(item.display, line, column, UNANALYSABLE, message)
-
-
-class _ModuleNames:
-    """Dotted module names from paths: parents with ``__init__.py`` are packages."""
-
-    def __init__(self) -> None:
-        self._is_package_dir: dict[Path, bool] = {}
-
-    def _package_dir(self, directory: Path) -> bool:
-        known = self._is_package_dir.get(directory)
-        if known is None:
-            known = (directory / "__init__.py").is_file()
-            self._is_package_dir[directory] = known
-        return known
-
-    def of(self, path: Path) -> tuple[str, bool]:
-        path = Path(os.path.abspath(path))
-        is_package = path.name == "__init__.py"
-        parts = [] if is_package else [path.stem]
-        directory = path.parent
-        while self._package_dir(directory) and directory.parent != directory:
-            parts.append(directory.name)
-            directory = directory.parent
-        if not parts:
-            parts.append(path.parent.name or "module")
-        return ".".join(reversed(parts)), is_package
+    return Finding(item.source.path, line, column, UNANALYSABLE, message)

@@ -12,28 +12,25 @@ or changes meaning, is left alone and stays reported.
 
 from __future__ import annotations
 
-import ast
-import re
-import symtable
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
+from checks.core.names import dotted
+from checks.core.rule import Safety
 from checks.findings import Finding
-from checks.lint.rules import BY_CODE, Rewrite, Safety
+from checks.lint.fix_names import AsyncioBinding, ImportSite, Names
+from checks.lint.rules import BY_CODE
+from checks.lint.rules.common import Rewrite
 
 # Methods that return a lazy iterator or a context manager: running the call in a thread would
 # not move the blocking work (it happens while iterating or entering), only hide it.
 _LAZY_METHODS = frozenset(
     {"iterdir", "glob", "iglob", "rglob", "walk", "fwalk", "scandir", "iterdump", "stream"}
 )
-
-# The called name in a message: "blocking call NAME in ..." or "CALLER calls NAME, which ...".
-_MESSAGE_NAME = re.compile(r"^blocking call (\S+)|^\S+ calls (\S+),")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +53,7 @@ def fix_source(source: str, findings: Iterable[Finding], *, unsafe: bool = False
     except (cst.ParserSyntaxError, RecursionError) as exc:
         return FixResult(source, problem=f"libcst cannot parse the file: {_first_line(exc)}")
     try:
-        names = _Names(source)
+        names = Names(source)
     except (SyntaxError, ValueError, RecursionError) as exc:
         return FixResult(source, problem=f"cannot analyse the file's names: {_first_line(exc)}")
     locator = _Locator(names.top_level(wrapper.module))
@@ -82,14 +79,17 @@ def fix_source(source: str, findings: Iterable[Finding], *, unsafe: bool = False
         if rewrite is Rewrite.TO_THREAD and _called_name(site.call) in _LAZY_METHODS:
             continue
         binding = names.asyncio_at(site.functions, positions, locator.imports)
-        if binding is _Binding.OTHER or plan.setdefault(id(site.call), rewrite) is not rewrite:
+        if (
+            binding is AsyncioBinding.OTHER
+            or plan.setdefault(id(site.call), rewrite) is not rewrite
+        ):
             continue
         keep.update(site.ancestors)
         if rewrite is Rewrite.ASYNC_SLEEP:
             root = _root_name(site.call.func)
             if root is not None:
                 replaced[root] = replaced.get(root, 0) + 1
-        needs_import = needs_import or binding is _Binding.UNBOUND
+        needs_import = needs_import or binding is AsyncioBinding.UNBOUND
         fixed.append(finding)
     if not fixed:
         return FixResult(source)
@@ -107,108 +107,6 @@ def fix_source(source: str, findings: Iterable[Finding], *, unsafe: bool = False
     return FixResult(tree.code, tuple(fixed))
 
 
-class _Binding(Enum):
-    """What ``asyncio`` refers to at a call."""
-
-    MODULE = "bound to the asyncio module"
-    UNBOUND = "unbound: an import is added"
-    OTHER = "bound to something else, or cannot tell"
-
-
-@dataclass(frozen=True, slots=True)
-class _Import:
-    node: cst.Import | cst.ImportFrom
-    # The function whose body holds it; None at module level.
-    function: cst.FunctionDef | None
-    # Directly in the module body: it always runs (not under ``if TYPE_CHECKING:`` or ``try``).
-    top_level: bool
-    ancestors: tuple[int, ...]
-    # Names it binds.
-    names: frozenset[str]
-    # It binds ``asyncio`` to the asyncio module (``import asyncio``, ``import asyncio.x``).
-    asyncio: bool
-
-
-class _Names:
-    """Name binding as CPython sees it: ``symtable`` for scopes (C speed, exact semantics, where
-    libcst's ScopeProvider costs several times the parse) and ``ast`` for uses."""
-
-    def __init__(self, source: str) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.table = symtable.symtable(source, "<fix>", "exec")
-            tree = ast.parse(source)
-        self.functions: dict[tuple[str, int], symtable.SymbolTable] = {}
-        pending = [self.table]
-        while pending:
-            table = pending.pop()
-            if table.get_type() == "function":
-                self.functions[(table.get_name(), table.get_lineno())] = table
-            pending.extend(table.get_children())
-        self.loads: dict[str, int] = {}
-        self.strings: list[str] = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                self.loads[node.id] = self.loads.get(node.id, 0) + 1
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                self.strings.append(node.value)
-
-    @staticmethod
-    def top_level(module: cst.Module) -> set[int]:
-        return {
-            id(small)
-            for statement in module.body
-            if isinstance(statement, cst.SimpleStatementLine)
-            for small in statement.body
-        }
-
-    def asyncio_at(
-        self,
-        functions: Sequence[cst.FunctionDef],
-        positions: Mapping[cst.CSTNode, CodeRange],
-        imports: Sequence[_Import],
-    ) -> _Binding:
-        for function in reversed(functions):
-            table = self.functions.get((function.name.value, positions[function.name].start.line))
-            if table is None:
-                return _Binding.OTHER
-            if "asyncio" not in table.get_identifiers():
-                continue
-            symbol = table.lookup("asyncio")
-            if symbol.is_global():
-                break
-            if symbol.is_local():
-                mine = [item for item in imports if item.function is function]
-                return _imported(symbol, mine)
-        if "asyncio" not in self.table.get_identifiers():
-            return _Binding.UNBOUND
-        symbol = self.table.lookup("asyncio")
-        if not symbol.is_imported() and not symbol.is_assigned():
-            return _Binding.UNBOUND
-        module_level = [item for item in imports if item.function is None]
-        if not all(item.top_level for item in module_level if "asyncio" in item.names):
-            return _Binding.OTHER
-        return _imported(symbol, module_level)
-
-    def only_uses(self, name: str, count: int) -> bool:
-        """The replaced calls were the only uses of ``name``: its import can go (ruff would call
-        it unused). A name in a string (``__all__``, a string annotation) counts as used."""
-        if self.loads.get(name, 0) != count:
-            return False
-        word = re.compile(rf"\b{re.escape(name)}\b")
-        return not any(word.search(text) for text in self.strings)
-
-
-def _imported(symbol: symtable.Symbol, imports: Sequence[_Import]) -> _Binding:
-    """MODULE when only ``import asyncio`` statements bind the name in this scope."""
-    if symbol.is_assigned() or symbol.is_parameter() or not symbol.is_imported():
-        return _Binding.OTHER
-    binders = [item for item in imports if "asyncio" in item.names]
-    if binders and all(item.asyncio for item in binders):
-        return _Binding.MODULE
-    return _Binding.OTHER
-
-
 def allowed(code: str, unsafe: bool) -> bool:
     rule = BY_CODE.get(code)
     if rule is None or rule.fix is None:
@@ -218,7 +116,8 @@ def allowed(code: str, unsafe: bool) -> bool:
 
 def _rewrite(code: str) -> Rewrite | None:
     rule = BY_CODE.get(code)
-    return rule.fix.rewrite if rule is not None and rule.fix is not None else None
+    rewrite = rule.fix.rewrite if rule is not None and rule.fix is not None else None
+    return rewrite if isinstance(rewrite, Rewrite) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +145,7 @@ class _Locator(cst.CSTVisitor):
         super().__init__()
         self.top_level = top_level
         self.sites: list[_Site] = []
-        self.imports: list[_Import] = []
+        self.imports: list[ImportSite] = []
         # For each open scope: True for an async function body, False for anything else.
         self.stack: list[bool] = []
         self.functions: list[cst.FunctionDef] = []
@@ -306,29 +205,28 @@ class _Locator(cst.CSTVisitor):
             return
         names = frozenset(_bound_name(alias) for alias in node.names)
         binds_module = isinstance(node, cst.Import) and all(
-            _dotted(alias.name).partition(".")[0] == "asyncio"
+            (dotted(alias.name) or "").partition(".")[0] == "asyncio"
             for alias in node.names
             if _bound_name(alias) == "asyncio"
         )
         function = self.functions[-1] if self.functions else None
         top_level = id(node) in self.top_level
         ancestors = tuple(self.path)
-        self.imports.append(_Import(node, function, top_level, ancestors, names, binds_module))
+        self.imports.append(ImportSite(node, function, top_level, ancestors, names, binds_module))
 
 
 def _locate(finding: Finding, candidates: Sequence[_Site]) -> _Site | None:
-    """The one call a finding is about; None when the position and message leave a doubt.
+    """The one call a finding is about; None when the position and symbol leave a doubt.
 
-    ``open(p).read()`` and ``open(p)`` start at the same place; the name in the message
+    ``open(p).read()`` and ``open(p)`` start at the same place; the finding's symbol
     (``file.read``, ``open``) tells them apart.
     """
     unique = list({id(site.call): site for site in candidates}.values())
     if len(unique) <= 1:
         return unique[0] if unique else None
-    match = _MESSAGE_NAME.match(finding.message)
-    if match is None:
+    if finding.symbol is None:
         return None
-    parts = (match.group(1) or match.group(2)).split(".")
+    parts = finding.symbol.split(".")
     name = parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1]
     named = [site for site in unique if _called_name(site.call) == name]
     return named[0] if len(named) == 1 else None
@@ -347,12 +245,6 @@ def _root_name(func: cst.BaseExpression) -> str | None:
     while isinstance(func, cst.Attribute):
         func = func.value
     return func.value if isinstance(func, cst.Name) else None
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return node.value if isinstance(node, cst.Name) else ""
 
 
 class _Fixer(cst.CSTTransformer):
@@ -437,7 +329,7 @@ def _without(
 def _bound_name(alias: cst.ImportAlias) -> str:
     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
         return alias.asname.name.value
-    return _dotted(alias.name).partition(".")[0]
+    return (dotted(alias.name) or "").partition(".")[0]
 
 
 def _with_import_asyncio(body: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:

@@ -14,6 +14,8 @@ class LocalFinding:
     column: int
     code: str
     message: str
+    # What the finding is about: the called name as spelled in the source.
+    symbol: str | None = None
 
 
 @dataclass(slots=True)
@@ -60,7 +62,7 @@ class ModuleReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "module": self.module,
-            "findings": [[f.line, f.column, f.code, f.message] for f in self.findings],
+            "findings": [[f.line, f.column, f.code, f.message, f.symbol] for f in self.findings],
             "functions": {
                 key: [s.name, list(s.blocking) if s.blocking else None, s.calls]
                 for key, s in self.functions.items()

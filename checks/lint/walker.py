@@ -4,51 +4,23 @@ CPython's own parser builds the tree in C, about ten times faster than libcst's 
 tree, and a linter needs no whitespace or tokens; a generic ``ast.NodeVisitor`` would cost as much
 as the parse again, so this module walks the tree itself: a scope stack answers "is the nearest
 enclosing function async?" and "what does this name refer to?", and only the fields that can hold
-code are followed.
+code are followed. What a name refers to is the resolver's (``resolver.py``, over the
+scope model in ``scope.py``); whether a call blocks is the classifier's (``classifier.py``).
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
-import fnmatch
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from checks.lint import catalog
-from checks.lint.model import CallSite, FunctionSummary, ModuleReport
-
-# Binding tags: what a name in a scope refers to.
-IMPORT = "import"  # value: the qualified name it was imported as
-SYNC_DEF = "def"  # value: qualified function name
-ASYNC_DEF = "async-def"
-CLASS = "class"  # value: qualified class name
-KIND = "kind"  # value: a catalog kind (file, path, process, ...)
-INSTANCE = "instance"  # value: qualified name of the project class it may be an instance of
-OTHER = "other"  # a local value we know nothing about: never the stdlib function
-
-Binding = tuple[str, str]
-_OTHER: Binding = (OTHER, "")
+from checks.lint.classifier import Classifier
+from checks.lint.model import FunctionSummary, ModuleReport
+from checks.lint.scope import NO_CONTEXT, UNKNOWN, Binding, Context, Scope, ScopeKind, Tag
 
 # Fields that never hold code: expression contexts, operators, comments, flags.
 _NON_CODE_FIELDS = frozenset({"ctx", "op", "type_comment", "kind", "is_async", "level", "simple"})
 _CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
-
-_KIND_NAMES = {
-    catalog.PROCESS: "Popen",
-    catalog.FILE: "file",
-    catalog.PATH: "Path",
-    catalog.SQLITE_CONNECTION: "sqlite3.Connection",
-    catalog.SQLITE_CURSOR: "sqlite3.Cursor",
-    catalog.HTTP_CLIENT: "client",
-    catalog.LOCK: "lock",
-    catalog.EVENT: "event",
-    catalog.BARRIER: "barrier",
-    catalog.THREAD: "thread",
-    catalog.QUEUE: "queue",
-    catalog.FUTURE: "future",
-    catalog.EXECUTOR: "executor",
-}
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPOUND = (
@@ -82,75 +54,12 @@ def _is_node(value_type: type) -> bool:
     return known
 
 
-def dotted(node: ast.expr) -> list[str] | None:
-    """``a.b.c`` -> ``["a", "b", "c"]``; None for anything that is not a plain dotted name."""
-    parts: list[str] = []
-    while type(node) is ast.Attribute:
-        parts.append(node.attr)
-        node = node.value
-    if type(node) is not ast.Name:
-        return None
-    parts.append(node.id)
-    parts.reverse()
-    return parts
+class Walker(Classifier):
+    """The single pass: walks definitions and statements, keeps the scope stack, and hands
+    every call in a function's frame to the classifier."""
 
-
-class Scope:
-    __slots__ = (
-        "attributes",
-        "bindings",
-        "class_key",
-        "context",
-        "globals",
-        "key",
-        "kind",
-        "self_name",
-    )
-
-    def __init__(self, kind: str, key: str, context: Context | None) -> None:
-        self.kind = kind  # module, class, function, lambda, comprehension
-        self.key = key  # qualified name of the module, class or function
-        self.bindings: dict[str, Binding] = {}
-        self.globals: set[str] = set()
-        # Functions defined directly in a class body: ``self.x()`` resolves to ``class_key.x``.
-        self.class_key: str | None = None
-        self.context = context
-        # A class: what its instances' attributes hold (``self.root = Path(...)``).
-        self.attributes: dict[str, Binding] = {}
-        # A method: the name its first parameter (the instance) goes by.
-        self.self_name: str | None = None
-
-
-class Context:
-    """The function whose frame a call runs in: async (on the loop), sync (summarised), or none
-    (module level and lambdas: neither reported nor summarised)."""
-
-    __slots__ = ("display", "is_async", "summary")
-
-    def __init__(self, display: str, is_async: bool, summary: FunctionSummary | None) -> None:
-        self.display = display
-        self.is_async = is_async
-        self.summary = summary
-
-
-_NO_CONTEXT = Context("", False, None)
-
-
-class Walker:
     def __init__(self, module: str, is_package: bool, blocking_calls: Mapping[str, str]) -> None:
-        self.module = module
-        self.package = module if is_package else module.rpartition(".")[0]
-        self.configured_exact = {k: v for k, v in blocking_calls.items() if not _is_pattern(k)}
-        self.configured_patterns = [(k, v) for k, v in blocking_calls.items() if _is_pattern(k)]
-        self.report = ModuleReport(module=module)
-        # Calls on the loop that may reach a project function, by the index of their site.
-        self.site_calls: list[ast.Call] = []
-        # (call node, rule code, message) of direct findings.
-        self.direct: list[tuple[ast.Call, str, str]] = []
-        self.scopes: list[Scope] = []
-        self._prescanning = False
-        # Depth of ``except`` bodies being walked: see ``_keeps_import``.
-        self._fallbacks = 0
+        super().__init__(module, is_package, blocking_calls)
         self._special: dict[type[ast.AST], Callable[[Any], None]] = {
             ast.FunctionDef: self._function,
             ast.AsyncFunctionDef: self._function,
@@ -182,11 +91,11 @@ class Walker:
     # -- entry point ---------------------------------------------------------------------
 
     def run(self, tree: ast.Module) -> ModuleReport:
-        scope = Scope("module", self.module, _NO_CONTEXT)
+        scope = Scope(ScopeKind.MODULE, self.module, NO_CONTEXT)
         self.scopes.append(scope)
         self._prescan(tree.body, scope)
         self.report.aliases = {
-            name: value for name, (tag, value) in scope.bindings.items() if tag == IMPORT
+            name: value for name, (tag, value) in scope.bindings.items() if tag is Tag.IMPORT
         }
         self._walk_all(tree.body)
         self.scopes.pop()
@@ -231,71 +140,6 @@ class Walker:
     def _leaf(self, node: ast.AST) -> None:
         del node  # a literal, a plain name or ``pass`` holds no call
 
-    # -- scopes and bindings -------------------------------------------------------------
-
-    @property
-    def scope(self) -> Scope:
-        return self.scopes[-1]
-
-    def lookup(self, name: str) -> Binding | None:
-        innermost = self.scopes[-1]
-        for scope in reversed(self.scopes):
-            if scope.kind == "module":
-                return scope.bindings.get(name)
-            if scope.kind == "class" and scope is not innermost:
-                continue  # class bodies are not visible from the functions inside them
-            if name in scope.globals:
-                return self.scopes[0].bindings.get(name)
-            binding = scope.bindings.get(name)
-            if binding is not None:
-                return binding
-        return None
-
-    def bind(self, name: str, binding: Binding) -> None:
-        scope = self.scopes[-1]
-        # Module-level names were collected up front (function bodies run after the whole
-        # module has executed, so they see its final bindings); do not overwrite them in order.
-        if scope.kind == "module":
-            return
-        if scope.kind == "comprehension" and binding[0] != OTHER:
-            scope = self._enclosing_function_scope()
-        if name in scope.globals or self._keeps_import(scope, name, binding):
-            return
-        scope.bindings[name] = binding
-
-    def _keeps_import(self, scope: Scope, name: str, binding: Binding) -> bool:
-        """``try: import requests`` / ``except ImportError: requests = None``: the fallback runs
-        only when the import failed, and then the call fails too; wherever the call can block,
-        the name is the module. So a rebinding in an ``except`` body leaves an import standing."""
-        if not self._fallbacks or binding[0] == IMPORT:
-            return False
-        existing = scope.bindings.get(name)
-        return existing is not None and existing[0] == IMPORT
-
-    @contextlib.contextmanager
-    def _fallback(self) -> Iterator[None]:
-        """Walking an ``except`` body."""
-        self._fallbacks += 1
-        try:
-            yield
-        finally:
-            self._fallbacks -= 1
-
-    def _enclosing_function_scope(self) -> Scope:
-        for scope in reversed(self.scopes):
-            if scope.kind != "comprehension":
-                return scope
-        return self.scopes[0]
-
-    def bind_target(self, target: ast.expr, binding: Binding = _OTHER) -> None:
-        if isinstance(target, ast.Name):
-            self.bind(target.id, binding)
-        elif isinstance(target, ast.Tuple | ast.List):
-            for element in target.elts:
-                self.bind_target(element)
-        elif isinstance(target, ast.Starred):
-            self.bind_target(target.value)
-
     def _prescan(self, body: Sequence[ast.stmt], scope: Scope) -> None:
         """Collect the names a module or class body binds, before walking it: functions defined
         later in the module and imports at the bottom are what function bodies see."""
@@ -311,11 +155,11 @@ class Walker:
         for statement in body:
             if isinstance(statement, _FUNCTIONS):
                 name = statement.name
-                tag = ASYNC_DEF if type(statement) is ast.AsyncFunctionDef else SYNC_DEF
+                tag = Tag.ASYNC_DEF if type(statement) is ast.AsyncFunctionDef else Tag.SYNC_DEF
                 self._prescan_bind(scope, name, (tag, f"{scope.key}.{name}"))
             elif isinstance(statement, ast.ClassDef):
                 name = statement.name
-                self._prescan_bind(scope, name, (CLASS, f"{scope.key}.{name}"))
+                self._prescan_bind(scope, name, (Tag.CLASS, f"{scope.key}.{name}"))
             elif isinstance(statement, _COMPOUND):
                 # ``if TYPE_CHECKING: import x``, ``try: import a except ImportError: import b``
                 self._prescan_block(statement.body, scope)
@@ -345,186 +189,7 @@ class Walker:
             self._prescan_bind(scope, target.id, binding)
         elif isinstance(target, ast.Tuple | ast.List):
             for element in target.elts:
-                self._prescan_target(element, _OTHER, scope)
-
-    # -- resolution ----------------------------------------------------------------------
-
-    def resolve(self, parts: list[str]) -> tuple[str | None, str | None]:
-        """A dotted name -> (qualified name if it may be a library function, qualified name if
-        it may be a sync project function)."""
-        binding = self.lookup(parts[0])
-        rest = parts[1:]
-        if binding is None:
-            # Not bound anywhere in sight: a builtin, or a module imported out of sight.
-            return ".".join(parts), None
-        tag, value = binding
-        if tag == IMPORT:
-            name = ".".join([value, *rest])
-            return name, name
-        if tag == SYNC_DEF:
-            return (value, value) if not rest else (None, None)
-        if tag == CLASS:
-            if not rest:
-                return value, f"{value}.__init__"
-            if len(rest) == 1:
-                return f"{value}.{rest[0]}", f"{value}.{rest[0]}"
-            return None, None
-        if tag == OTHER and len(parts) == 2 and parts[0] in ("self", "cls"):
-            owner = self._method_owner()
-            if owner is not None:
-                return None, f"{owner}.{parts[1]}"
-        return None, None
-
-    def _method_owner(self) -> str | None:
-        """The class whose method body the walk is in (through comprehensions), if any."""
-        for depth in range(len(self.scopes) - 1, 0, -1):
-            scope = self.scopes[depth]
-            if scope.kind == "comprehension":
-                continue
-            if scope.kind == "function":
-                return self.scopes[depth - 1].class_key
-            return None
-        return None
-
-    def qualify(self, node: ast.expr) -> str | None:
-        parts = dotted(node)
-        if parts is None:
-            return None
-        return self.resolve(parts)[0]
-
-    def kind_of(self, node: ast.expr) -> str | None:
-        """The catalog kind of the object an expression evaluates to, when it is known."""
-        if isinstance(node, ast.Name):
-            binding = self.lookup(node.id)
-            return binding[1] if binding is not None and binding[0] == KIND else None
-        if isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute):
-                receiver = self.kind_of(func.value)
-                if receiver is not None:
-                    return catalog.RETURNS.get(receiver, {}).get(func.attr)
-            name = self.qualify(func)
-            return catalog.CONSTRUCTORS.get(name) if name is not None else None
-        if isinstance(node, ast.BinOp):
-            if isinstance(node.op, ast.Div):
-                left = self.kind_of(node.left)
-                return catalog.PATH if left == catalog.PATH else None
-            return None
-        if isinstance(node, ast.Attribute):
-            if isinstance(node.value, ast.Name):
-                owner_class = self._instance_class(node.value.id)
-                if owner_class is not None:
-                    binding = owner_class.attributes.get(node.attr, _OTHER)
-                    return binding[1] if binding[0] == KIND else None
-            owner = self.kind_of(node.value)
-            if owner is not None:
-                return catalog.ATTRIBUTES.get(owner, {}).get(node.attr)
-        return None
-
-    def _instance_class(self, name: str) -> Scope | None:
-        """The class scope when ``name`` is the instance parameter of the method being walked
-        (also from a nested function or comprehension that sees it)."""
-        for depth in range(len(self.scopes) - 1, 0, -1):
-            scope = self.scopes[depth]
-            if scope.kind == "class" or name not in scope.bindings:
-                continue
-            return self.scopes[depth - 1] if scope.self_name == name else None
-        return None
-
-    def annotation_kind(self, annotation: ast.expr | None) -> str | None:
-        if annotation is None or type(annotation) is ast.Constant:
-            return None  # none, or a string annotation
-        if type(annotation) is ast.BinOp and type(annotation.op) is ast.BitOr:
-            # ``Path | None``: whatever is not None is the kind.
-            return self.annotation_kind(annotation.left) or self.annotation_kind(annotation.right)
-        if type(annotation) is ast.Subscript:
-            if self.qualify(annotation.value) == "typing.Optional":
-                return self.annotation_kind(annotation.slice)
-            annotation = annotation.value
-        name = self.qualify(annotation)
-        return catalog.ANNOTATIONS.get(name) if name is not None else None
-
-    def class_of(self, node: ast.expr) -> str | None:
-        """The project class an expression may be an instance of: a call of a class defined
-        here, or of an imported CapWords name (whether it is a project class is settled later,
-        when the cross-module pass looks its methods up)."""
-        if isinstance(node, ast.Call):
-            return self._named_class(node.func)
-        if isinstance(node, ast.Name):
-            binding = self.lookup(node.id)
-            return binding[1] if binding is not None and binding[0] == INSTANCE else None
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            owner_class = self._instance_class(node.value.id)
-            if owner_class is not None:
-                binding = owner_class.attributes.get(node.attr, _OTHER)
-                return binding[1] if binding[0] == INSTANCE else None
-        return None
-
-    def _named_class(self, node: ast.expr) -> str | None:
-        parts = dotted(node)
-        if parts is None:
-            return None
-        binding = self.lookup(parts[0])
-        if binding is None:
-            return None
-        tag, value = binding
-        if tag == CLASS and len(parts) == 1:
-            return value
-        if tag == OTHER and parts == ["cls"]:
-            # ``cls()`` in a classmethod builds an instance of the class (or of a subclass).
-            return self._method_owner()
-        if tag == IMPORT and parts[-1][:1].isupper():
-            return ".".join([value, *parts[1:]])
-        return None
-
-    def annotation_class(self, annotation: ast.expr | None) -> str | None:
-        if annotation is None or type(annotation) is ast.Constant:
-            return None
-        if type(annotation) is ast.BinOp and type(annotation.op) is ast.BitOr:
-            return self.annotation_class(annotation.left) or self.annotation_class(annotation.right)
-        if type(annotation) is ast.Subscript:
-            if self.qualify(annotation.value) == "typing.Optional":
-                return self.annotation_class(annotation.slice)
-            return None
-        return self._named_class(annotation)
-
-    def value_binding(self, value: ast.expr) -> Binding:
-        """What a name assigned this value refers to, as far as the linter tracks it."""
-        kind = self.kind_of(value)
-        if kind is not None:
-            return (KIND, kind)
-        owner = self.class_of(value)
-        if owner is not None:
-            return (INSTANCE, owner)
-        return self._alias(value)
-
-    def _alias(self, value: ast.expr) -> Binding:
-        """``pause = time.sleep``, ``run = helper``: the new name calls what the old one does."""
-        if type(value) is not ast.Name and type(value) is not ast.Attribute:
-            return _OTHER
-        parts = dotted(value)
-        if parts is None:
-            return _OTHER
-        binding = self.lookup(parts[0])
-        if binding is None:
-            # A builtin (``reader = open``) or a module imported out of sight.
-            return (IMPORT, ".".join(parts))
-        tag, target = binding
-        if tag == IMPORT:
-            return (IMPORT, ".".join([target, *parts[1:]]))
-        if tag == SYNC_DEF and len(parts) == 1:
-            return binding
-        return _OTHER
-
-    def assigned_binding(self, value: ast.expr | None, annotation: ast.expr | None) -> Binding:
-        """An annotated assignment (or parameter): the annotation first, then the value."""
-        kind = self.annotation_kind(annotation)
-        if kind is not None:
-            return (KIND, kind)
-        owner = self.annotation_class(annotation)
-        if owner is not None:
-            return (INSTANCE, owner)
-        return self.value_binding(value) if value is not None else _OTHER
+                self._prescan_target(element, UNKNOWN, scope)
 
     # -- calls ---------------------------------------------------------------------------
 
@@ -533,78 +198,6 @@ class Walker:
         if context is not None and (context.is_async or context.summary is not None):
             self._classify(node, context)
         self._children(node)
-
-    def _classify(self, node: ast.Call, context: Context) -> None:
-        func = node.func
-        if type(func) is ast.Attribute:
-            receiver = self.kind_of(func.value)
-            if receiver is not None:
-                blocking = catalog.METHODS.get(receiver, {}).get(func.attr)
-                if blocking is not None and not _returns_at_once(node, blocking):
-                    parts = dotted(func.value)
-                    prefix = ".".join(parts) if parts is not None else _KIND_NAMES[receiver]
-                    self._blocking(node, context, f"{prefix}.{func.attr}", None, blocking)
-                return
-            owner = self.class_of(func.value)
-            if owner is not None:
-                self._site(node, context, f"{owner}.{func.attr}")
-                return
-        parts = dotted(func)
-        if parts is None:
-            return
-        name, target = self.resolve(parts)
-        if name is not None:
-            blocking = catalog.FUNCTIONS.get(name)
-            spawn = blocking is not None and name.startswith(catalog.SPAWN_PREFIX)
-            if spawn and _spawn_does_not_wait(node):
-                return
-            if blocking is not None and _returns_at_once(node, blocking):
-                return
-            if blocking is None:
-                blocking = self._configured(name)
-            if blocking is not None:
-                self._blocking(node, context, ".".join(parts), name, blocking)
-                return
-        if target is not None:
-            self._site(node, context, target)
-
-    def _site(self, node: ast.Call, context: Context, target: str) -> None:
-        """A call that may be to a sync project function: a site on the loop, or an edge of a
-        sync function's summary."""
-        if context.is_async:
-            self.report.sites.append(CallSite(len(self.site_calls), context.display, target))
-            self.site_calls.append(node)
-        elif context.summary is not None:
-            context.summary.calls.append(target)
-
-    def _configured(self, name: str) -> catalog.Blocking | None:
-        replacement = self.configured_exact.get(name)
-        if replacement is None:
-            for pattern, suggestion in self.configured_patterns:
-                if fnmatch.fnmatchcase(name, pattern):
-                    replacement = suggestion
-                    break
-        if replacement is None:
-            return None
-        return catalog.Blocking(catalog.CONFIGURED, replacement)
-
-    def _blocking(
-        self,
-        node: ast.Call,
-        context: Context,
-        spelled: str,
-        qualified: str | None,
-        blocking: catalog.Blocking,
-    ) -> None:
-        if context.is_async:
-            shown = spelled if qualified in (None, spelled) else f"{spelled} ({qualified})"
-            message = (
-                f"blocking call {shown} in async function {context.display}; "
-                f"use {blocking.suggestion}"
-            )
-            self.direct.append((node, blocking.code, message))
-        elif context.summary is not None and context.summary.blocking is None:
-            context.summary.blocking = (qualified or spelled, blocking.code)
 
     # -- definitions ---------------------------------------------------------------------
 
@@ -617,14 +210,14 @@ class Walker:
         name = node.name
         key = f"{outer.key}.{name}"
         is_async = type(node) is ast.AsyncFunctionDef
-        self.bind(name, (ASYNC_DEF if is_async else SYNC_DEF, key))
+        self.bind(name, (Tag.ASYNC_DEF if is_async else Tag.SYNC_DEF, key))
         display = key[len(self.module) + 1 :]
         summary: FunctionSummary | None = None
         if not is_async:
             summary = FunctionSummary(display)
             self.report.functions[key] = summary
-        scope = Scope("function", key, Context(display, is_async, summary))
-        if outer.kind == "class":
+        scope = Scope(ScopeKind.FUNCTION, key, Context(display, is_async, summary))
+        if outer.kind is ScopeKind.CLASS:
             scope.self_name = self._instance_parameter(node)
         self.scopes.append(scope)
         self._bind_parameters(node.args)
@@ -644,7 +237,7 @@ class Walker:
 
     def _lambda(self, node: ast.Lambda) -> None:
         self._walk_parameter_defaults(node.args)
-        self.scopes.append(Scope("lambda", f"{self.scope.key}.<lambda>", _NO_CONTEXT))
+        self.scopes.append(Scope(ScopeKind.LAMBDA, f"{self.scope.key}.<lambda>", NO_CONTEXT))
         self._bind_parameters(node.args)
         self._walk(node.body)
         self.scopes.pop()
@@ -655,12 +248,12 @@ class Walker:
         self._walk_all(node.bases)
         self._walk_all(keyword.value for keyword in node.keywords)
         key = f"{outer.key}.{node.name}"
-        self.bind(node.name, (CLASS, key))
+        self.bind(node.name, (Tag.CLASS, key))
         bases = [name for base in node.bases if (name := self.qualify(base)) is not None]
         if bases:
             self.report.bases[key] = bases
         # A class body runs inline, in the frame (and on the loop) of its enclosing function.
-        scope = Scope("class", key, outer.context)
+        scope = Scope(ScopeKind.CLASS, key, outer.context)
         scope.class_key = key
         self._prescan(node.body, scope)
         scope.attributes = self._attribute_bindings(node, scope)
@@ -674,7 +267,7 @@ class Walker:
         seen: dict[str, Binding] = {
             name: binding
             for name, binding in scope.bindings.items()
-            if binding[0] in (KIND, INSTANCE)
+            if binding[0] in (Tag.KIND, Tag.INSTANCE)
         }
         self.scopes.append(scope)
         for method in node.body:
@@ -684,7 +277,7 @@ class Walker:
             if instance is None:
                 continue
             # Parameters are bound so ``self.root = root`` takes ``root: Path``'s kind.
-            frame = Scope("function", scope.key, _NO_CONTEXT)
+            frame = Scope(ScopeKind.FUNCTION, scope.key, NO_CONTEXT)
             self.scopes.append(frame)
             self._bind_parameters(method.args)
             for target, value, annotation in _assignments(method.body):
@@ -698,10 +291,12 @@ class Walker:
                     continue  # ``self.proc = None`` until it is started says nothing
                 binding = self.assigned_binding(value, annotation)
                 # Assigned different things in different places: unknown.
-                seen[target.attr] = binding if seen.get(target.attr, binding) == binding else _OTHER
+                seen[target.attr] = (
+                    binding if seen.get(target.attr, binding) == binding else UNKNOWN
+                )
             self.scopes.pop()
         self.scopes.pop()
-        return {name: binding for name, binding in seen.items() if binding[0] != OTHER}
+        return {name: binding for name, binding in seen.items() if binding[0] is not Tag.OTHER}
 
     @staticmethod
     def _instance_parameter(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
@@ -714,7 +309,7 @@ class Walker:
     def _comprehension(
         self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
     ) -> None:
-        self.scopes.append(Scope("comprehension", self.scope.key, self.scope.context))
+        self.scopes.append(Scope(ScopeKind.COMPREHENSION, self.scope.key, self.scope.context))
         for generator in node.generators:
             self._walk(generator.iter)
             self.bind_target(generator.target)
@@ -733,7 +328,7 @@ class Walker:
         binding = self.value_binding(node.value)
         for target in node.targets:
             self._walk_target(target)
-            self.bind_target(target, binding if type(target) is ast.Name else _OTHER)
+            self.bind_target(target, binding if type(target) is ast.Name else UNKNOWN)
 
     def _ann_assign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -751,7 +346,7 @@ class Walker:
         self._walk(node.value)
         # The walrus binds in the enclosing function, even inside a comprehension.
         scope = self._enclosing_function_scope()
-        if scope.kind != "module":
+        if scope.kind is not ScopeKind.MODULE:
             scope.bindings[node.target.id] = self.value_binding(node.value)
 
     def _walk_target(self, target: ast.expr) -> None:
@@ -773,63 +368,21 @@ class Walker:
             if target is not None:
                 self._walk_target(target)
                 binding = self.value_binding(item.context_expr)
-                self.bind_target(target, binding if type(target) is ast.Name else _OTHER)
+                self.bind_target(target, binding if type(target) is ast.Name else UNKNOWN)
         self._walk_all(node.body)
 
     def _except(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
             self._walk(node.type)
         if node.name is not None:
-            self.bind(node.name, _OTHER)
+            self.bind(node.name, UNKNOWN)
         with self._fallback():
             self._walk_all(node.body)
 
     def _global(self, node: ast.Global) -> None:
         scope = self.scopes[-1]
-        if scope.kind != "module":
+        if scope.kind is not ScopeKind.MODULE:
             scope.globals.update(node.names)
-
-    def _import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            if alias.asname is not None:
-                self._bind_import(alias.asname, alias.name)
-            else:
-                # ``import a.b`` binds ``a``, and ``a.b.f`` then resolves to ``a.b.f``.
-                root = alias.name.partition(".")[0]
-                self._bind_import(root, root)
-
-    def _import_from(self, node: ast.ImportFrom) -> None:
-        module = self._absolute_module(node)
-        for alias in node.names:
-            if alias.name == "*":
-                continue
-            local = alias.asname if alias.asname is not None else alias.name
-            self._bind_import(local, f"{module}.{alias.name}" if module else alias.name)
-
-    def _absolute_module(self, node: ast.ImportFrom) -> str:
-        module = node.module or ""
-        level = node.level or 0
-        if level == 0:
-            return module
-        package = self.package.split(".") if self.package else []
-        if level > 1:
-            package = package[: len(package) - (level - 1)]
-        base = ".".join(package)
-        if not module:
-            return base
-        return f"{base}.{module}" if base else module
-
-    def _bind_import(self, local: str, qualified: str) -> None:
-        scope = self.scopes[-1]
-        if scope.kind == "module":
-            if self._prescanning:
-                scope.bindings[local] = (IMPORT, qualified)
-        else:
-            self.bind(local, (IMPORT, qualified))
-
-
-def _is_pattern(name: str) -> bool:
-    return any(char in name for char in "*?[")
 
 
 def _parameters(args: ast.arguments) -> Iterable[ast.arg]:
@@ -859,41 +412,3 @@ def _assignments(
             for handler in getattr(statement, "handlers", ()):
                 yield from _assignments(handler.body)
             yield from _assignments(getattr(statement, "finalbody", ()))
-
-
-def _argument(node: ast.Call, position: int | None, keyword: str) -> ast.expr | None:
-    for item in node.keywords:
-        if item.arg == keyword:
-            return item.value
-    if position is None or position >= len(node.args):
-        return None
-    if any(type(arg) is ast.Starred for arg in node.args[: position + 1]):
-        return None
-    return node.args[position]
-
-
-def _returns_at_once(node: ast.Call, blocking: catalog.Blocking) -> bool:
-    """``lock.acquire(blocking=False)``, ``queue.get(False)``, ``future.result(timeout=0)``:
-    the call asks not to wait, so it does not block."""
-    if blocking.block_flag is not None:
-        flag = _argument(node, *blocking.block_flag)
-        if type(flag) is ast.Constant and flag.value is False:
-            return True
-    if blocking.timeout is not None:
-        timeout = _argument(node, *blocking.timeout)
-        if (
-            type(timeout) is ast.Constant
-            and type(timeout.value) in (int, float)
-            and not timeout.value
-        ):
-            return True
-    return False
-
-
-def _spawn_does_not_wait(node: ast.Call) -> bool:
-    """``os.spawn*(os.P_NOWAIT, ...)`` starts a process and returns at once."""
-    mode = _argument(node, 0, "mode")
-    if mode is None:
-        return False
-    parts = dotted(mode)
-    return parts is not None and parts[-1] in catalog.NON_WAITING_SPAWN_MODES

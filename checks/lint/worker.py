@@ -11,8 +11,8 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 
+from checks.core import syntax
 from checks.findings import UNANALYSABLE
-from checks.lint import syntax
 from checks.lint.model import LocalFinding, ModuleReport
 from checks.lint.walker import Walker
 from checks.suppression import noqa_lines
@@ -47,8 +47,8 @@ def analyse(
     }
     column = _Columns(text)
     report.findings = [
-        LocalFinding(node.lineno, column(node), code, message)
-        for node, code, message in walker.direct
+        LocalFinding(node.lineno, column(node), code, message, symbol)
+        for node, code, message, symbol in walker.direct
     ]
     report.positions = {
         index: (node.lineno, column(node)) for index, node in enumerate(walker.site_calls)

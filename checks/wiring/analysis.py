@@ -6,9 +6,7 @@ whole set of paths at once; there is no per-file verdict to cache.
 
 from __future__ import annotations
 
-import io
 import os
-import tokenize
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -17,50 +15,32 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from checks.core import syntax
+from checks.core.source import POOL_THRESHOLD, ModuleNames, SourceFile, read_source
 from checks.findings import UNANALYSABLE, Finding
-from checks.lint import syntax
 from checks.parallel import map_batched
 from checks.suppression import filter_suppressed, noqa_lines
 from checks.wiring.collector import Collector
-from checks.wiring.events import silent_members
+from checks.wiring.evidence import Evidence
 from checks.wiring.facts import ModuleFacts, Site
-from checks.wiring.names import module_name_for
-from checks.wiring.rules import (
-    EVENT_NEVER_EMITTED,
-    FIELD_NEVER_SET,
-    FIELD_ONLY_NONE,
-    OPAQUE_CONSTRUCTION,
-    WiringRule,
-)
-from checks.wiring.schemas import find_enums, find_schemas
-from checks.wiring.setters import SetState, index_setters
+from checks.wiring.rules import JUDGES, RULES
 from checks.wiring.settings import WiringSettings
-
-# Fewer files than this parse faster in this process than a pool starts and ships them.
-_POOL_THRESHOLD = 8
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    path: str
-    module: str
-    text: str
 
 
 def read_sources(paths: Iterable[Path]) -> tuple[list[SourceFile], list[Finding]]:
-    """Decode every file; one that cannot be read becomes an LW001 finding, never a traceback."""
+    """Read and decode every file; one that cannot be read becomes an LW001 finding, never a
+    traceback."""
+    names = ModuleNames()
     sources: list[SourceFile] = []
     errors: list[Finding] = []
     for path in paths:
         try:
-            data = path.read_bytes()
-            # Honour a PEP 263 coding cookie, as the interpreter would.
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            text = data.decode(encoding)
+            source = read_source(path, names)
+            source.text()
         except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
             errors.append(_unanalysable(str(path), 1, 1, str(exc) or type(exc).__name__))
             continue
-        sources.append(SourceFile(str(path), module_name_for(path), text))
+        sources.append(source)
     return sources, errors
 
 
@@ -72,7 +52,7 @@ def collect(
     source: SourceFile, settings: WiringSettings, anchors: list[cst.CSTNode] | None = None
 ) -> ModuleFacts:
     collector = Collector(source.path, source.module, settings, anchors)
-    collector.walk(cst.parse_module(source.text))
+    collector.walk(cst.parse_module(source.text()))
     return collector.facts
 
 
@@ -84,7 +64,7 @@ def _collect_or_explain(source: SourceFile, settings: WiringSettings) -> ModuleF
         # CPython's own message and position, as ``loopwire lint`` reports it; libcst's native
         # parser puts every error at 1:1. Its own words only for what CPython accepts (syntax
         # newer than this libcst knows).
-        found = syntax.text_problem(source.text)
+        found = syntax.text_problem(source.text())
         if found is not None:
             return _unanalysable(source.path, *found)
         return _unanalysable(source.path, exc.editor_line, exc.editor_column, exc.message)
@@ -104,11 +84,11 @@ def _collect_all(
     """``_collect_or_explain`` for every source, in order; the libcst parse is most of the
     check's time and each file's is independent, so many files are spread over every core."""
     jobs = min(os.cpu_count() or 1, len(sources))
-    if jobs < 2 or len(sources) < _POOL_THRESHOLD:
+    if jobs < 2 or len(sources) < POOL_THRESHOLD:
         return _collect_batch(sources, settings)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return map_batched(
-            pool, jobs, _collect_batch, sources, lambda source: len(source.text), settings
+            pool, jobs, _collect_batch, sources, lambda source: len(source.content), settings
         )
 
 
@@ -116,7 +96,7 @@ def positions(source: SourceFile, settings: WiringSettings) -> list[tuple[int, i
     """(line, column) of every Site of ``source``, by anchor: the same walk, now keeping nodes."""
     anchors: list[cst.CSTNode] = []
     collector = Collector(source.path, source.module, settings, anchors)
-    tree = cst.parse_module(source.text)
+    tree = cst.parse_module(source.text())
     collector.walk(tree)
     ranges = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
     return [(ranges[node].start.line, ranges[node].start.column + 1) for node in anchors]
@@ -151,35 +131,17 @@ def analyse(sources: Sequence[SourceFile], settings: WiringSettings) -> list[Fin
         for item in by_path[source.path]:
             line, column = located[item.site.anchor]
             in_file.append(Finding(source.path, line, column, item.code, item.message, item.symbol))
-        findings.extend(filter_suppressed(in_file, noqa_lines(source.text)))
+        findings.extend(filter_suppressed(in_file, noqa_lines(source.text())))
     return sorted(findings)
 
 
 def _judge(modules: Sequence[ModuleFacts], settings: WiringSettings) -> list[_Pending]:
+    """Every rule's verdicts on the project, with their messages."""
+    evidence = Evidence.join(modules, settings)
     pending: list[_Pending] = []
-
-    def report(site: Site, rule: WiringRule, symbol: str, **extra: str) -> None:
-        message = rule.message.format(symbol=symbol, **extra)
-        pending.append(_Pending(site, rule.code, message, symbol))
-
-    classes = [c for module in modules for c in module.classes]
-    schemas = find_schemas(classes, settings)
-    setters = index_setters(modules, schemas, settings)
-    for schema in schemas:
-        if not settings.reports_module(schema.module):
-            continue
-        for item in schema.own_fields:
-            state = setters.state(schema, item)
-            symbol = f"{schema.name}.{item.name}"
-            if item.has_default and (
-                state is SetState.UNSET or (state is SetState.ONLY_NONE and item.default_is_none)
-            ):
-                report(item.site, FIELD_NEVER_SET, symbol)
-            elif not item.has_default and state is SetState.ONLY_NONE:
-                report(item.site, FIELD_ONLY_NONE, symbol)
-    for construction, schema in setters.opaque:
-        opaque = construction.opaque or schema.name
-        report(construction.site, OPAQUE_CONSTRUCTION, schema.name, construction=opaque)
-    for silent in silent_members(find_enums(classes), modules, settings):
-        report(silent.site, EVENT_NEVER_EMITTED, f"{silent.enum.name}.{silent.member}")
+    for code, judge in JUDGES.items():
+        template = RULES[code].message
+        for verdict in judge(evidence):
+            message = template.format(symbol=verdict.symbol, **verdict.fields)
+            pending.append(_Pending(verdict.site, code, message, verdict.symbol))
     return pending

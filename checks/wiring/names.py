@@ -1,4 +1,4 @@
-"""Name resolution without libcst's metadata providers: imports, simple aliases, module names.
+"""Name resolution without libcst's metadata providers: imports and simple aliases.
 
 The wiring check matches classes by name across the project, so it only needs to know what a
 local name was imported as; tracking that by hand costs nothing next to ``QualifiedNameProvider``.
@@ -6,39 +6,14 @@ local name was imported as; tracking that by hand costs nothing next to ``Qualif
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import cast
-
 import libcst as cst
 
-
-def dotted(node: cst.BaseExpression) -> str | None:
-    """``a.b.c`` for a chain of names and attributes, ``None`` for anything else."""
-    # Exact type tests: this runs for every attribute in the project, and ``isinstance`` against
-    # libcst's ABCs is several times slower (the parser builds no subclasses).
-    kind = type(node)
-    if kind is cst.Name:
-        return cast(cst.Name, node).value
-    if kind is cst.Attribute:
-        attribute = cast(cst.Attribute, node)
-        head = dotted(attribute.value)
-        return None if head is None else f"{head}.{attribute.attr.value}"
-    return None
+from checks.core.names import dotted
+from checks.core.source import absolute_module
 
 
 def last(name: str) -> str:
     return name.rpartition(".")[2]
-
-
-def module_name_for(path: Path) -> str:
-    """Dotted module name of ``path``, climbing while the directory is a package."""
-    path = path.resolve()
-    parts = [] if path.stem == "__init__" else [path.stem]
-    directory = path.parent
-    while (directory / "__init__.py").is_file():
-        parts.append(directory.name)
-        directory = directory.parent
-    return ".".join(reversed(parts)) or path.stem
 
 
 class ImportTable:
@@ -90,9 +65,4 @@ class ImportTable:
 
     def _absolute(self, node: cst.ImportFrom) -> str:
         module = "" if node.module is None else (dotted(node.module) or "")
-        if not node.relative:
-            return module
-        package = self.package.split(".") if self.package else []
-        # One dot is the current package; each further dot climbs one level.
-        anchor = package[: max(len(package) - len(node.relative) + 1, 0)]
-        return ".".join([*anchor, module] if module else anchor)
+        return absolute_module(self.package, module, len(node.relative))

@@ -2,7 +2,7 @@
 
 Off unless asked for, by ``--loopwire-wiring``, the ini option ``loopwire_wiring = true`` or, for
 single tests, the ``loopwire_wiring`` marker. When on, every aiohttp app a test starts in-process is
-instrumented (see :mod:`checks.wiring.observed_capture`), tests may add what they saw from outside
+instrumented (see :mod:`checks.wiring.observed.capture`), tests may add what they saw from outside
 (a browser, another process) through the ``wiring_recorder`` fixture, and server processes started
 during the run append to ``$LOOPWIRE_WIRING_LOG``. At the end of the session the observations are
 matched to the schemas of ``[tool.loopwire.wiring.responses]``; the table is printed, written as
@@ -23,8 +23,8 @@ import pytest
 from aiohttp import web
 
 from checks.config import ConfigError, load_config
-from checks.wiring.observed_capture import LOG_ENV, instrument, read_log
-from checks.wiring.observed_stats import WiringReport, WiringStats, render_table
+from checks.wiring.observed.capture import LOG_ENV, instrument, read_log
+from checks.wiring.observed.stats import WiringReport, WiringStats, render_table
 from checks.wiring.responses import Observation, WiringConfig, load_wiring_config
 
 MARKER = "loopwire_wiring"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe
+from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
 from checks.harness.server import ServerProcess
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -13,7 +13,7 @@ import time
 import pytest
 from playwright.sync_api import Browser
 
-from checks.wiring.observed_browser import assert_progress_bar_moved
+from checks.wiring.observed.browser import assert_progress_bar_moved
 from checks.wiring.pytest_wiring import WiringRecorder
 from tests.integration.browser.conftest import ServeMedia
 from tests.integration.browser.scan_page import FINISHED, ScanPage

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from checks.harness.client import is_running
 from checks.harness.scenario import (
     ScenarioOptions,
-    is_running,
     progress_regressions,
     render_table,
     run_scan,

@@ -14,16 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe
+from checks.harness.client import connect, is_finished, is_running
+from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
 from checks.harness.fixtures import FakeFfprobeFactory, PollFunction, ServiceFactory
 from checks.harness.scenario import (
     cpu_burners,
-    is_final,
-    is_running,
     make_media,
-    post_json,
     service_args,
-    start_scan,
     wait_for_no_survivors,
 )
 from checks.harness.server import ServerProcess
@@ -73,16 +70,17 @@ async def test_job_timeout_stops_hanging_probes(
     loop = asyncio.get_running_loop()
     scan = hanging_scan(tmp_path, fake_ffprobe, service_process, job_timeout=1)
     async with cpu_burners(burners), scan as (server, fake, media):
-        job = await start_scan(server, media)
+        async with connect(server.url("")) as api:
+            job = await api.start_scan(media)
         submitted = loop.time()
         report = await poll_schedule(
             server.url(f"/api/v1/jobs/{job['id']}"),
             interval=0.05,
             pollers=2,
             max_duration=30,
-            stop_when=is_final,
+            stop_when=is_finished,
         )
-        finals = [p for p in report.answered if is_final(p.body)]
+        finals = [p for p in report.answered if is_finished(p.body)]
         assert finals, f"job never ended: {report.summary()}\n{server.output()}"
         ended = min(finals, key=lambda p: p.scheduled)
         observed = (ended.answered or 0.0) - submitted
@@ -112,8 +110,12 @@ async def test_cancel_stops_hanging_probes(
 ) -> None:
     loop = asyncio.get_running_loop()
     scan = hanging_scan(tmp_path, fake_ffprobe, service_process, job_timeout=3600)
-    async with cpu_burners(burners), scan as (server, fake, media):
-        job = await start_scan(server, media)
+    async with (
+        cpu_burners(burners),
+        scan as (server, fake, media),
+        connect(server.url("")) as api,
+    ):
+        job = await api.start_scan(media)
         job_url = server.url(f"/api/v1/jobs/{job['id']}")
         stop = asyncio.Event()
         polling = asyncio.create_task(
@@ -123,7 +125,7 @@ async def test_cancel_stops_hanging_probes(
         await asyncio.sleep(0.3)  # every probe, grandchildren included, is now hanging
         assert len(await asyncio.to_thread(fake.alive_pids)) == FILES + FILES // 2
         requested = loop.time()
-        status, cancelled = await post_json(job_url + "/cancel")
+        status, cancelled = await api.cancel(job["id"])
         answered = loop.time() - requested
         survivors = await wait_for_no_survivors(fake, grace=5.0)
         all_gone = loop.time() - requested

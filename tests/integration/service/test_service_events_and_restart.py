@@ -8,16 +8,15 @@ from typing import Any
 
 import pytest
 
-from checks.harness.fake_ffprobe import Behaviour
+from checks.harness.client import ServiceClient
+from checks.harness.fake_ffprobe.fakes import Behaviour
 from checks.harness.fixtures import FakeFfprobeFactory
 from service.schemas import JobStatus, JobStatusResponse
 from service.storage import Storage
 from tests.integration.service.service_support import (
     Client,
     ClientFactory,
-    start_scan,
     touch_videos,
-    wait_finished,
     wait_until,
 )
 
@@ -48,7 +47,7 @@ async def test_event_stream_pushes_progress_then_end(
     fake_ffprobe(default=Behaviour(delay=0.3))
     touch_videos(media, "a.mp4", "b.mp4", "c.mp4")
     client = await make_client(concurrency=1)
-    job = await start_scan(client, media)
+    job = await ServiceClient(client).start_scan(media)
 
     events = await read_events(client, job["id"])
 
@@ -68,8 +67,8 @@ async def test_event_stream_of_finished_job_sends_state_and_end(
 ) -> None:
     fake_ffprobe()
     client = await make_client()
-    job = await start_scan(client, media)
-    await wait_finished(client, job["id"])
+    job = await ServiceClient(client).start_scan(media)
+    await ServiceClient(client).wait_finished(job["id"])
 
     events = await read_events(client, job["id"])
 
@@ -83,7 +82,7 @@ async def test_event_stream_ends_on_cancel(
     fake = fake_ffprobe(default=Behaviour(mode="hang"))
     touch_videos(media, "a.mp4")
     client = await make_client()
-    job = await start_scan(client, media)
+    job = await ServiceClient(client).start_scan(media)
     await wait_until(lambda: len(fake.invocations()) == 1)
     stream = await client.get(f"/api/v1/jobs/{job['id']}/events")
     first = await stream.content.readuntil(b"\n\n")
@@ -102,8 +101,8 @@ async def test_completed_jobs_and_videos_survive_restart(
     fake_ffprobe()
     touch_videos(media, "a.mp4", "b.mkv")
     first = await make_client()
-    job = await start_scan(first, media)
-    done, _ = await wait_finished(first, job["id"])
+    job = await ServiceClient(first).start_scan(media)
+    done, _ = await ServiceClient(first).wait_finished(job["id"])
     await first.close()
 
     second = await make_client()

@@ -9,13 +9,12 @@ from typing import Any
 
 import pytest
 
+from checks.harness.client import ServiceClient
 from checks.harness.fixtures import FakeFfprobeFactory
 from tests.integration.service.service_support import (
     Client,
     ClientFactory,
-    start_scan,
     touch_videos,
-    wait_finished,
 )
 
 pytestmark = pytest.mark.integration
@@ -118,8 +117,8 @@ async def test_cancel_finished_job_is_409(
 ) -> None:
     fake_ffprobe()
     touch_videos(media, "a.mp4")
-    job = await start_scan(client, media)
-    await wait_finished(client, job["id"])
+    job = await ServiceClient(client).start_scan(media)
+    await ServiceClient(client).wait_finished(job["id"])
 
     response = await client.post(f"/api/v1/jobs/{job['id']}/cancel")
 

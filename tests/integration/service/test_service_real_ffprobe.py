@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from checks.harness.client import ServiceClient
 from service.probe import FfprobeProber
 from service.probe_parse import ProbeError
-from tests.integration.service.service_support import ClientFactory, start_scan, wait_finished
+from tests.integration.service.service_support import ClientFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.needs_ffmpeg]
 
@@ -120,7 +121,7 @@ async def test_real_scan_through_the_api(
     shutil.copytree(real_media, media)
     client = await make_client(media_roots=(media,))
 
-    final, _ = await wait_finished(client, (await start_scan(client, media))["id"], within=60)
+    final, _ = await ServiceClient(client).scan_to_end(media, within=60)
 
     assert final["status"] == "completed", final
     names = [Path(v["path"]).name for v in final["result"]["videos"]]

@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.fake_ffprobe import Behaviour
+from checks.harness.client import ServiceClient
+from checks.harness.fake_ffprobe.fakes import Behaviour
 from checks.harness.fixtures import FakeFfprobeFactory
 from tests.integration.service.service_support import (
     ClientFactory,
     pid_gone,
-    start_scan,
     touch_videos,
-    wait_finished,
     wait_until,
 )
 
@@ -34,10 +33,10 @@ async def test_progress_moves_strictly_between_zero_and_one(
     touch_videos(media, "a.mp4", "b.mkv", "c.webm", "d.mov")
     client = await make_client(concurrency=1)
 
-    job = await start_scan(client, media)
+    job = await ServiceClient(client).start_scan(media)
     assert job["status"] == "pending"
     assert job["progress"] is None
-    final, seen = await wait_finished(client, job["id"])
+    final, seen = await ServiceClient(client).wait_finished(job["id"])
 
     assert final["status"] == "completed", final
     assert final["progress"] == 1.0
@@ -63,7 +62,7 @@ async def test_probes_respect_concurrency_bound(
     touch_videos(media, *(f"v{i}.mp4" for i in range(6)))
     client = await make_client(concurrency=2)
 
-    final, _ = await wait_finished(client, (await start_scan(client, media))["id"])
+    final, _ = await ServiceClient(client).scan_to_end(media)
 
     assert final["status"] == "completed"
     assert fake.max_concurrency() == 2
@@ -81,7 +80,7 @@ async def test_cancel_mid_probe_kills_child_and_keeps_partial_results(
     fake = fake_ffprobe(rules={"hang*": Behaviour(mode="hang")})
     touch_videos(media, "a1.mp4", "a2.mp4", "hang.mp4", "z.mp4")
     client = await make_client(concurrency=1)
-    job = await start_scan(client, media)
+    job = await ServiceClient(client).start_scan(media)
 
     def hanging_probe_started() -> bool:
         return any(inv.path and inv.path.endswith("hang.mp4") for inv in fake.invocations())
@@ -99,7 +98,7 @@ async def test_cancel_mid_probe_kills_child_and_keeps_partial_results(
     assert took < 1.0, f"cancel took {took:.3f} s"
     assert [Path(v["path"]).name for v in body["result"]["videos"]] == ["a1.mp4", "a2.mp4"]
     assert body["finished_at"] is not None
-    assert (await wait_finished(client, job["id"]))[0]["status"] == "cancelled"
+    assert (await ServiceClient(client).wait_finished(job["id"]))[0]["status"] == "cancelled"
     # Killed and reaped: no process and no zombie is left.
     await wait_until(lambda: pid_gone(hung.pid), within=5.0)
     assert fake.alive_pids() == []
@@ -112,7 +111,7 @@ async def test_cancel_kills_the_probes_whole_process_group(
     fake = fake_ffprobe(default=Behaviour(mode="grandchild", after_spawn="hang"))
     touch_videos(media, "a.mp4")
     client = await make_client(concurrency=1)
-    job = await start_scan(client, media)
+    job = await ServiceClient(client).start_scan(media)
     await wait_until(lambda: any(inv.grandchild_pid for inv in fake.invocations()))
 
     response = await client.post(f"/api/v1/jobs/{job['id']}/cancel")
@@ -134,7 +133,7 @@ async def test_probe_that_exits_but_leaves_its_output_open_still_answers(
     client = await make_client(probe_timeout=20.0)
 
     started = time.monotonic()
-    final, _ = await wait_finished(client, (await start_scan(client, media))["id"])
+    final, _ = await ServiceClient(client).scan_to_end(media)
     took = time.monotonic() - started
 
     assert final["status"] == "completed", final
@@ -153,7 +152,7 @@ async def test_job_timeout_stops_job_and_kills_children(
     client = await make_client(concurrency=2, job_timeout=0.5)
 
     started = time.monotonic()
-    final, _ = await wait_finished(client, (await start_scan(client, media))["id"])
+    final, _ = await ServiceClient(client).scan_to_end(media)
     took = time.monotonic() - started
 
     assert final["status"] == "timed_out", final
@@ -176,7 +175,7 @@ async def test_probe_timeout_fails_that_file_and_goes_on(
     touch_videos(media, "a.mp4", "slow.mp4", "z.mp4")
     client = await make_client(concurrency=1, probe_timeout=0.5)
 
-    final, _ = await wait_finished(client, (await start_scan(client, media))["id"])
+    final, _ = await ServiceClient(client).scan_to_end(media)
 
     assert final["status"] == "completed", final
     assert (final["files_done"], final["files_failed"]) == (3, 1)
@@ -199,7 +198,7 @@ async def test_unusable_ffprobe_fails_job_and_server_lives_on(
         ffprobe.mkdir(parents=True)
     client = await make_client(ffprobe=str(ffprobe))
 
-    final, _ = await wait_finished(client, (await start_scan(client, media))["id"])
+    final, _ = await ServiceClient(client).scan_to_end(media)
 
     assert final["status"] == "failed"
     assert final["error"]["code"] == "ffprobe_not_found"
@@ -221,7 +220,7 @@ async def test_garbage_output_and_nonzero_exit_are_per_file_errors(
     touch_videos(media, "broken.mp4", "garbage.mp4", "good.mp4")
     client = await make_client()
 
-    final, _ = await wait_finished(client, (await start_scan(client, media))["id"])
+    final, _ = await ServiceClient(client).scan_to_end(media)
 
     assert final["status"] == "completed"
     assert final["files_failed"] == 2
@@ -240,7 +239,7 @@ async def test_fifo_named_like_a_video_does_not_hang_the_scan(
     os.mkfifo(media / "x.mp4")
     client = await make_client()
 
-    final, _ = await wait_finished(client, (await start_scan(client, media))["id"], within=10)
+    final, _ = await ServiceClient(client).scan_to_end(media, within=10)
 
     assert final["status"] == "completed"
     assert final["files_total"] == 1
@@ -262,8 +261,8 @@ async def test_non_video_files_and_non_recursive_scans(
     touch_videos(media / "sub", "deep.mkv")
     client = await make_client()
 
-    flat, _ = await wait_finished(client, (await start_scan(client, media, recursive=False))["id"])
-    deep, _ = await wait_finished(client, (await start_scan(client, media))["id"])
+    flat, _ = await ServiceClient(client).scan_to_end(media, recursive=False)
+    deep, _ = await ServiceClient(client).scan_to_end(media)
 
     assert [Path(v["path"]).name for v in flat["result"]["videos"]] == ["top.MP4"]
     assert [Path(v["path"]).name for v in deep["result"]["videos"]] == ["deep.mkv", "top.MP4"]
@@ -279,7 +278,7 @@ async def test_symlink_loops_are_reported_not_fatal(
     (media / "self.mp4").symlink_to(media / "self.mp4")
     client = await make_client()
 
-    final, _ = await wait_finished(client, (await start_scan(client, media))["id"], within=10)
+    final, _ = await ServiceClient(client).scan_to_end(media, within=10)
 
     assert final["status"] == "completed"
     assert [Path(v["path"]).name for v in final["result"]["videos"]] == ["a.mp4"]
@@ -296,7 +295,7 @@ async def test_symlink_inside_a_scan_that_leaves_the_roots_is_not_followed(
     (media / "escape").symlink_to(outside, target_is_directory=True)
     client = await make_client()
 
-    final, _ = await wait_finished(client, (await start_scan(client, media))["id"])
+    final, _ = await ServiceClient(client).scan_to_end(media)
 
     assert final["files_total"] == 0
     assert final["progress"] == 1.0
@@ -310,7 +309,7 @@ async def test_videos_endpoint_lists_library_sorted_by_path(
     fake_ffprobe()
     touch_videos(media, "b.mp4", "a.mkv")
     client = await make_client()
-    await wait_finished(client, (await start_scan(client, media))["id"])
+    await ServiceClient(client).scan_to_end(media)
 
     response = await client.get("/api/v1/videos")
     videos = (await response.json())["videos"]
@@ -328,10 +327,10 @@ async def test_jobs_list_is_newest_first(
 ) -> None:
     fake_ffprobe()
     client = await make_client()
-    first = await start_scan(client, media)
-    second = await start_scan(client, media)
-    await wait_finished(client, first["id"])
-    await wait_finished(client, second["id"])
+    first = await ServiceClient(client).start_scan(media)
+    second = await ServiceClient(client).start_scan(media)
+    await ServiceClient(client).wait_finished(first["id"])
+    await ServiceClient(client).wait_finished(second["id"])
 
     jobs = (await (await client.get("/api/v1/jobs")).json())["jobs"]
 
@@ -359,7 +358,7 @@ async def test_shutdown_cancels_running_jobs_promptly(
     fake = fake_ffprobe(default=Behaviour(mode="hang"))
     touch_videos(media, "a.mp4")
     client = await make_client()
-    job = await start_scan(client, media)
+    job = await ServiceClient(client).start_scan(media)
     await wait_until(lambda: len(fake.invocations()) == 1)
 
     started = time.monotonic()

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from checks.cli import main as loopwire_main
-from checks.harness.fake_ffprobe import Behaviour, FakeFfprobe, write_fake_ffprobe
-from checks.harness.fake_ffprobe_script import probed_path
+from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
+from checks.harness.fake_ffprobe.script import probed_path
 from checks.harness.fixtures import FakeFfprobeFactory
 from checks.harness.processes import process_alive
 
@@ -216,7 +216,7 @@ def test_fixture_teardown_kills_survivors(tmp_path: Path) -> None:
             f"""
             import subprocess
             import time
-            from checks.harness.fake_ffprobe import Behaviour
+            from checks.harness.fake_ffprobe.fakes import Behaviour
 
             def test_leaves_a_hanging_probe(fake_ffprobe):
                 fake = fake_ffprobe(default=Behaviour(mode="hang"))

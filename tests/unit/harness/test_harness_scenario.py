@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from checks.harness.blocking_probe import BlockingProber
-from checks.harness.fake_ffprobe import Behaviour
+from checks.harness.fake_ffprobe.fakes import Behaviour
 from checks.harness.fixtures import FakeFfprobeFactory
 from checks.harness.looplag import LoopLag
 from checks.harness.poller import Poll, PollReport

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from pytest_aiohttp import AiohttpClient
 
-from checks.wiring.observed_capture import LOG_ENV, instrument, instrument_from_env, read_log
+from checks.wiring.observed.capture import LOG_ENV, instrument, instrument_from_env, read_log
 from checks.wiring.responses import Observation
 
 

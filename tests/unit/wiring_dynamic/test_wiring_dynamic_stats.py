@@ -9,8 +9,8 @@ from typing import TypedDict
 import pytest
 
 from checks.config import Config, ConfigError
-from checks.wiring.observed_capture import SseParser
-from checks.wiring.observed_stats import DISTINCT_CAP, WiringStats, render_table
+from checks.wiring.observed.capture import SseParser
+from checks.wiring.observed.stats import DISTINCT_CAP, WiringStats, render_table
 from checks.wiring.responses import Observation, load_wiring_config
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from checks.config import load_config
+from checks.core.source import SourceFile
 from checks.discovery import Excludes, iter_python_files
 from checks.findings import Finding
-from checks.wiring.analysis import SourceFile, analyse, read_sources
+from checks.wiring.analysis import analyse, read_sources
 from checks.wiring.settings import WiringSettings
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "wiring"
@@ -50,13 +51,13 @@ def test_event_never_emitted_is_reported_at_the_member() -> None:
 
 def test_same_named_schemas_in_two_modules_neither_loop_nor_mix_up() -> None:
     # Matching is by name, so each Settings looks like the other's parent: no endless lineage.
-    first = SourceFile(
+    first = SourceFile.of_text(
         "a.py",
         "a",
         "import dataclasses\nimport base\n\n"
         "@dataclasses.dataclass\nclass Settings(base.Settings):\n    debug: bool = False\n",
     )
-    second = SourceFile(
+    second = SourceFile.of_text(
         "b.py",
         "b",
         "import dataclasses\nimport base\n\n"

@@ -7,7 +7,8 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from checks.wiring.names import ImportTable, module_name_for
+from checks.core.source import ModuleNames
+from checks.wiring.names import ImportTable
 
 
 def table(source: str, module: str = "pkg.sub.mod", is_package: bool = False) -> ImportTable:
@@ -61,6 +62,7 @@ def test_module_name_climbs_packages(tmp_path: Path) -> None:
         (directory / "__init__.py").write_text("")
     (package / "mod.py").write_text("")
     (tmp_path / "script.py").write_text("")
-    assert module_name_for(package / "mod.py") == "top.inner.mod"
-    assert module_name_for(package / "__init__.py") == "top.inner"
-    assert module_name_for(tmp_path / "script.py") == "script"
+    names = ModuleNames()
+    assert names.of(package / "mod.py") == ("top.inner.mod", False)
+    assert names.of(package / "__init__.py") == ("top.inner", True)
+    assert names.of(tmp_path / "script.py") == ("script", False)

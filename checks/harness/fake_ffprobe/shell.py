@@ -29,7 +29,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from checks.harness.fake_ffprobe_script import (
+from checks.harness.fake_ffprobe.script import (
     FORMAT_NAMES,
     MP4_FORMAT,
     RECORD_SUFFIX,
@@ -60,7 +60,7 @@ _PLACEHOLDERS = {
 }
 
 _PRELUDE = r"""#!/bin/sh
-# Fake ffprobe written by loopwire (checks.harness.fake_ffprobe_shell); rewritten on every use.
+# Fake ffprobe written by loopwire (checks.harness.fake_ffprobe.shell); rewritten on every use.
 # Byte-wise matching in this shell; the Python fake gets the caller's locale back.
 lc_all_set=${LC_ALL+1} lc_all=${LC_ALL-}
 LC_ALL=C

@@ -1,12 +1,12 @@
-"""The body of every fake ``ffprobe`` executable that :mod:`checks.harness.fake_ffprobe` writes.
+"""The body of every fake ``ffprobe`` that :mod:`checks.harness.fake_ffprobe.fakes` writes.
 
 It is copied verbatim beside the fake and run as ``python -I`` on it, a standalone script, so it
 imports only the standard library (never ``checks``): it must start fast and work whatever
 ``PYTHONPATH`` the service under test was given. Its configuration is the JSON file beside it.
 
-The fast fake (:mod:`checks.harness.fake_ffprobe_shell`) hands over to this script for what a
+The fast fake (:mod:`checks.harness.fake_ffprobe.shell`) hands over to this script for what a
 shell cannot do cheaply (see there), so both write the same output and the same invocation log:
-one record file per run (format in :mod:`checks.harness.fake_ffprobe_log`), started before
+one record file per run (format in :mod:`checks.harness.fake_ffprobe.log`), started before
 anything slow, so a test can prove the slow path ran, how many probes overlapped and whether any
 process outlived a timeout or a cancel.
 """

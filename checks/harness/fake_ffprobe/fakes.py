@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
-from checks.harness import fake_ffprobe_script
-from checks.harness.fake_ffprobe_log import Invocation, read_invocations
-from checks.harness.fake_ffprobe_shell import fallback_script, fast_script, find_shell_tools
+from checks.harness.fake_ffprobe import script as fake_ffprobe_script
+from checks.harness.fake_ffprobe.log import Invocation, read_invocations
+from checks.harness.fake_ffprobe.shell import fallback_script, fast_script, find_shell_tools
 from checks.harness.processes import process_alive
 
 Mode = Literal["ok", "garbage", "fail", "hang", "grandchild"]
@@ -131,7 +131,7 @@ def write_fake_ffprobe(
     ``rules`` maps an ``fnmatch`` pattern on the probed file's basename to its behaviour, first
     match wins; other files get ``default``. Invocations log into ``directory / "log"``.
     The executable is a shell script that starts in milliseconds
-    (:mod:`checks.harness.fake_ffprobe_shell`), handing over to the Python fake what it cannot
+    (:mod:`checks.harness.fake_ffprobe.shell`), handing over to the Python fake what it cannot
     do; ``fast=False`` makes every run the Python fake (tens of milliseconds of start-up).
     """
     directory = Path(directory).resolve()

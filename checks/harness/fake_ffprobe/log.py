@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks.harness.fake_ffprobe_script import RECORD_SUFFIX, probed_path
+from checks.harness.fake_ffprobe.script import RECORD_SUFFIX, probed_path
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from checks.harness.fake_ffprobe import MODES, Behaviour, write_fake_ffprobe
+from checks.harness.fake_ffprobe.fakes import MODES, Behaviour, write_fake_ffprobe
 from checks.reporting import EXIT_CLEAN, EXIT_ERROR
 
 # How to read each Behaviour field from text; derived from the dataclass so the two cannot drift.

@@ -1,0 +1,20 @@
+"""What the lint rules share: the message of a direct blocking call (the walker reports every
+catalogued call the same way) and the rewrites ``loopwire lint --fix`` knows."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+# ``call`` is the call as spelled, with its qualified name in parentheses when they differ.
+DIRECT_MESSAGE = "blocking call {call} in async function {function}; use {suggestion}"
+TRANSITIVE_MESSAGE = (
+    "{caller} calls {symbol}, which blocks the event loop: {chain} ({code}); "
+    "run it in a thread: await asyncio.to_thread(...)"
+)
+
+
+class Rewrite(Enum):
+    """The rewrites ``loopwire lint --fix`` knows; the value says what it does."""
+
+    ASYNC_SLEEP = "`time.sleep(x)` becomes `await asyncio.sleep(x)`"
+    TO_THREAD = "`f(a, b=c)` becomes `await asyncio.to_thread(f, a, b=c)`"

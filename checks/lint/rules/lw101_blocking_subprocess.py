@@ -1,0 +1,123 @@
+"""LW101 blocking-subprocess: A process is started or waited for synchronously on the event loop."""
+
+from __future__ import annotations
+
+from checks.core.rule import Example, Expected, Fix, Rule, Safety
+from checks.lint.rules.common import DIRECT_MESSAGE, Rewrite
+
+RULE = Rule(
+    code="LW101",
+    slug="blocking-subprocess",
+    summary="A process is started or waited for synchronously on the event loop.",
+    message=DIRECT_MESSAGE,
+    rationale=(
+        "`subprocess.run` and friends block the calling thread until the child exits; "
+        "on the event loop that freezes every other task (status polling, timeouts, "
+        "cancellation) for as long as the child runs. `os.spawn*` with `P_NOWAIT` does "
+        "not wait and is not reported."
+    ),
+    suggestion="asyncio.create_subprocess_exec(...) and await proc.communicate()",
+    aliases=("ASYNC220", "ASYNC221", "ASYNC222"),
+    fix=Fix(Safety.UNSAFE, Rewrite.TO_THREAD),
+    valid=(
+        Example(
+            """
+            import asyncio
+
+            async def probe(path):
+                proc = await asyncio.create_subprocess_exec('ffprobe', path)
+                await proc.wait()
+            """,
+        ),
+        Example(
+            """
+            import subprocess
+
+            def probe(path):
+                subprocess.run(['ffprobe', path])
+            """,
+        ),
+        Example(
+            """
+            import os
+
+            async def start():
+                os.spawnl(os.P_NOWAIT, '/bin/true', 'true')
+            """,
+        ),
+        Example(
+            """
+            import asyncio, subprocess
+
+            async def probe(path):
+                await asyncio.to_thread(subprocess.run, ['ffprobe', path])
+            """,
+        ),
+    ),
+    invalid=(
+        Example(
+            """
+            import subprocess
+
+            async def probe(path):
+                subprocess.run(['ffprobe', path])
+            """,
+            expected=(Expected(4, 5, "subprocess.run"),),
+        ),
+        Example(
+            """
+            import subprocess as sp
+
+            async def probe(path):
+                sp.check_output(['ls'])
+            """,
+            expected=(Expected(4, 5, "sp.check_output"),),
+        ),
+        Example(
+            """
+            from subprocess import Popen
+
+            async def probe():
+                proc = Popen(['ls'])
+                proc.wait()
+            """,
+            expected=(
+                Expected(4, 12, "Popen"),
+                Expected(5, 5, "proc.wait"),
+            ),
+            replacement="""
+            import asyncio
+            from subprocess import Popen
+
+            async def probe():
+                proc = await asyncio.to_thread(Popen, ['ls'])
+                await asyncio.to_thread(proc.wait)
+            """,
+        ),
+        Example(
+            """
+            import os
+
+            async def clean():
+                os.system('rm -rf build')
+            """,
+            expected=(Expected(4, 5, "os.system"),),
+        ),
+        Example(
+            """
+            import subprocess
+
+            async def probe(path):
+                subprocess.run(['ffprobe', path], check=True)
+            """,
+            expected=(Expected(4, 5, "subprocess.run"),),
+            replacement="""
+            import asyncio
+            import subprocess
+
+            async def probe(path):
+                await asyncio.to_thread(subprocess.run, ['ffprobe', path], check=True)
+            """,
+        ),
+    ),
+)
