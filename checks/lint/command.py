@@ -91,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
     codes = [UNANALYSABLE, *BY_CODE]
     options = Options(
         blocking_calls=_blocking_calls(config.section("blocking-calls")),
+        offload=config.strings("offload-decorators"),
+        startup=config.strings("startup"),
         select=_codes(split_codes(args.select), config.strings("select"), codes, "select"),
         ignore=_codes(split_codes(args.ignore), config.strings("ignore"), codes, "ignore"),
         cache_dir=cache_dir,
