@@ -38,6 +38,9 @@ class Blocking:
     # The argument without which the call only builds the object and connects nothing
     # (``smtplib.SMTP()`` vs ``smtplib.SMTP(host)``).
     connects_with: tuple[int | None, str] | None = None
+    # False: reported where it is called on the loop, but it does not make the sync function
+    # calling it a blocking helper (calls reported only for parity with the peer linters).
+    chains: bool = True
 
 
 _RUN_PROCESS = Blocking(SUBPROCESS, "asyncio.create_subprocess_exec")
@@ -158,13 +161,14 @@ FUNCTIONS: dict[str, Blocking] = {
             "samefile",
             "sameopenfile",
             "realpath",
-            # These read the working directory or the password database, or (normpath) only
-            # compute; ruff and flake8-async report them all (ASYNC240), so loopwire does too.
-            "abspath",
-            "relpath",
-            "expanduser",
-            "normpath",
         )
+    },
+    # These read at most the working directory or the password database (normpath only
+    # computes): ruff and flake8-async report them (ASYNC240), so loopwire does too, directly;
+    # but a helper that only does this is no blocking helper, and no chain ends here.
+    **{
+        f"os.path.{name}": Blocking(PATH_IO, "asyncio.to_thread (or anyio.Path)", chains=False)
+        for name in ("abspath", "relpath", "expanduser", "normpath")
     },
     **{
         f"{module}.{method}": _HTTP

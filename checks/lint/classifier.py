@@ -177,7 +177,7 @@ class Classifier(Resolver):
                 call=shown, function=context.display, suggestion=blocking.suggestion
             )
             self.direct.append((node, blocking.code, message, spelled, context.key))
-        elif context.summary is not None:
+        elif context.summary is not None and blocking.chains:
             found = (node.lineno, qualified or spelled, blocking.code)
             self.blocking_calls.setdefault(context.key, []).append(found)
 

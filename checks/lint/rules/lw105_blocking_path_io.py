@@ -19,7 +19,8 @@ RULE = Rule(
         "large media tree for seconds). `abspath`, `relpath` and `expanduser` read the "
         "working directory or the password database and are reported, as ruff and "
         "flake8-async do (also `normpath`, which only computes, so a project moving from "
-        "them loses nothing); `join`, `basename`, `dirname` and `splitext` are not. "
+        "them loses nothing), but no LW110 chain ends in them; `join`, `basename`, "
+        "`dirname` and `splitext` are not reported. "
         "A value keeps its kind through `Path(x) if c else None`, a `-> Path` return "
         "annotation and iteration (`Path.iterdir()` yields paths)."
     ),
