@@ -23,7 +23,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.judgements import COLUMNS, TRANSITIVE, Judgement, Seen, load, mistakes, precision
+from bench.judgements import (
+    COLUMNS,
+    TRANSITIVE,
+    Judgement,
+    JudgementError,
+    Seen,
+    load,
+    mistakes,
+    precision,
+)
 from bench.measure import run_command
 from bench.report import Report, Section, Target, duration
 from bench.tools import executable
@@ -441,7 +450,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
-    judged = load(args.judged) if args.judged.exists() else []
+    try:
+        judged = load(args.judged) if args.judged.exists() else []
+    except JudgementError as exc:
+        print(f"realworld: {exc}", file=sys.stderr)
+        return 2
     configs = (
         tomllib.loads(args.configs.read_text(encoding="utf-8")) if args.configs.exists() else {}
     )
