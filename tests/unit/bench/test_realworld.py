@@ -31,6 +31,7 @@ from bench.realworld import (
     coverage,
     distribution_roots,
     equivalents,
+    main,
     project_config,
     seen,
 )
@@ -154,3 +155,12 @@ def test_a_package_with_its_own_configuration_is_linted_with_it(tmp_path: Path) 
     assert option == "--config"
     text = Path(path).read_text()
     assert text == '[tool.loopwire]\nstartup = ["demo.app.Server.start"]\n'
+
+
+def test_a_malformed_judged_sample_stops_the_session_with_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "judged.csv"
+    bad.write_text(",".join(COLUMNS) + "\ndemo,1.0,m.py,1,1,LW105,,true,,one, two\n")
+    assert main(["--judged", str(bad), "--output-dir", str(tmp_path)]) == 2
+    assert "judged.csv:2: 11 fields, expected 10" in capsys.readouterr().err
