@@ -27,6 +27,44 @@ def _fix(source: str, *, unsafe: bool = True) -> tuple[str, list[str], list[str]
     return result.source, sorted(f.code for f in result.fixed), sorted(remaining)
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        # A helper whose result a `with` enters: its enter and exit would stay on the loop.
+        """
+        def opened(path):
+            return open(path)
+
+        async def first(path):
+            with opened(path) as handle:
+                return handle.readline()
+        """,
+        # A generator function: only the generator would be built in the thread.
+        """
+        def lines(path):
+            with open(path) as handle:
+                yield from handle
+
+        async def count(path):
+            return sum(1 for _ in lines(path))
+
+        async def first(path):
+            for line in lines(path):
+                return line
+        """,
+    ],
+    ids=["entered-by-with", "generator"],
+)
+def test_a_lazy_or_entered_helper_is_not_moved_to_a_thread(source: str) -> None:
+    # Negative control for the fix: moving these calls to a thread would hide the blocking
+    # work (it runs later, on the loop) and the re-lint would report nothing.
+    fixed, codes, remaining = _fix(source)
+    assert fixed == dedent(source).lstrip("\n")
+    assert codes == []
+    assert remaining
+    assert set(remaining) == {"LW110"}
+
+
 def test_generator_expression_call_is_not_rewritten() -> None:
     # Negative control: `await` inside a generator expression makes it an async generator.
     source = """
