@@ -38,6 +38,9 @@ class Blocking:
     # The argument without which the call only builds the object and connects nothing
     # (``smtplib.SMTP()`` vs ``smtplib.SMTP(host)``).
     connects_with: tuple[int | None, str] | None = None
+    # An argument (position, keyword) and a flag name: when the argument names the flag
+    # (``flags=socket.AI_NUMERICHOST``, alone or or-ed in), the call returns at once.
+    quiet_flag: tuple[int | None, str, str] | None = None
     # False: reported where it is called on the loop, but it does not make the sync function
     # calling it a blocking helper (calls reported only for parity with the peer linters).
     chains: bool = True
@@ -180,7 +183,10 @@ FUNCTIONS: dict[str, Blocking] = {
     "urllib.request.urlretrieve": _HTTP,
     "urllib3.request": _HTTP,
     "socket.create_connection": _SOCKETS,
-    "socket.getaddrinfo": _SOCKETS,
+    # A numeric host is parsed, never looked up.
+    "socket.getaddrinfo": Blocking(
+        SOCKET, _SOCKETS.suggestion, quiet_flag=(5, "flags", "AI_NUMERICHOST")
+    ),
     "socket.gethostbyname": _SOCKETS,
     "socket.gethostbyname_ex": _SOCKETS,
     "socket.gethostbyaddr": _SOCKETS,

@@ -197,6 +197,15 @@ def _argument(node: ast.Call, position: int | None, keyword: str) -> ast.expr | 
     return node.args[position]
 
 
+def _names_flag(node: ast.expr, flag: str) -> bool:
+    """``socket.AI_NUMERICHOST``, or-ed with others or not: the expression sets ``flag``."""
+    return any(
+        (dotted(part) or [""])[-1] == flag
+        for part in ast.walk(node)
+        if isinstance(part, ast.Name | ast.Attribute)
+    )
+
+
 def _unpacks(node: ast.Call) -> bool:
     """``f(*args)`` or ``f(**options)``: which arguments are given cannot be read."""
     return any(type(arg) is ast.Starred for arg in node.args) or any(
@@ -208,6 +217,11 @@ def _returns_at_once(node: ast.Call, blocking: catalog.Blocking) -> bool:
     """``lock.acquire(blocking=False)``, ``queue.get(False)``, ``future.result(timeout=0)``:
     the call asks not to wait, so it does not block; ``smtplib.SMTP()`` without a host only
     builds the client."""
+    if blocking.quiet_flag is not None:
+        position, keyword, name = blocking.quiet_flag
+        given = _argument(node, position, keyword)
+        if given is not None and _names_flag(given, name):
+            return True
     if (
         blocking.connects_with is not None
         and _argument(node, *blocking.connects_with) is None
