@@ -174,7 +174,8 @@ def precision(
         if (j.package, j.version) in ran and (code is None or j.code == code)
     }
     real = total = unjudged = 0
-    reported: set[Key] = set()
+    # Still reported, whether a peer now reports the line too or not: not gone.
+    reported = {finding.key for finding in seen if finding.key in by_key}
     for finding in seen:
         if not finding.loopwire_only or (code is not None and finding.code != code):
             continue
@@ -182,7 +183,6 @@ def precision(
         if judgement is None or not _matches(judgement, finding):
             unjudged += 1
             continue
-        reported.add(finding.key)
         total += 1
         real += judgement.real
     gone = [j for key, j in by_key.items() if key not in reported]
@@ -197,8 +197,8 @@ def precision(
 
 
 def mistakes(judged: Sequence[Judgement], seen: Sequence[Seen]) -> dict[str, int]:
-    """False findings the run still reports, by class of mistake."""
-    keys = {finding.key: finding for finding in seen}
+    """False loopwire-only findings the run still reports, by class of mistake."""
+    keys = {finding.key: finding for finding in seen if finding.loopwire_only}
     counts: dict[str, int] = {}
     for judgement in judged:
         finding = keys.get(judgement.key)

@@ -164,3 +164,11 @@ def test_a_malformed_judged_sample_stops_the_session_with_a_clear_error(
     bad.write_text(",".join(COLUMNS) + "\ndemo,1.0,m.py,1,1,LW105,,true,,one, two\n")
     assert main(["--judged", str(bad), "--output-dir", str(tmp_path)]) == 2
     assert "judged.csv:2: 11 fields, expected 10" in capsys.readouterr().err
+
+
+def test_a_finding_a_peer_now_reports_too_is_neither_judged_nor_gone() -> None:
+    judged = [_judged(1, False)]
+    shared = Seen(*PACKAGE, "demo/m.py", 1, 5, "LW110", "a -> b -> os.stat", False)
+    result = precision("all", judged, [shared], [PACKAGE])
+    assert (result.judged, result.gone_real, result.gone_false) == (0, 0, 0)
+    assert mistakes(judged, [shared]) == {}
