@@ -2,7 +2,8 @@
 
 Each row is one loopwire-only finding (no peer linter reports its line) that a person judged
 real or not by reading the code behind it, with a one-line reason and, for a false one, the
-class of mistake (``mro``, ``startup``, ``offload``, ``guarded``, ... as in issue 11). Packages
+class of mistake (``mro``, ``startup``, ``offload``, ``cached``, ``guarded``, ``argument``,
+``cheap-call``, ``catalog``: the classes of issue 11 and those found since). Packages
 are pinned, so a judged finding is found again by package, version, path, line, column and
 code; for a transitive (LW110) finding the judged chain must match too, since a call site is
 judged for the chain it was read through. Precision is computed over the judged findings a run
