@@ -110,8 +110,10 @@ class Classifier(Resolver):
     ) -> None:
         if context.is_async:
             shown = spelled if qualified in (None, spelled) else f"{spelled} ({qualified})"
-            message = BY_CODE[blocking.code].message.format(
-                call=shown, function=context.display, suggestion=blocking.suggestion
+            rule = BY_CODE[blocking.code]
+            suggestion = rule.suggestion if blocking.suggestion is None else blocking.suggestion
+            message = rule.message.format(
+                call=shown, function=context.display, suggestion=suggestion
             )
             self.direct.append((node, blocking.code, message, spelled))
         elif context.summary is not None and context.summary.blocking is None:
