@@ -1,9 +1,10 @@
 """The job queue: scan jobs as real asyncio tasks with live progress, cancel, timeout and events.
 
-The in-memory state of a job is always current (handlers and event streams read it); storage
-gets a copy through one writer task, throttled for progress (at most every 5 % or 250 ms) and
-immediate for state changes. A cancel, a job timeout or a shutdown cancels the job's task, which
-cancels the probes, whose processes are killed and reaped (see :mod:`service.probe`).
+The in-memory state of a job is always current (handlers and event streams read it); listeners
+get it through :mod:`service.job_events`, storage a copy through :mod:`service.job_writer`,
+throttled for progress (at most every 5 % or 250 ms) and immediate for state changes. A cancel,
+a job timeout or a shutdown cancels the job's task, which cancels the probes, whose processes are
+killed and reaped (see :mod:`service.probe`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ import dataclasses
 import logging
 import time
 import uuid
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import Enum, StrEnum
+from enum import Enum
 from pathlib import Path
 from typing import Literal
 
+from service.job_events import JobEvent, JobEventType, Subscription
+from service.job_writer import JobWriter
 from service.probe import Prober, ProbeUnavailable
 from service.probe_parse import ProbeError
 from service.scanner import FoundFile, ScanPathUnreadable, walk_videos
@@ -39,17 +41,6 @@ log = logging.getLogger(__name__)
 PROGRESS_SAVE_STEP = 0.05
 PROGRESS_SAVE_INTERVAL = 0.25
 SHUTDOWN = ErrorBody(code="interrupted", message="interrupted by shutdown")
-
-
-class JobEventType(StrEnum):
-    PROGRESS = "progress"
-    END = "end"
-
-
-@dataclass(frozen=True, slots=True)
-class JobEvent:
-    type: JobEventType
-    job: JobStatusResponse
 
 
 class JobNotFound(LookupError):
@@ -72,54 +63,6 @@ class _Keep(Enum):
     """Sentinel for :meth:`JobQueue.set_progress`: leave ``current_file`` as it is."""
 
     KEEP = "keep"
-
-
-class Subscription:
-    """One listener's events, as an async iterator that stops after the end event.
-
-    Consecutive undelivered progress events collapse into the newest, so a slow reader skips
-    stale progress instead of buffering it; the end event is always delivered, last.
-    """
-
-    def __init__(self, on_close: Callable[[Subscription], None] | None = None) -> None:
-        self._on_close = on_close
-        self._ready = asyncio.Event()
-        self._queue: deque[JobEvent] = deque()
-        self._end_queued = False
-        self._ended = False
-
-    def push(self, event: JobEvent) -> None:
-        if self._end_queued:
-            return
-        if (
-            self._queue
-            and self._queue[-1].type is JobEventType.PROGRESS
-            and event.type is JobEventType.PROGRESS
-        ):
-            self._queue[-1] = event
-        else:
-            self._queue.append(event)
-        self._end_queued = event.type is JobEventType.END
-        self._ready.set()
-
-    def close(self) -> None:
-        """Stop receiving events (the listener went away)."""
-        if self._on_close is not None:
-            self._on_close(self)
-            self._on_close = None
-
-    def __aiter__(self) -> Subscription:
-        return self
-
-    async def __anext__(self) -> JobEvent:
-        if self._ended:
-            raise StopAsyncIteration
-        while not self._queue:
-            self._ready.clear()
-            await self._ready.wait()
-        event = self._queue.popleft()
-        self._ended = event.type is JobEventType.END
-        return event
 
 
 @dataclass(eq=False, slots=True)
@@ -213,12 +156,7 @@ class JobQueue:
         self._job_timeout = job_timeout
         self._active: dict[str, _Job] = {}
         self._finished: dict[str, JobStatusResponse] = {}
-        self._dirty: dict[str, _Job] = {}
-        # Videos of finished jobs that the writer has not stored yet: the library must show a
-        # job's videos as soon as the job shows as finished, not once the disk caught up.
-        self._unsaved_videos: dict[str, VideoInfo] = {}
-        self._dirty_ready = asyncio.Event()
-        self._writer: asyncio.Task[None] | None = None
+        self._writer = JobWriter(storage)
         self._closing = False
 
     async def start(self) -> None:
@@ -228,7 +166,7 @@ class JobQueue:
             log.warning("marked %d job(s) interrupted by a restart as failed", interrupted)
         for job in await self._storage.load_jobs():
             self._finished[job.id] = job
-        self._writer = asyncio.create_task(self._write_until_closed(), name="job-storage-writer")
+        self._writer.start()
 
     async def close(self) -> None:
         """Cancel running jobs (they end as failed, "interrupted by shutdown"), end every event
@@ -241,10 +179,7 @@ class JobQueue:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        # The writer drains what is dirty and then returns (see _write_until_closed).
-        self._dirty_ready.set()
-        if self._writer is not None:
-            await self._writer
+        await self._writer.close()  # drains what is dirty, then returns
 
     def submit(self, path: Path, recursive: bool) -> JobStatusResponse:
         """Create a scan job for the resolved directory ``path`` and start it."""
@@ -275,7 +210,7 @@ class JobQueue:
     async def list_videos(self) -> list[VideoInfo]:
         """The video library (every video any scan found, latest metadata), sorted by path."""
         # Taken before the read: a write that lands during the read is then still covered.
-        pending = dict(self._unsaved_videos)
+        pending = self._writer.unsaved_videos()
         library = {video.path: video for video in await self._storage.list_videos()}
         library.update(pending)
         return [library[path] for path in sorted(library)]
@@ -418,11 +353,9 @@ class JobQueue:
         job.videos.sort(key=lambda video: video.path)
         job.errors.sort(key=lambda error: error.path)
         final = job.snapshot()
-        self._unsaved_videos.update((video.path, video) for video in job.videos)
         del self._active[job.id]
         self._finished[job.id] = final
-        self._dirty[job.id] = job
-        self._dirty_ready.set()
+        self._writer.mark_finished(job)
         for subscriber in job.subscribers:
             subscriber.push(JobEvent(JobEventType.END, final))
 
@@ -439,28 +372,7 @@ class JobQueue:
         ):
             job.saved_progress = progress
             job.saved_monotonic = now
-            self._dirty[job.id] = job
-            self._dirty_ready.set()
-
-    async def _write_until_closed(self) -> None:
-        while not self._closing or self._dirty:
-            await self._dirty_ready.wait()
-            self._dirty_ready.clear()
-            await self._flush()
-
-    async def _flush(self) -> None:
-        """Write every dirty job's current state (and, for a finished job, its videos)."""
-        while self._dirty:
-            job_id, job = self._dirty.popitem()
-            try:
-                await self._storage.save_job(job.snapshot())
-                if job.status.finished and job.videos:
-                    await self._storage.save_videos(job.videos)
-                    for video in job.videos:
-                        if self._unsaved_videos.get(video.path) is video:
-                            del self._unsaved_videos[video.path]
-            except Exception:
-                log.exception("could not save job %s", job_id)
+            self._writer.mark_dirty(job)
 
 
 def _timeout_error(seconds: float) -> ErrorBody:

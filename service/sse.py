@@ -15,7 +15,8 @@ from aiohttp import web
 
 from service import keys
 from service.handlers import job_not_found
-from service.jobs import JobEvent, JobNotFound, Subscription
+from service.job_events import JobEvent, Subscription
+from service.jobs import JobNotFound
 from service.schemas import to_json
 
 # A comment line this often keeps proxies from closing an idle stream and lets a vanished

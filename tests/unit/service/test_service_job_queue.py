@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from service.jobs import JobEvent, JobEventType, JobNotFound, JobQueue, Subscription
+from service.job_events import JobEvent, JobEventType, Subscription
+from service.jobs import JobNotFound, JobQueue
 from service.schemas import JobStatus, JobStatusResponse, VideoInfo
 from service.storage import Storage
 
