@@ -40,9 +40,15 @@ async def static_file(request: web.Request) -> web.FileResponse:
 
 
 def _static_path(name: str) -> Path | None:
+    """The file ``name`` names under the static folder, None for anything else: a name with a
+    NUL, too long for the filesystem, or leading out of the folder is simply not a file here."""
     root = STATIC_DIR.resolve()
-    path = (root / name).resolve()
-    return path if path.is_relative_to(root) and path.is_file() else None
+    try:
+        path = (root / name).resolve()
+        found = path.is_relative_to(root) and path.is_file()
+    except (OSError, ValueError):
+        return None
+    return path if found else None
 
 
 async def create_scan(request: web.Request) -> web.Response:

@@ -7,6 +7,7 @@ code produces cannot hide behind a default; ``loopwire wiring`` checks exactly t
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -164,6 +165,13 @@ def parse_scan_request(body: object) -> ScanRequest:
         raise InvalidRequest("invalid_field", "field 'path' must be a string")
     if not path.strip() or "\x00" in path:
         raise InvalidRequest("invalid_field", "field 'path' must be a non-empty path")
+    try:
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        # A lone surrogate ("\ud800") names no file: no byte string encodes it.
+        raise InvalidRequest(
+            "invalid_field", "field 'path' holds a lone surrogate, which no file name can"
+        ) from None
     if not path.startswith("/"):
         # A relative path would resolve against the server's working directory, which no client
         # knows (and which could even lie inside a media root by accident).

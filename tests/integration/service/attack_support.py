@@ -1,0 +1,86 @@
+"""Helpers for the attack tests: the real service as a separate process, raw HTTP to it, and
+waits on its jobs. Raw ``http.client`` so that a test can send what a polite client never would
+(a NUL in a path, a lone surrogate in a JSON body)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from checks.harness.fixtures import ServiceFactory
+from checks.harness.server import ServerProcess
+
+FINAL = {"completed", "failed", "cancelled", "timed_out"}
+
+
+def start_service(
+    service_process: ServiceFactory,
+    media: Path,
+    db: Path,
+    *args: str,
+    ffprobe: Path | str | None = None,
+    env: dict[str, str] | None = None,
+) -> ServerProcess:
+    command = ["--media-root", str(media), "--db", str(db), *args]
+    if ffprobe is not None:
+        command += ["--ffprobe", str(ffprobe)]
+    return service_process(*command, env=env)
+
+
+def request(
+    server: ServerProcess,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    timeout: float = 30.0,
+) -> tuple[int, dict[str, str], Any]:
+    """Send ``path`` as given (no quoting); return status, headers and the JSON body (or the
+    raw text when it is not JSON)."""
+    url = urlsplit(server.url(""))
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=timeout)
+    try:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        raw = response.read()
+        try:
+            decoded: Any = json.loads(raw)
+        except ValueError:
+            decoded = raw.decode(errors="replace")
+        return response.status, dict(response.getheaders()), decoded
+    finally:
+        connection.close()
+
+
+def post_scan(server: ServerProcess, path: Path | str) -> dict[str, Any]:
+    status, _, body = request(
+        server, "POST", "/api/v1/scans", json.dumps({"path": str(path)}).encode()
+    )
+    assert status == 202, body
+    job: dict[str, Any] = body
+    return job
+
+
+def wait_job(server: ServerProcess, job_id: str, within: float = 60.0) -> dict[str, Any]:
+    """The job once final (fails the test after ``within`` seconds)."""
+    deadline = time.monotonic() + within
+    while True:
+        status, _, job = request(server, "GET", f"/api/v1/jobs/{job_id}")
+        assert status == 200, job
+        if job["status"] in FINAL:
+            result: dict[str, Any] = job
+            return result
+        assert time.monotonic() < deadline, f"job {job_id} still {job['status']}"
+        time.sleep(0.05)
+
+
+def wait_for(predicate: Callable[[], bool], within: float = 20.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + within
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
