@@ -24,6 +24,7 @@ from aiohttp import web
 from service.app import create_app
 from service.config import ServiceConfig
 from service.probe import Prober
+from service.process_lifetime import become_subreaper
 
 BLOCKING_PROBE_SWITCH = "LOOPWIRE_BLOCKING_PROBE"
 log = logging.getLogger("service")
@@ -134,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # Orphans of our probes come back to us to be killed and reaped (service.process_lifetime).
+    become_subreaper()
     app = create_app(config, prober=negative_control_prober(config))
     try:
         asyncio.run(serve(app, config))

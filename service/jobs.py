@@ -329,9 +329,11 @@ class JobQueue:
 
     async def _probe(self, file: FoundFile) -> tuple[VideoInfo | None, FileError | None]:
         try:
-            video = await self._prober.probe(file.path)
+            video = await self._prober.probe(file.real_path)
         except ProbeError as exc:
             return None, FileError(path=str(file.path), code=exc.code, message=exc.message)
+        # The prober saw the real path; the job reports the file where the scan found it.
+        video = dataclasses.replace(video, path=str(file.path))
         if video.size_bytes == 0 and file.size_bytes:
             # Some probers do not report a size; the walk already stat()ed the file.
             video = dataclasses.replace(video, size_bytes=file.size_bytes)

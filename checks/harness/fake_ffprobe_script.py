@@ -57,6 +57,17 @@ def process_start_ticks(pid: int) -> int | None:
     return int(stat.rsplit(")", 1)[1].split()[19])
 
 
+def inherited_file(path: str | None) -> str | None:
+    """The file behind ``/dev/fd/N`` (how a confined service hands ffprobe an open file), as
+    its real path, so rules and output follow the file; None for any other path."""
+    if path is None or not path.startswith("/dev/fd/") or not path[8:].isdigit():
+        return None
+    try:
+        return os.readlink(f"/proc/self/fd/{path[8:]}")
+    except OSError:
+        return None
+
+
 def choose(config: dict[str, Any], path: str | None) -> dict[str, Any]:
     name = os.path.basename(path) if path else ""
     for pattern, behaviour in config["rules"]:
@@ -186,6 +197,11 @@ def main() -> int:
         str(len(argv)),
         *map(os.fsencode, argv),
     )
+
+    resolved = inherited_file(path)
+    if resolved is not None:
+        path = resolved
+        record(log_file, "P", os.fsencode(path))
 
     if "-version" in argv:
         print(VERSION_LINE)
