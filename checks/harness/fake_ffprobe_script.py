@@ -95,10 +95,13 @@ def format_names(path: str) -> tuple[str, str]:
     return FORMAT_NAMES.get(os.path.splitext(path)[1].lower(), MP4_FORMAT)
 
 
-def ok_document(path: str, behaviour: dict[str, Any]) -> dict[str, Any]:
-    """A document shaped like ``ffprobe -print_format json -show_format -show_streams``."""
+def ok_document(path: str, behaviour: dict[str, Any], opened: str | None = None) -> dict[str, Any]:
+    """A document shaped like ``ffprobe -print_format json -show_format -show_streams``.
+
+    ``opened`` is what to measure when it differs from ``path`` (the ``/dev/fd/N`` handed over):
+    the open file, not whatever its path names by now."""
     try:
-        size = os.stat(path).st_size
+        size = os.stat(opened or path).st_size
     except OSError:
         size = 0
     rate = bit_rate(size, float(behaviour["duration"]))
@@ -198,6 +201,7 @@ def main() -> int:
         *map(os.fsencode, argv),
     )
 
+    opened = path
     resolved = inherited_file(path)
     if resolved is not None:
         path = resolved
@@ -226,7 +230,7 @@ def main() -> int:
         sys.stderr.write(f"{path}: {behaviour['stderr']}\n")
         status = int(behaviour["exit_code"])
     else:
-        json.dump(ok_document(path or "", behaviour), sys.stdout, indent=4)
+        json.dump(ok_document(path or "", behaviour, opened), sys.stdout, indent=4)
         sys.stdout.write("\n")
     sys.stdout.flush()
     sys.stderr.flush()

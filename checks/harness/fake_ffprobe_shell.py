@@ -111,7 +111,7 @@ case $dd,$ii,$has_word in
     *) path= has_path= ;;
 esac
 # A file handed over open as /dev/fd/N: the rules and the output follow the file it is.
-handed=
+handed= opened=$path
 case $path in
     /dev/fd/[0-9]*)
         link=/proc/$$/fd/${path#/dev/fd/}
@@ -153,7 +153,7 @@ esac
 
 ok() {
     # The ok document; $1 $2: the duration as numerator and denominator (0 0 if not positive).
-    size=$(@STAT@ -L -c %s -- "$path" 2>/dev/null) || size=0
+    size=$(@STAT@ -L -c %s -- "$opened" 2>/dev/null) || size=0
     case $size in '' | *[!0-9]*) size=0 ;; esac
     rate=0
     [ "$1" -eq 0 ] || rate=$((size * 8 * $2 / $1))
