@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -84,3 +85,33 @@ def wait_for(predicate: Callable[[], bool], within: float = 20.0, what: str = "c
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.02)
+
+
+# What a probe must print for a file to count as a video (the parser needs little more).
+MINIMAL_PROBE_JSON = (
+    '{"format": {"format_name": "mov,mp4,m4a,3gp,3g2,mj2", "duration": "1.000000",'
+    ' "size": "1024"}, "streams": []}'
+)
+
+
+def write_probe_script(directory: Path, body: str) -> Path:
+    """An executable ``/bin/sh`` ffprobe stand-in whose behaviour is ``body`` (a test's own
+    attack, where the harness fakes have no such mode)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    script = directory / "ffprobe"
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(0o755)
+    return script
+
+
+def process_gone(pid: int) -> bool:
+    """Gone for good: not running, not even a zombie waiting to be reaped."""
+    return not os.path.exists(f"/proc/{pid}")
+
+
+def peak_rss_kib(pid: int) -> int:
+    """The peak resident set size (VmHWM) of a running process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmHWM for {pid}")
