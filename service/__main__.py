@@ -74,6 +74,20 @@ def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
         metavar="SECONDS",
         help="one ffprobe call slower than this marks that file failed (%(default)s)",
     )
+    parser.add_argument(
+        "--retain-jobs",
+        type=int,
+        default=defaults.retain_jobs,
+        metavar="N",
+        help="finished jobs kept in history, oldest dropped first (%(default)s)",
+    )
+    parser.add_argument(
+        "--max-event-streams",
+        type=int,
+        default=defaults.max_event_streams,
+        metavar="N",
+        help="open event streams at once; more get 503 with Retry-After (%(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         return ServiceConfig(
@@ -85,6 +99,8 @@ def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
             probe_timeout=args.probe_timeout,
             host=args.host,
             port=args.port,
+            retain_jobs=args.retain_jobs,
+            max_event_streams=args.max_event_streams,
         )
     except ValueError as exc:
         parser.error(str(exc))

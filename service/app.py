@@ -57,6 +57,7 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
         media_roots=roots,
         concurrency=config.concurrency,
         job_timeout=config.job_timeout,
+        retain_jobs=config.retain_jobs,
     )
     try:
         await jobs.start()

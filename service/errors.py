@@ -12,7 +12,7 @@ from http import HTTPStatus
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from service.schemas import InvalidRequest, error_json
+from service.schemas import InvalidRequest, error_json, public_dumps
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,9 @@ class ApiError(Exception):
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> web.Response:
-    return web.json_response(error_json(code, message), status=status, headers=headers)
+    return web.json_response(
+        error_json(code, message), status=status, headers=headers, dumps=public_dumps
+    )
 
 
 def _code_for(status: int) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from service.confined_open import open_directory
-from service.schemas import FileError
+from service.schemas import FileError, file_error
 
 VIDEO_EXTENSIONS = frozenset(
     {
@@ -137,7 +137,7 @@ async def walk_videos(top: Path, recursive: bool, roots: Sequence[Path]) -> Walk
             for directory, real, identity in listing.directories:
                 if identity in seen_directories:
                     result.errors.append(
-                        FileError(
+                        file_error(
                             path=str(directory),
                             code="symlink_loop",
                             message="directory already visited through another path (symlink loop)",
@@ -196,7 +196,7 @@ def _classify(
             real = Path(os.path.realpath(real))
             if not is_inside(real, roots):
                 listing.errors.append(
-                    FileError(
+                    file_error(
                         path=str(path),
                         code="outside_media_roots",
                         message="symlink points outside the media roots; not followed",
@@ -211,7 +211,7 @@ def _classify(
         if exc.errno == errno.ENOENT and entry.is_symlink():
             # What is missing is the link's target, not the entry.
             listing.errors.append(
-                FileError(
+                file_error(
                     path=str(path), code="broken_symlink", message="symlink target is missing"
                 )
             )
@@ -231,7 +231,7 @@ def _classify(
         # Never opened (a FIFO would block its reader), but reported: a user looking for this
         # "video" must learn why the scan left it out.
         listing.errors.append(
-            FileError(
+            file_error(
                 path=str(path),
                 code="not_a_regular_file",
                 message="not a regular file (a FIFO, socket or device); not probed",
@@ -242,10 +242,12 @@ def _classify(
 def describe_os_error(path: Path, exc: OSError) -> FileError:
     """The per-path error a walk reports for ``exc``, with a stable code."""
     if exc.errno == errno.ELOOP:
-        return FileError(path=str(path), code="symlink_loop", message="too many levels of symlinks")
+        return file_error(
+            path=str(path), code="symlink_loop", message="too many levels of symlinks"
+        )
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return FileError(path=str(path), code="permission_denied", message="permission denied")
-    return FileError(path=str(path), code="unreadable", message=exc.strerror or str(exc))
+        return file_error(path=str(path), code="permission_denied", message="permission denied")
+    return file_error(path=str(path), code="unreadable", message=exc.strerror or str(exc))
 
 
 FOLDER_DEPTH = 3

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 
 from aiohttp import web
 
@@ -17,7 +16,7 @@ from service import keys
 from service.handlers import job_not_found
 from service.job_events import JobEvent, Subscription
 from service.jobs import JobNotFound
-from service.schemas import to_json
+from service.schemas import public_dumps, to_json
 
 # A comment line this often keeps proxies from closing an idle stream and lets a vanished
 # client be noticed (the write fails) even while the job is quiet.
@@ -25,14 +24,14 @@ KEEPALIVE_SECONDS = 15.0
 
 
 def format_event(event: JobEvent) -> bytes:
-    data = json.dumps(to_json(event.job), separators=(",", ":"))
+    data = public_dumps(to_json(event.job))
     return f"event: {event.type.value}\ndata: {data}\n\n".encode()
 
 
 async def job_events(request: web.Request) -> web.StreamResponse:
     job_id = request.match_info["job_id"]
     try:
-        events = request.app[keys.JOBS].subscribe(job_id)
+        events = await request.app[keys.JOBS].subscribe(job_id)
     except JobNotFound:
         raise job_not_found(job_id) from None
     response = web.StreamResponse(

@@ -6,6 +6,7 @@ process clean-up through /proc: a test passes only if the work really happened a
 
 from __future__ import annotations
 
+import base64
 import os
 import time
 from datetime import datetime
@@ -248,6 +249,7 @@ async def test_fifo_named_like_a_video_does_not_hang_the_scan(
     assert final["result"]["errors"] == [
         {
             "path": str(media / "x.mp4"),
+            "path_b64": base64.b64encode(bytes(media / "x.mp4")).decode(),
             "code": "not_a_regular_file",
             "message": "not a regular file (a FIFO, socket or device); not probed",
         }
@@ -318,8 +320,8 @@ async def test_videos_endpoint_lists_library_sorted_by_path(
     assert [Path(v["path"]).name for v in videos] == ["a.mkv", "b.mp4"]
     assert videos[0]["size_bytes"] == 1024
     assert set(videos[0]) == {
-        "path", "size_bytes", "format_name", "duration_seconds", "bit_rate", "width", "height",
-        "video_codec", "audio_codec", "frame_rate", "nb_frames",
+        "path", "path_b64", "size_bytes", "format_name", "duration_seconds", "bit_rate", "width",
+        "height", "video_codec", "audio_codec", "frame_rate", "nb_frames",
     }  # fmt: skip
 
 
