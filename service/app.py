@@ -35,6 +35,7 @@ def create_app(config: ServiceConfig, *, prober: Prober | None = None) -> web.Ap
         timeout=config.probe_timeout,
         state_dir=probe_state_dir(config),
     )
+    app[keys.EVENT_STREAMS] = asyncio.Semaphore(config.max_event_streams)
     app.add_routes(ROUTES)
     app.cleanup_ctx.append(_job_queue)
     app.on_shutdown.append(_stop_jobs)
