@@ -4,7 +4,6 @@ scans run; nothing from outside (name or metadata) may ever reach a job or the l
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import threading
@@ -13,22 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from checks.harness.attacks import exchange, post_scan, request, start_service, wait_job
 from checks.harness.fixtures import FakeFfprobeFactory, ServiceFactory
-from tests.integration.service.attack_support import post_scan, request, start_service, wait_job
 
 pytestmark = pytest.mark.integration
 
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
 INSIDE_SIZE = 1000
 SECRET_SIZE = 7777
 SCANS = 6
-
-
-def exchange(first: Path, second: Path) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.renameat2(_AT_FDCWD, bytes(first), _AT_FDCWD, bytes(second), _RENAME_EXCHANGE):
-        raise OSError(ctypes.get_errno(), "renameat2 RENAME_EXCHANGE failed")
 
 
 @pytest.fixture

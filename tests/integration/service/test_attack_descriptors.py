@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from checks.harness.attacks import post_scan, request, wait_job
 from checks.harness.fake_ffprobe import Behaviour
 from checks.harness.fixtures import FakeFfprobeFactory
 from checks.harness.server import ServerProcess
-from tests.integration.service.attack_support import post_scan, request, wait_job
 from tests.integration.service.service_support import touch_videos
 
 pytestmark = pytest.mark.integration

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.fake_ffprobe import Behaviour
-from checks.harness.fixtures import FakeFfprobeFactory, ServiceFactory
-from tests.integration.service.attack_support import (
+from checks.harness.attacks import (
     MINIMAL_PROBE_JSON,
     peak_rss_kib,
     post_scan,
@@ -23,6 +21,8 @@ from tests.integration.service.attack_support import (
     wait_job,
     write_probe_script,
 )
+from checks.harness.fake_ffprobe import Behaviour
+from checks.harness.fixtures import FakeFfprobeFactory, ServiceFactory
 from tests.integration.service.service_support import touch_videos
 
 pytestmark = pytest.mark.integration

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from checks.harness.attacks import request, start_service
 from checks.harness.fixtures import ServiceFactory
-from tests.integration.service.attack_support import request, start_service
 
 pytestmark = pytest.mark.integration
 

@@ -1,9 +1,11 @@
-"""Helpers for the attack tests: the real service as a separate process, raw HTTP to it, and
-waits on its jobs. Raw ``http.client`` so that a test can send what a polite client never would
-(a NUL in a path, a lone surrogate in a JSON body)."""
+"""What the attack tests and ``nox -s chaos`` share: the real service as a separate process, raw
+HTTP to it, waits on its jobs, probe stand-ins a test writes itself, a symlink swapper, and
+process and memory readings. Raw ``http.client`` so that an attack can send what a polite
+client never would (a NUL in a path, a lone surrogate in a JSON body)."""
 
 from __future__ import annotations
 
+import ctypes
 import http.client
 import json
 import os
@@ -13,14 +15,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from checks.harness.fixtures import ServiceFactory
 from checks.harness.server import ServerProcess
 
 FINAL = {"completed", "failed", "cancelled", "timed_out"}
 
 
 def start_service(
-    service_process: ServiceFactory,
+    service_process: Callable[..., ServerProcess],
     media: Path,
     db: Path,
     *args: str,
@@ -115,3 +116,14 @@ def peak_rss_kib(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     raise AssertionError(f"no VmHWM for {pid}")
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange(first: Path, second: Path) -> None:
+    """Swap two paths atomically (``renameat2`` with ``RENAME_EXCHANGE``, Linux 3.15+)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.renameat2(_AT_FDCWD, bytes(first), _AT_FDCWD, bytes(second), _RENAME_EXCHANGE):
+        raise OSError(ctypes.get_errno(), "renameat2 RENAME_EXCHANGE failed")
