@@ -28,7 +28,6 @@ from service.confined_open import open_error, open_regular_file
 from service.probe_parse import ProbeError, parse_probe_output
 from service.process_lifetime import (
     MARKER,
-    ProbeMark,
     die_with_parent,
     record_group,
     sweep_orphans,
@@ -100,20 +99,17 @@ class FfprobeProber:
 
     async def _run(self, path: Path) -> tuple[bytes, bytes, int]:
         fd = await asyncio.to_thread(open_regular_file, path)
-        mark = ProbeMark.new(self._state_dir or Path("/"))
         try:
-            process, stdout, stderr = await self._spawn(fd, mark)
+            process, stdout, stderr = await self._spawn(fd)
         finally:
             os.close(fd)
         record = None
         if self._state_dir is not None:
             record = await asyncio.to_thread(record_group, self._state_dir, process.pid)
-        returncode = await self._collect(process, stdout, stderr, mark, record)
+        returncode = await self._collect(process, stdout, stderr, record)
         return bytes(stdout.data), bytes(stderr.data), returncode
 
-    async def _spawn(
-        self, fd: int, mark: ProbeMark
-    ) -> tuple[asyncio.subprocess.Process, _Capture, _Capture]:
+    async def _spawn(self, fd: int) -> tuple[asyncio.subprocess.Process, _Capture, _Capture]:
         try:
             out_read, out_write = os.pipe()
         except OSError as exc:
@@ -136,7 +132,7 @@ class FfprobeProber:
                     pass_fds=(fd,),
                     start_new_session=True,
                     preexec_fn=functools.partial(die_with_parent, os.getpid()),
-                    env={**os.environ, MARKER: mark.value},
+                    env={**os.environ, MARKER: str(self._state_dir or "")},
                 )
                 self._live.add(process.pid)
         except OSError as exc:
@@ -158,7 +154,6 @@ class FfprobeProber:
         process: asyncio.subprocess.Process,
         stdout: _Capture,
         stderr: _Capture,
-        mark: ProbeMark,
         record: Path | None,
     ) -> int:
         """Wait for the child to exit (reading as it writes), sweep what it left, then wait for
@@ -181,7 +176,7 @@ class FfprobeProber:
                     "probe_timeout", f"ffprobe did not answer within {self.timeout:g} s"
                 ) from None
             # Its leftovers die now, so the pipes they held close now.
-            await self._sweep(process, mark, record)
+            await self._sweep(process, record)
             swept = True
             await asyncio.wait(readers, timeout=_PIPE_GRACE)
             return returncode
@@ -191,18 +186,16 @@ class FfprobeProber:
             stdout.close()
             stderr.close()
             if not swept:
-                await self._sweep(process, mark, record)
+                await self._sweep(process, record)
             await asyncio.gather(*readers, exited, return_exceptions=True)
 
-    async def _sweep(
-        self, process: asyncio.subprocess.Process, mark: ProbeMark, record: Path | None
-    ) -> None:
+    async def _sweep(self, process: asyncio.subprocess.Process, record: Path | None) -> None:
         """Kill the probe's group and what it left; reap them. Shielded: a second cancel
         arriving now must not leave them running."""
-        await asyncio.shield(self._kill_and_reap(process, mark, record))
+        await asyncio.shield(self._kill_and_reap(process, record))
 
     async def _kill_and_reap(
-        self, process: asyncio.subprocess.Process, mark: ProbeMark, record: Path | None
+        self, process: asyncio.subprocess.Process, record: Path | None
     ) -> None:
         if process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
@@ -212,7 +205,7 @@ class FfprobeProber:
                     await process.wait()
         self._live.discard(process.pid)
         async with self._spawn_lock:
-            await asyncio.to_thread(sweep_orphans, process.pid, mark, record, set(self._live))
+            await asyncio.to_thread(sweep_orphans, process.pid, record, set(self._live))
 
 
 class _Fd:

@@ -6,8 +6,9 @@
   adopted orphans (:func:`sweep_orphans`).
 - Each probe gets ``PR_SET_PDEATHSIG`` = SIGKILL: if the service dies (``kill -9``), the kernel
   kills the probe.
-- Each probe carries a marker in its environment (inherited by whatever it starts) and its
-  process group is recorded (group id and the leader's kernel start time) in a state folder.
+- Each probe carries a marker in its environment (``LOOPWIRE_PROBE`` = the state folder,
+  inherited by whatever it starts) and its process group is recorded (group id and the
+  leader's kernel start time) in that folder.
   On start-up (:func:`reap_leftovers`) the service kills what a previous run left: groups whose
   leader is still the recorded process (same start time, so a reused pid is never hit), and
   processes carrying the marker of this state folder.
@@ -22,8 +23,6 @@ import ctypes
 import logging
 import os
 import signal
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -36,13 +35,20 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def become_subreaper() -> bool:
-    """Make this process the reaper of its descendants' orphans; False where Linux lacks it."""
-    return _prctl(_PR_SET_CHILD_SUBREAPER, 1) == 0
+    """Make this process the reaper of its descendants' orphans; False where the system lacks
+    it (not Linux 3.4+)."""
+    try:
+        return _prctl(_PR_SET_CHILD_SUBREAPER, 1) == 0
+    except AttributeError:
+        return False
 
 
 def is_subreaper() -> bool:
     flag = ctypes.c_int(0)
-    if _libc.prctl(_PR_GET_CHILD_SUBREAPER, ctypes.byref(flag), 0, 0, 0) != 0:
+    try:
+        if _libc.prctl(_PR_GET_CHILD_SUBREAPER, ctypes.byref(flag), 0, 0, 0) != 0:
+            return False
+    except AttributeError:
         return False
     return flag.value != 0
 
@@ -58,22 +64,6 @@ def die_with_parent(parent: int) -> None:
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:
         os._exit(1)
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeMark:
-    """The environment marker of one probe: a nonce, and the state folder of its service."""
-
-    nonce: str
-    scope: str
-
-    @classmethod
-    def new(cls, state_dir: Path) -> ProbeMark:
-        return cls(uuid.uuid4().hex, str(state_dir))
-
-    @property
-    def value(self) -> str:
-        return f"{self.nonce} {self.scope}"
 
 
 def start_ticks(pid: int) -> int | None:
@@ -134,30 +124,23 @@ def record_group(state_dir: Path, pid: int) -> Path | None:
     return record
 
 
-def sweep_orphans(group: int, mark: ProbeMark, record: Path | None, spared: set[int]) -> int:
-    """After probe ``group`` exited: kill and reap what is left of it among this process's
-    children (adopted as subreaper), then drop its record. ``spared`` are the live probes.
+def sweep_orphans(group: int, record: Path | None, spared: set[int]) -> int:
+    """After probe ``group`` exited: kill its group, then, as subreaper, kill and reap every
+    child of this process that is not a live probe (``spared``), and drop the probe's record.
 
-    A child is the probe's leftover when it is still in the probe's group or carries the
-    probe's marker; untracked zombies are reaped too (every child of the service is a probe or
-    an adopted orphan of one). Returns how many processes were killed or reaped.
+    The service starts no process but probes, and ffprobe starts none, so such a child is an
+    orphan some probe left (adopted even if it left the session with ``setsid`` and cleared
+    its environment), or a zombie of one. Returns how many were reaped.
     """
-    swept = 0
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(group, signal.SIGKILL)
+    swept = 0
     if is_subreaper():
         for pid in _children():
             if pid in spared:
                 continue
-            fields = _stat_fields(pid)
-            if fields is None:
-                continue
-            state, process_group = fields[0], int(fields[2])
-            if process_group == group or _marker_of(pid) == mark.value:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            elif state != "Z":
-                continue
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
                 swept += 1
@@ -186,7 +169,7 @@ def reap_leftovers(state_dir: Path) -> int:
         if not entry.isdigit() or int(entry) == os.getpid():
             continue
         marker = _marker_of(int(entry))
-        if marker is not None and marker.partition(" ")[2] == scope:
+        if marker == scope:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(int(entry), signal.SIGKILL)
                 killed += 1
