@@ -303,12 +303,26 @@ class Storage:
 async def _connect(path: Path) -> aiosqlite.Connection:
     connection = await aiosqlite.connect(path)
     try:
-        await connection.executescript(_SCHEMA)
-        await connection.commit()
+        try:
+            await connection.executescript(_SCHEMA)
+            await connection.commit()
+        except sqlite3.OperationalError as exc:
+            # A read-only database that has its jobs still serves them; the first write then
+            # reports the service degraded. One without them cannot serve anything.
+            if not await _has_jobs_table(connection):
+                raise
+            log.warning("database %s: cannot update its schema: %s", path, exc)
     except BaseException:
         await connection.close()
         raise
     return connection
+
+
+async def _has_jobs_table(connection: aiosqlite.Connection) -> bool:
+    async with connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'"
+    ) as rows:
+        return await rows.fetchone() is not None
 
 
 async def _upsert_videos(
