@@ -6,7 +6,7 @@
   adopted orphans (:func:`sweep_orphans`).
 - Each probe gets ``PR_SET_PDEATHSIG`` = SIGKILL: if the service dies (``kill -9``), the kernel
   kills the probe.
-- Each probe carries a marker in its environment (``LOOPWIRE_PROBE`` = the state folder,
+- Each probe carries a marker in its environment (``MEDIA_SERVICE_PROBE_OF`` = the state folder,
   inherited by whatever it starts) and its process group is recorded (group id and the
   leader's kernel start time) in that folder.
   On start-up (:func:`reap_leftovers`) the service kills what a previous run left: groups whose
@@ -27,7 +27,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-MARKER = "LOOPWIRE_PROBE"
+MARKER = "MEDIA_SERVICE_PROBE_OF"
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_GET_CHILD_SUBREAPER = 37
