@@ -24,6 +24,7 @@ from bench.service_runs import (
     TimeoutRun,
 )
 from bench.settings import Settings
+from bench.stall_overhead import guard_overhead
 from bench.stats import Latency, Summary, ratio
 
 THROUGHPUT_SLACK = 1.10
@@ -300,6 +301,7 @@ class ServiceBench:
             ("polls, idle", self._polls(idle)),
             ("polls, scan", self._polls(scan)),
             ("polls, blocking probe", self._polls(blocking)),
+            ("stall guard overhead", lambda: guard_overhead(self)),
             ("cancel", cancel),
             ("timeout", timeout),
             ("big directory", big),

@@ -15,7 +15,6 @@ import contextlib
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -29,11 +28,11 @@ from bench.poll_modes import PollMode
 from bench.report import duration
 from bench.settings import Settings
 from bench.stats import Latency
-from checks.harness.blocking_probe import ENV_SWITCH
+from checks.harness.blocking_probe import BLOCKING_SERVICE
 from checks.harness.client import Job, ServiceClient, connect, is_finished
 from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
 from checks.harness.poller import poll_on_schedule
-from checks.harness.server import ServerProcess
+from checks.harness.server import REFERENCE_SERVICE, ServerProcess
 
 # How often the bench looks at a job while waiting for a state: fine enough for the latencies
 # it reports, far below what would load the server.
@@ -51,21 +50,23 @@ class Scenario:
     job_timeout: float = 600.0
     probe_timeout: float = 60.0
     blocking_probe: bool = False
+    # Milliseconds: the service's --stall-report threshold, None for off (the default).
+    stall_report: float | None = None
 
     def command(self) -> list[str]:
+        # The blocking variant is the same service, built by the harness's launcher.
+        launcher = BLOCKING_SERVICE if self.blocking_probe else REFERENCE_SERVICE
+        stall = [] if self.stall_report is None else ["--stall-report", f"{self.stall_report:g}"]
         return [
-            sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", "0",
+            *launcher,
             "--media-root", str(self.media_root), "--db", str(self.db),
             "--ffprobe", str(self.ffprobe), "--concurrency", str(self.concurrency),
             "--job-timeout", str(self.job_timeout), "--probe-timeout", str(self.probe_timeout),
+            *stall,
         ]  # fmt: skip
 
     def server(self, project: Path) -> ServerProcess:
-        env = dict(os.environ)
-        env.pop(ENV_SWITCH, None)
-        if self.blocking_probe:
-            env[ENV_SWITCH] = "1"
-        return ServerProcess(self.command(), env=env, cwd=project)
+        return ServerProcess(self.command(), cwd=project)
 
 
 @dataclass(frozen=True)

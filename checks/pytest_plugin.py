@@ -1,9 +1,15 @@
-"""pytest entry point (``pytest11``): loopwire's fixtures and the opt-in wiring recorder.
+"""pytest entry point (``pytest11``): loopwire's fixtures and the opt-in wiring recorder and
+loop-stall guard.
 
 Loaded in every pytest run where loopwire is installed, so everything here stays inert until a
-test asks for a fixture or the run passes ``--loopwire-wiring``.
+test asks for a fixture or the run passes ``--loopwire-wiring`` or
+``--loopwire-stall``.
 """
 
 from __future__ import annotations
 
-pytest_plugins: list[str] = ["checks.harness.fixtures", "checks.wiring.pytest_wiring"]
+pytest_plugins: list[str] = [
+    "checks.harness.fixtures",
+    "checks.wiring.pytest_wiring",
+    "checks.stall.pytest_stall",
+]

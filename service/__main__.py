@@ -2,9 +2,8 @@
 
 Prints exactly one line on stdout once it accepts connections,
 ``loopwire service listening on http://HOST:PORT`` (with the real port when ``--port 0``), so a
-launcher can wait for it. ``LOOPWIRE_BLOCKING_PROBE=1`` is a test-only negative-control switch:
-it swaps in a deliberately blocking prober (kept outside ``service/``) so the responsiveness
-harness can prove that it detects a blocked event loop.
+launcher can wait for it. :func:`main` takes the app factory, so another launcher can serve the
+same command line with an app built differently (another prober) without a switch in here.
 """
 
 from __future__ import annotations
@@ -12,20 +11,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
 
 from service.app import create_app
 from service.config import ServiceConfig
-from service.probe import Prober
+from service.process_lifetime import become_subreaper
 
-BLOCKING_PROBE_SWITCH = "LOOPWIRE_BLOCKING_PROBE"
 log = logging.getLogger("service")
 
 
@@ -73,6 +70,28 @@ def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
         metavar="SECONDS",
         help="one ffprobe call slower than this marks that file failed (%(default)s)",
     )
+    parser.add_argument(
+        "--stall-report",
+        type=float,
+        default=None,
+        metavar="MS",
+        help="log every event-loop stall longer than MS milliseconds, naming the line that "
+        "blocked (off by default)",
+    )
+    parser.add_argument(
+        "--retain-jobs",
+        type=int,
+        default=defaults.retain_jobs,
+        metavar="N",
+        help="finished jobs kept in history, oldest dropped first (%(default)s)",
+    )
+    parser.add_argument(
+        "--max-event-streams",
+        type=int,
+        default=defaults.max_event_streams,
+        metavar="N",
+        help="open event streams at once; more get 503 with Retry-After (%(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         return ServiceConfig(
@@ -84,19 +103,12 @@ def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
             probe_timeout=args.probe_timeout,
             host=args.host,
             port=args.port,
+            stall_report=None if args.stall_report is None else args.stall_report / 1000,
+            retain_jobs=args.retain_jobs,
+            max_event_streams=args.max_event_streams,
         )
     except ValueError as exc:
         parser.error(str(exc))
-
-
-def negative_control_prober(config: ServiceConfig) -> Prober | None:
-    """The deliberately blocking prober when the test-only switch is set, else None."""
-    if os.environ.get(BLOCKING_PROBE_SWITCH) != "1":
-        return None
-    # Imported only here: the service itself never depends on the harness.
-    from checks.harness.blocking_probe import BlockingProber
-
-    return BlockingProber(config.ffprobe, config.concurrency, config.probe_timeout)
 
 
 async def serve(app: web.Application, config: ServiceConfig) -> None:
@@ -127,14 +139,20 @@ def _announce(line: str) -> None:
     print(line, flush=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+AppFactory = Callable[[ServiceConfig], web.Application]
+
+
+def main(argv: Sequence[str] | None = None, app_factory: AppFactory = create_app) -> int:
+    """Parse ``argv``, build the app with ``app_factory`` and serve it; the exit status."""
     config = parse_args(argv)
     logging.basicConfig(
         level=logging.INFO,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    app = create_app(config, prober=negative_control_prober(config))
+    # Orphans of our probes come back to us to be killed and reaped (service.process_lifetime).
+    become_subreaper()
+    app = app_factory(config)
     try:
         asyncio.run(serve(app, config))
     # The usual startup failures (port taken, db directory missing) get one clear line.

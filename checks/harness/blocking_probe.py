@@ -4,21 +4,33 @@
 through ``subprocess.run`` inside an ``async def``. Every probe freezes the whole event loop, so
 status polls queue up unanswered and no asyncio timeout or cancel can fire until it returns.
 
-It lives here, outside ``service/``, so the service passes its own linter with zero suppressions.
-The service uses it only when started with ``LOOPWIRE_BLOCKING_PROBE=1``; the harness's
-negative-control test does exactly that and asserts that the harness reports failure. It is never
-a model to follow: the one suppression below marks the deliberate bug.
+It lives here, outside ``service/``, so the service passes its own linter with zero suppressions,
+and the service has no switch to turn it on: ``python -m checks.harness.blocking_probe`` takes the
+service's own command line and serves the service built by its own ``create_app`` with this prober
+injected (:data:`BLOCKING_SERVICE`). The harness's negative-control test starts that and asserts
+that the harness reports failure. It is never a model to follow: the one suppression below marks
+the deliberate bug.
 """
 
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
+from aiohttp import web
+
+from service.__main__ import main
+from service.app import create_app
+from service.config import ServiceConfig
 from service.probe_parse import ProbeError, parse_probe_output
 from service.schemas import VideoInfo
 
-ENV_SWITCH = "LOOPWIRE_BLOCKING_PROBE"
+# The reference service with the blocking prober, on a free loopback port (the service's own
+# arguments follow).
+BLOCKING_SERVICE = (
+    sys.executable, "-m", "checks.harness.blocking_probe", "--host", "127.0.0.1", "--port", "0",
+)  # fmt: skip
 
 
 class BlockingProber:
@@ -45,3 +57,13 @@ class BlockingProber:
             message = result.stderr.decode(errors="replace").strip()
             raise ProbeError("probe_failed", message or f"ffprobe exited {result.returncode}")
         return parse_probe_output(result.stdout, str(path))
+
+
+def blocking_app(config: ServiceConfig) -> web.Application:
+    """The reference service exactly as ``python -m service`` builds it, but probing blockingly."""
+    prober = BlockingProber(config.ffprobe, config.concurrency, config.probe_timeout)
+    return create_app(config, prober=prober)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:], blocking_app))

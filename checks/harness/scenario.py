@@ -25,11 +25,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from checks.harness.blocking_probe import ENV_SWITCH
+from checks.harness.blocking_probe import BLOCKING_SERVICE
 from checks.harness.client import connect, is_finished, is_running
 from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
 from checks.harness.poller import PollReport, Verdict, poll_on_schedule
 from checks.harness.server import REFERENCE_SERVICE, ServerProcess
+from checks.harness.stall_log import stall_sites
 
 
 def make_media(directory: Path, files: int, name: str = "clip-{:04d}.mp4") -> Path:
@@ -116,6 +117,8 @@ class ScenarioOptions:
     blocking: bool = False
     # Give up polling after this long (None: three times the ideal scan time plus 30 s).
     max_duration: float | None = None
+    # The service logs loop stalls longer than this (``--stall-report``), each with its line.
+    stall_report_ms: float = 50.0
 
     @property
     def ideal_seconds(self) -> float:
@@ -142,6 +145,11 @@ class ScenarioResult:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def server_stalls(self) -> list[str]:
+        """The stall sites the service reported, worst first."""
+        return stall_sites(self.server_output)
+
+    @property
     def wall_seconds(self) -> float | None:
         """The service's own started_at -> finished_at, if the job finished."""
         started, finished = self.job.get("started_at"), self.job.get("finished_at")
@@ -156,9 +164,10 @@ def prepare(options: ScenarioOptions, workdir: Path) -> tuple[Path, FakeFfprobe,
     media = make_media(workdir / "media", options.files)
     fake = write_fake_ffprobe(workdir / "fake-ffprobe", default=Behaviour(delay=options.delay))
     command = [
-        *REFERENCE_SERVICE,
+        *(BLOCKING_SERVICE if options.blocking else REFERENCE_SERVICE),
         *service_args(media, workdir / "service.db", fake.executable,
                       concurrency=options.concurrency),
+        "--stall-report", f"{options.stall_report_ms:g}",
     ]  # fmt: skip
     return media, fake, command
 
@@ -166,8 +175,7 @@ def prepare(options: ScenarioOptions, workdir: Path) -> tuple[Path, FakeFfprobe,
 async def run_scan(options: ScenarioOptions, workdir: Path) -> ScenarioResult:
     """Generate files, start the service with a fake probe, scan, poll until it ends."""
     media, fake, command = await asyncio.to_thread(prepare, options, workdir)
-    env = {**os.environ, ENV_SWITCH: "1" if options.blocking else "0"}
-    server = ServerProcess(command, env=env)
+    server = ServerProcess(command)
     max_duration = options.max_duration or options.ideal_seconds * 3 + 30
     try:
         async with cpu_burners(options.burners):
@@ -186,6 +194,11 @@ async def run_scan(options: ScenarioOptions, workdir: Path) -> ScenarioResult:
         verdict = report.verdict(
             options.max_latency, options.required_running_polls, counted=is_running
         )
+        output = server.output()
+        if not verdict.passed:
+            # The poller knows answers were late; the service's stall report knows why.
+            stalls = [f"server loop stalled {site}" for site in stall_sites(output)]
+            verdict = replace(verdict, reasons=(*verdict.reasons, *stalls))
         return ScenarioResult(
             options=options,
             report=report,
@@ -194,7 +207,7 @@ async def run_scan(options: ScenarioOptions, workdir: Path) -> ScenarioResult:
             max_concurrency=await asyncio.to_thread(fake.max_concurrency),
             invocations=len(await asyncio.to_thread(fake.invocations)),
             survivors=await wait_for_no_survivors(fake),
-            server_output=server.output(),
+            server_output=output,
             notes=notes,
         )
     finally:
@@ -261,7 +274,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--compare-blocking",
         action="store_true",
-        help=f"also run against the blocking probe ({ENV_SWITCH}=1), which must fail",
+        help="also run the service built with the blocking probe "
+        "(python -m checks.harness.blocking_probe), which must fail",
     )
     parser.add_argument(
         "--blocking-cap",
@@ -290,7 +304,9 @@ async def _main(args: argparse.Namespace, workdir: Path) -> int:
         results.append(await run_scan(blocking, workdir / "blocking"))
     print(render_table(results))
     for result in results:
-        for note in [*result.notes, *(f"survivor pid {pid}" for pid in result.survivors)]:
+        stalls = [f"server loop stalled {site}" for site in result.server_stalls]
+        survivors = [f"survivor pid {pid}" for pid in result.survivors]
+        for note in [*result.notes, *survivors, *stalls]:
             print(f"- {'blocking' if result.options.blocking else 'async'}: {note}")
     ok = results[0].verdict.passed and not results[0].survivors and not results[0].notes
     if args.compare_blocking:

@@ -30,7 +30,9 @@ class Blocking:
     """What a blocking call is reported as, and what to use instead."""
 
     code: str
-    suggestion: str
+    # What to use instead, when this call needs more specific advice than its rule's own
+    # suggestion; None: the rule's.
+    suggestion: str | None = None
     # Arguments that make the call return at once: the positional index (None: keyword only)
     # and keyword of a "block" flag that is off when False, and of a timeout that is off when 0.
     block_flag: tuple[int | None, str] | None = None
@@ -49,11 +51,11 @@ class Blocking:
 _RUN_PROCESS = Blocking(SUBPROCESS, "asyncio.create_subprocess_exec")
 _WAIT_PROCESS = Blocking(SUBPROCESS, "asyncio.create_subprocess_exec and await proc.wait()")
 _TO_THREAD = "asyncio.to_thread"
-_FILES = Blocking(FILE_IO, "aiofiles, or asyncio.to_thread for the whole file operation")
-_PATHS = Blocking(PATH_IO, "asyncio.to_thread (or anyio.Path)")
-_HTTP = Blocking(HTTP, "aiohttp.ClientSession or httpx.AsyncClient")
-_SOCKETS = Blocking(SOCKET, "asyncio.open_connection / loop.getaddrinfo")
-_SQLITE = Blocking(SQLITE, "aiosqlite")
+_FILES = Blocking(FILE_IO)
+_PATHS = Blocking(PATH_IO)
+_HTTP = Blocking(HTTP)
+_SOCKETS = Blocking(SOCKET)
+_SQLITE = Blocking(SQLITE)
 _AWAIT_THREAD = "asyncio.to_thread(...), or the asyncio primitive (asyncio.Event, asyncio.Queue)"
 _AWAIT_FUTURE = "await asyncio.wrap_future(future)"
 
@@ -89,7 +91,7 @@ FUNCTIONS: dict[str, Blocking] = {
         )
     },
     **{f"os.{name}": _WAIT_PROCESS for name in ("wait", "wait3", "wait4", "waitid", "waitpid")},
-    "time.sleep": Blocking(SLEEP, "await asyncio.sleep(...)"),
+    "time.sleep": Blocking(SLEEP),
     "input": Blocking(INPUT, "asyncio.to_thread(input, ...) or an async stdin reader"),
     "builtins.input": Blocking(INPUT, "asyncio.to_thread(input, ...) or an async stdin reader"),
     "open": _FILES,

@@ -36,6 +36,9 @@ _KIND_NAMES = {
 
 
 class Classifier(Resolver):
+    """Sorts each call in a function's frame: a blocking call (reported when the frame is async,
+    summarised when it is sync), a call that may reach a project function, or neither."""
+
     def __init__(
         self,
         module: str,
@@ -173,8 +176,10 @@ class Classifier(Resolver):
     ) -> None:
         if context.is_async:
             shown = spelled if qualified in (None, spelled) else f"{spelled} ({qualified})"
-            message = BY_CODE[blocking.code].message.format(
-                call=shown, function=context.display, suggestion=blocking.suggestion
+            rule = BY_CODE[blocking.code]
+            suggestion = rule.suggestion if blocking.suggestion is None else blocking.suggestion
+            message = rule.message.format(
+                call=shown, function=context.display, suggestion=suggestion
             )
             self.direct.append((node, blocking.code, message, spelled, context.key))
         elif context.summary is not None and blocking.chains:

@@ -29,6 +29,9 @@ def dotted(node: ast.expr) -> list[str] | None:
 
 
 class Resolver(Scopes):
+    """What names, expressions and annotations refer to, asked of the scope stack as the walk
+    stands at the node being looked at."""
+
     def __init__(self, module: str, is_package: bool) -> None:
         super().__init__()
         self.module = module

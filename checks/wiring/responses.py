@@ -2,9 +2,10 @@
 
 The dynamic wiring check needs to know, for every route the tests exercise, which schema class
 the JSON body is an instance of, so it can count per declared field what real responses carried.
-This module reads that mapping (plus the progressive fields, the per-job identity field and the
-allowlist), resolves the classes by import, and lists their fields, following nested schema
-classes (``result.videos[]`` -> ``VideoInfo``) through the type hints.
+This module reads that mapping (plus the progressive fields and how each must move, the per-job
+identity field, which jobs the service ran under the tests' eyes, and the allowlist), resolves
+the classes by import, and lists their fields, following nested schema classes
+(``result.videos[]`` -> ``VideoInfo``) through the type hints.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from checks.config import Config, ConfigError
 
 ANY_ROUTE_PARAM = re.compile(r"\{[^}]*\}")
+ProgressiveKind = Literal["increasing", "decreasing"]
+PROGRESSIVE_KINDS: tuple[ProgressiveKind, ...] = ("increasing", "decreasing")
+PROGRESSIVE_KEYS = ("kind", "intermediate", "end-within")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +69,35 @@ class ResponseRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Progressive:
+    """How a progressive field must move within one job the service ran.
+
+    ``increasing`` (a progress fraction): never backwards, and at least ``intermediate`` distinct
+    values strictly between the job's first and last one. ``decreasing`` (time left): at least
+    ``intermediate`` distinct values between its largest and smallest, and the last non-null
+    value at most ``end_within`` times the largest (it ends near zero); it may rise now and then,
+    as an estimate does after a slow step.
+    """
+
+    kind: ProgressiveKind = "increasing"
+    intermediate: int = 3
+    end_within: float = 0.1
+
+
+@dataclass(frozen=True, slots=True)
 class WiringConfig:
     rules: Mapping[str, ResponseRule]
-    progressive: frozenset[str]
+    # "Schema.field" -> how it must move per job.
+    progressive: Mapping[str, Progressive]
     # schema name -> field naming the job an object belongs to ("*" for every schema).
     identity: Mapping[str, str]
     allow: Mapping[str, str]
+    # Progressive fields are judged on jobs first seen in a response of one of these routes
+    # ("POST /jobs": the tests saw the service start them, unlike rows a test seeded into its
+    # database); empty: on every job.
+    started_by: frozenset[str] = frozenset()
+    # ... and later seen with these field values (e.g. status = "completed"); empty: any job.
+    finished_when: Mapping[str, object] = field(default_factory=dict)
 
     def schemas(self) -> dict[str, Schema]:
         """Every schema reachable from the rules, by name."""
@@ -143,12 +170,59 @@ def load_wiring_config(config: Config) -> WiringConfig:
     allow = {str(k): str(v) for k, v in _table(wiring, "allow").items()}
     if not all(reason.strip() for reason in allow.values()):
         raise ConfigError("[tool.loopwire.wiring.allow] every entry needs a non-empty reason")
+    finished_when = _table(wiring, "finished-when")
+    if not all(isinstance(v, str | int | float | bool) for v in finished_when.values()):
+        raise ConfigError("[tool.loopwire.wiring] finished-when values must be strings or numbers")
     return WiringConfig(
         rules=rules,
-        progressive=frozenset(config.strings("progressive", "wiring")),
+        progressive=_progressive(wiring),
         identity=identity,
         allow=allow,
+        started_by=frozenset(_route_key(key) for key in config.strings("started-by", "wiring")),
+        finished_when=dict(finished_when),
     )
+
+
+def _route_key(raw: str) -> str:
+    method, _, route = raw.strip().partition(" ")
+    if not route.strip().startswith("/"):
+        raise ConfigError(f"[tool.loopwire.wiring] started-by {raw!r} must be 'METHOD /route'")
+    return f"{method.upper()} {route.strip()}"
+
+
+def _progressive(wiring: Mapping[str, Any]) -> dict[str, Progressive]:
+    """``progressive = ["S.f"]`` (increasing, defaults) or a table of ``"S.f" = {kind = ...}``."""
+    value = wiring.get("progressive", [])
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list) and all(isinstance(name, str) for name in value):
+        return {name: Progressive() for name in value}
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            "[tool.loopwire.wiring] progressive must be a list of 'Schema.field' or a table"
+        )
+    fields: dict[str, Progressive] = {}
+    for name, spec in value.items():
+        where = f"[tool.loopwire.wiring.progressive] {name!r}"
+        if not isinstance(spec, Mapping):
+            raise ConfigError(f'{where} must be a table, e.g. {{kind = "increasing"}}')
+        unknown = sorted(set(spec) - set(PROGRESSIVE_KEYS))
+        if unknown:
+            known = ", ".join(PROGRESSIVE_KEYS)
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {known}")
+        kind = spec.get("kind", "increasing")
+        if kind not in PROGRESSIVE_KINDS:
+            raise ConfigError(f"{where}: kind must be one of {', '.join(PROGRESSIVE_KINDS)}")
+        intermediate = spec.get("intermediate", 3)
+        if not isinstance(intermediate, int) or isinstance(intermediate, bool) or intermediate < 0:
+            raise ConfigError(f"{where}: intermediate must be a whole number >= 0")
+        end_within = spec.get("end-within", 0.1)
+        if not isinstance(end_within, int | float) or isinstance(end_within, bool):
+            raise ConfigError(f"{where}: end-within must be a number between 0 and 1")
+        if not 0 <= end_within <= 1:
+            raise ConfigError(f"{where}: end-within must be a number between 0 and 1")
+        fields[str(name)] = Progressive(kind, intermediate, float(end_within))
+    return fields
 
 
 def _table(section: Mapping[str, Any], name: str) -> Mapping[str, Any]:

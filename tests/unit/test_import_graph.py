@@ -19,10 +19,6 @@ FORBIDDEN = {
     "service": ("checks",),
 }
 
-# The one known crossing: the service's test-only blocking-prober switch, which issue 14 ("a
-# product without test switches") replaces by a factory the harness launches. Remove it then.
-KNOWN = {("service/__main__.py", "checks.harness.blocking_probe")}
-
 
 def imported(path: Path) -> set[str]:
     module, is_package = ModuleNames().of(path)
@@ -50,8 +46,6 @@ def violations(root: Path) -> list[str]:
         for path in sorted(directory.rglob("*.py")):
             for name in sorted(imported(path)):
                 relative = path.relative_to(root).as_posix()
-                if any(relative == where and _within(name, what) for where, what in KNOWN):
-                    continue
                 if any(_within(name, bad) for bad in forbidden):
                     found.append(f"{relative} imports {name}")
     return found

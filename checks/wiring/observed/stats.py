@@ -3,8 +3,12 @@
 A field that exists in the schema but that no real response ever carried with a value is exactly
 the bug the wiring check hunts (``progress`` always ``null``). For every schema field this module
 counts how often responses carried it, how often with a non-null value and how many distinct
-values; for progressive fields (a progress fraction) it also checks that some value strictly
-between the smallest and largest one was seen, and that values never went backwards per job.
+values. Progressive fields are judged per job, never pooled across jobs, and only on jobs the
+tests saw the service run from start to end (``started-by``, ``finished-when``), so a row a test
+seeded into a database cannot stand in for real progress: an increasing field (a progress
+fraction) must show, in some such job, enough distinct values strictly between that job's first
+and last one and never go backwards; a decreasing one (time left) must count down to near zero.
+A failing verdict names the job that came closest, with its values and the test that ran it.
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from checks.wiring.responses import Observation, Schema, WiringConfig
+from checks.wiring.responses import Observation, Progressive, Schema, WiringConfig
 
 # Distinct values are remembered up to this many per field; beyond it the count reads "N+".
 DISTINCT_CAP = 1000
 # Routes without a schema are listed in the table up to this many (all of them in the JSON).
 UNMAPPED_SHOWN = 20
+# A job's values quoted in a verdict: the first few and the last ones.
+QUOTED_HEAD = 6
+QUOTED_TAIL = 2
 
 
 @dataclass(slots=True)
@@ -30,15 +37,48 @@ class _FieldCounts:
     capped: bool = False
 
 
+@dataclass(slots=True)
+class _JobSeen:
+    # First seen in a response of a ``started-by`` route; later seen matching ``finished-when``.
+    started: bool
+    finished: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JobSeries:
+    """One judged job's non-null values of a progressive field, in the order they were sent."""
+
+    job: str
+    scope: str
+    values: tuple[float, ...]
+    intermediate: int
+    ok: bool
+
+    def describe(self) -> str:
+        """``job "id" (scope): 0, 0.5, 1``, a value repeated in a row quoted once."""
+        shown = [_number(v) for i, v in enumerate(self.values) if i == 0 or self.values[i - 1] != v]
+        if len(shown) > QUOTED_HEAD + QUOTED_TAIL:
+            shown = [*shown[:QUOTED_HEAD], "...", *shown[-QUOTED_TAIL:]]
+        values = ", ".join(shown) or "no value"
+        return f"job {self.job} ({self.scope}): {values}"
+
+
 @dataclass(frozen=True, slots=True)
 class ProgressVerdict:
+    kind: str
     jobs: int
+    # Jobs seen run from start to end, and those of them whose values moved as the kind asks.
+    judged: int
+    passing: int
     minimum: float | None
     maximum: float | None
+    # Distinct intermediate values of the best judged job.
     intermediate_values: int
     monotonic: bool
     # First backwards step seen, e.g. "job 'a1' went 0.5 -> 0.25".
     regression: str | None
+    # The judged job that moved best (the one to look at when the field fails).
+    best: JobSeries | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +100,11 @@ class FieldVerdict:
         progress = None
         if self.progress is not None:
             progress = {
+                "kind": self.progress.kind,
                 "jobs": self.progress.jobs,
+                "judged_jobs": self.progress.judged,
+                "passing_jobs": self.progress.passing,
+                "best_job": None if self.progress.best is None else self.progress.best.describe(),
                 "min": self.progress.minimum,
                 "max": self.progress.maximum,
                 "intermediate_values": self.progress.intermediate_values,
@@ -110,6 +154,8 @@ class WiringStats:
         self._counts: dict[str, _FieldCounts] = defaultdict(_FieldCounts)
         # progressive field -> (scope, job id) -> values in the order the app sent them.
         self._series: dict[str, dict[tuple[str, str], list[object]]] = defaultdict(dict)
+        # (schema, scope, job id) -> whether the run saw that job start and finish.
+        self._jobs: dict[tuple[str, str, str], _JobSeen] = {}
         self._observations = 0
         self._routes: Counter[str] = Counter()
         self._unmapped: Counter[str] = Counter()
@@ -132,13 +178,20 @@ class WiringStats:
         if not 200 <= observation.status < 300:
             return
         for obj in _select(observation.body, rule.at):
-            self._account(rule.schema, obj, observation.scope)
+            self._account(rule.schema, obj, observation.scope, key)
 
-    def _account(self, schema: Schema, obj: object, scope: str) -> None:
+    def _account(self, schema: Schema, obj: object, scope: str, route: str) -> None:
         if not isinstance(obj, dict):
             return
         identity_field = self._config.identity_field(schema.name)
         job = json.dumps(obj.get(identity_field) if identity_field else None, default=str)
+        seen = self._jobs.setdefault(
+            (schema.name, scope, job),
+            _JobSeen(started=not self._config.started_by or route in self._config.started_by),
+        )
+        finished_when = self._config.finished_when
+        if all(name in obj and obj[name] == value for name, value in finished_when.items()):
+            seen.finished = True
         for name in schema.fields:
             if name not in obj:
                 continue
@@ -158,7 +211,7 @@ class WiringStats:
             nested = schema.nested.get(name)
             if nested is not None:
                 for item in value if isinstance(value, list) else [value]:
-                    self._account(nested, item, scope)
+                    self._account(nested, item, scope, route)
 
     def report(self) -> WiringReport:
         verdicts: list[FieldVerdict] = []
@@ -180,15 +233,11 @@ class WiringStats:
         elif counts.non_null == 0:
             problems.append("never non-null: every response carried null")
         progress = None
-        if qualified in self._config.progressive:
-            progress = _progress_verdict(self._series.get(qualified, {}))
-            if counts.non_null and progress.intermediate_values == 0:
-                problems.append(
-                    f"progressive but no intermediate value seen (only {progress.minimum}"
-                    f"..{progress.maximum}, nothing strictly between)"
-                )
-            if progress.regression is not None:
-                problems.append(f"went backwards: {progress.regression}")
+        rule = self._config.progressive.get(qualified)
+        if rule is not None:
+            progress = self._progress_verdict(qualified, rule)
+            if counts.non_null:
+                problems.extend(self._progress_problems(progress, rule))
         return FieldVerdict(
             name=qualified,
             seen=counts.seen,
@@ -200,30 +249,85 @@ class WiringStats:
             allowed=self._config.allowed(qualified) if problems else None,
         )
 
+    def _progress_verdict(self, qualified: str, rule: Progressive) -> ProgressVerdict:
+        schema = qualified.split(".", 1)[0]
+        series = self._series.get(qualified, {})
+        judged: list[JobSeries] = []
+        regression = None
+        for (scope, job), values in series.items():
+            if rule.kind == "increasing" and regression is None:
+                regression = _first_regression(job, values)
+            seen = self._jobs.get((schema, scope, job))
+            if seen is not None and seen.started and seen.finished:
+                judged.append(_judge(job, scope, _numbers(values), rule))
+        numbers = [v for values in series.values() for v in _numbers(values)]
+        best = _closest(judged)
+        return ProgressVerdict(
+            kind=rule.kind,
+            jobs=len(series),
+            judged=len(judged),
+            passing=sum(j.ok for j in judged),
+            minimum=min(numbers, default=None),
+            maximum=max(numbers, default=None),
+            intermediate_values=best.intermediate if best is not None else 0,
+            monotonic=regression is None,
+            regression=regression,
+            best=best,
+        )
 
-def _progress_verdict(series: dict[tuple[str, str], list[object]]) -> ProgressVerdict:
-    numbers = [
-        float(v)
-        for values in series.values()
-        for v in values
-        if isinstance(v, int | float) and not isinstance(v, bool)
-    ]
-    low = min(numbers, default=None)
-    high = max(numbers, default=None)
-    intermediate = {v for v in numbers if low is not None and high is not None and low < v < high}
-    regression = None
-    for (_, job), values in series.items():
-        regression = _first_regression(job, values)
-        if regression is not None:
-            break
-    return ProgressVerdict(
-        jobs=len(series),
-        minimum=low,
-        maximum=high,
-        intermediate_values=len(intermediate),
-        monotonic=regression is None,
-        regression=regression,
-    )
+    def _progress_problems(self, progress: ProgressVerdict, rule: Progressive) -> list[str]:
+        problems = []
+        if progress.judged == 0:
+            problems.append(
+                f"{rule.kind} field, but no job was seen run from start to end "
+                f"({_criteria(self._config)}): nothing shows it moving"
+            )
+        elif progress.passing == 0 and progress.best is not None:
+            between = f"{rule.intermediate} distinct values strictly between its extremes"
+            if rule.kind == "increasing":
+                wanted = between
+            else:
+                wanted = f"{between}, ending at most {rule.end_within:g} x its largest"
+            problems.append(
+                f"{rule.kind} field, but none of the {progress.judged} job(s) seen run from "
+                f"start to end showed {wanted}; closest: {progress.best.describe()}"
+            )
+        if progress.regression is not None:
+            problems.append(f"went backwards: {progress.regression}")
+        return problems
+
+
+def _criteria(config: WiringConfig) -> str:
+    parts = []
+    if config.started_by:
+        parts.append(f"first seen in a response of {' or '.join(sorted(config.started_by))}")
+    if config.finished_when:
+        ends = " and ".join(f"{k} = {v!r}" for k, v in config.finished_when.items())
+        parts.append(f"later seen with {ends}")
+    return "; ".join(parts) or "any job"
+
+
+def _numbers(values: Iterable[object]) -> tuple[float, ...]:
+    return tuple(float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool))
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _judge(job: str, scope: str, values: tuple[float, ...], rule: Progressive) -> JobSeries:
+    """Whether one job's values moved the way ``rule`` asks."""
+    low, high = min(values, default=0.0), max(values, default=0.0)
+    intermediate = len({v for v in values if low < v < high})
+    ok = intermediate >= rule.intermediate
+    if rule.kind == "decreasing":
+        ok = ok and high > 0 and values[-1] <= rule.end_within * high
+    return JobSeries(job, scope, values, intermediate, ok)
+
+
+def _closest(judged: Sequence[JobSeries]) -> JobSeries | None:
+    """The job that moved best: passing first, then most intermediate values, then most values."""
+    return max(judged, key=lambda j: (j.ok, j.intermediate, len(j.values)), default=None)
 
 
 def _first_regression(job: str, values: Sequence[object]) -> str | None:
@@ -289,9 +393,13 @@ def _verdict_text(verdict: FieldVerdict) -> str:
     progress = ""
     if verdict.progress is not None:
         p = verdict.progress
+        # Only an increasing field must never go back; an estimate may rise after a slow step.
+        monotonic = (
+            "" if p.kind != "increasing" else ("monotonic, " if p.monotonic else "NOT monotonic, ")
+        )
         progress = (
-            f" [progressive: {p.intermediate_values} intermediate, "
-            f"{'monotonic' if p.monotonic else 'NOT monotonic'}, {p.jobs} jobs]"
+            f" [{p.kind}: {p.passing} of {p.judged} judged jobs moved, best "
+            f"{p.intermediate_values} intermediate, {monotonic}{p.jobs} jobs]"
         )
     if not verdict.problems:
         return f"ok{progress}"

@@ -7,6 +7,7 @@ Without it the tests skip with the install command (a failure under ``CI=true``)
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -52,6 +53,13 @@ class ServedMedia:
         assert self.server.base_url is not None
         return self.server.base_url
 
+    def wait_for_hanging_probe(self, timeout: float = 10.0) -> None:
+        """Wait until a probe of a hanging file runs (it then needs a kill to end)."""
+        deadline = time.monotonic() + timeout
+        while not any("zz-hang" in (inv.path or "") for inv in self.fake.invocations()):
+            assert time.monotonic() < deadline, "no probe of a hanging file ever started"
+            time.sleep(0.05)
+
     def get_json(self, path: str) -> Any:
         with urllib.request.urlopen(self.server.url(path), timeout=10) as response:
             return json.loads(response.read())
@@ -67,17 +75,23 @@ def serve_media(
     service_process: Callable[..., ServerProcess],
 ) -> ServeMedia:
     """Factory: ``count`` files behind a fake ffprobe taking ``delay`` s each; ``broken`` of them
-    make it fail (they end up as per-file errors)."""
+    make it fail (they end up as per-file errors) and ``hanging`` of them (probed last) make it
+    hang until it is killed."""
 
-    def serve(count: int = 8, delay: float = 0.4, broken: int = 0) -> ServedMedia:
+    def serve(count: int = 8, delay: float = 0.4, broken: int = 0, hanging: int = 0) -> ServedMedia:
         media = tmp_path / "media"
         (media / "empty-subfolder").mkdir(parents=True)
-        files = [media / f"clip{i:02d}.mp4" for i in range(count - broken)]
+        files = [media / f"clip{i:02d}.mp4" for i in range(count - broken - hanging)]
         files += [media / f"broken{i:02d}.mp4" for i in range(broken)]
+        files += [media / f"zz-hang{i:02d}.mp4" for i in range(hanging)]
         for file in files:
             file.write_bytes(b"not really a video; the fake ffprobe answers for it")
         fake = fake_ffprobe(
-            rules={"broken*": Behaviour(delay=delay, mode="fail")}, default=Behaviour(delay=delay)
+            rules={
+                "broken*": Behaviour(delay=delay, mode="fail"),
+                "zz-hang*": Behaviour(mode="hang"),
+            },
+            default=Behaviour(delay=delay),
         )
         server = service_process(
             "--media-root", str(media),

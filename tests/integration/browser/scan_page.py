@@ -7,16 +7,32 @@ The page object hides selectors and waits; the recordings come from loopwire's b
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize
 
 from checks.harness.client import FINISHED as FINISHED_STATUSES
 from checks.wiring.observed.browser import API_RECORDER_JS, PROGRESS_BAR_RECORDER_JS
 from checks.wiring.pytest_wiring import WiringRecorder
 
 FINISHED = tuple(sorted(FINISHED_STATUSES))
+# Every text the "Time left" cell shows, in order, in ``window.__etaTexts``.
+ETA_RECORDER_JS = """
+(() => {
+  const texts = (window.__etaTexts = []);
+  document.addEventListener("DOMContentLoaded", () => {
+    const eta = document.getElementById("eta");
+    const record = () => texts.push(eta.textContent);
+    new MutationObserver(record).observe(eta, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
+  });
+})();
+"""
 
 
 @dataclass
@@ -26,13 +42,35 @@ class ScanPage:
     base_url: str
 
     @classmethod
-    def open(cls, browser: Browser, base_url: str, query: str = "") -> ScanPage:
-        context = browser.new_context()
+    def open(
+        cls,
+        browser: Browser,
+        base_url: str,
+        *,
+        polling: bool = False,
+        edit_app_js: Callable[[str], str] | None = None,
+        viewport: ViewportSize | None = None,
+    ) -> ScanPage:
+        """Open the page. ``polling``: the browser has no ``EventSource``, so the page must fall
+        back to polling; ``edit_app_js``: the page runs this rewrite of its script (a broken page
+        for a negative control, made here, never by a switch in the product)."""
+        context = browser.new_context(viewport=viewport)
         context.add_init_script(PROGRESS_BAR_RECORDER_JS)
         context.add_init_script(API_RECORDER_JS)
+        context.add_init_script(ETA_RECORDER_JS)
+        if polling:
+            context.add_init_script("delete window.EventSource;")
+        if edit_app_js is not None:
+            rewrite = edit_app_js
+
+            def serve_edited(route: Route) -> None:
+                original = route.fetch()
+                route.fulfill(response=original, body=rewrite(original.text()))
+
+            context.route("**/static/app.js", serve_edited)
         page = context.new_page()
         scan_page = cls(context=context, page=page, base_url=base_url)
-        page.goto(f"{base_url}/{query}")
+        page.goto(f"{base_url}/")
         page.wait_for_selector("#start:enabled", timeout=15_000)
         return scan_page
 
@@ -79,6 +117,10 @@ class ScanPage:
     def bar_values(self) -> list[float]:
         values: list[float] = self.page.evaluate("window.__loopwireBar")
         return values
+
+    def eta_texts(self) -> list[str]:
+        texts: list[str] = self.page.evaluate("window.__etaTexts")
+        return texts
 
     def result_paths(self) -> list[str]:
         paths: list[str] = self.page.eval_on_selector_all(

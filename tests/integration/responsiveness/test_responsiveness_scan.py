@@ -7,10 +7,12 @@ takes 2 s per file, and is polled on a fixed schedule from this process.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from pathlib import Path
 
 import pytest
 
+from checks.harness import blocking_probe
 from checks.harness.client import is_running
 from checks.harness.scenario import (
     ScenarioOptions,
@@ -20,6 +22,15 @@ from checks.harness.scenario import (
 )
 
 pytestmark = pytest.mark.integration
+
+# The deliberate bug's line, as the service's stall report names it (relative to the cwd).
+BLOCKING_LINE = "checks/harness/blocking_probe.py:{}".format(
+    next(
+        number
+        for number, line in enumerate(inspect.getsource(blocking_probe).splitlines(), 1)
+        if "subprocess.run(" in line
+    )
+)
 
 # Ideal scan: 2 batches of 4 probes x 2 s = 4 s; about 160 polls land while it runs.
 SCAN = ScenarioOptions(
@@ -56,10 +67,15 @@ async def test_negative_control_harness_fails_a_blocking_probe(tmp_path: Path) -
     """The same harness, pointed at the service's deliberately blocking probe, must fail."""
     options = dataclasses.replace(SCAN, files=4, blocking=True, max_duration=12.0)
     result = await run_scan(options, tmp_path)
-    print(render_table([result]))
+    print(render_table([result]), result.verdict, sep="\n")
 
     assert not result.verdict.passed
     assert any("slower than" in r or "unanswered" in r for r in result.verdict.reasons)
+    # The service's stall report names the line that blocked, in the verdict itself.
+    assert any(
+        r.startswith("server loop stalled") and f"at {BLOCKING_LINE} probe" in r
+        for r in result.verdict.reasons
+    ), result.verdict
     # It failed for the right reason: the probes ran, one at a time, on the service's loop.
     assert result.invocations >= 1
     assert result.max_concurrency == 1

@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -88,18 +87,15 @@ async def test_sigterm_during_a_probe_kills_it_and_exits(
             stream = await session.get(f"{url}/api/v1/jobs/{job_id}/events")
             assert (await stream.content.readuntil(b"\n\n")).startswith(b"event: progress")
 
-            started = time.monotonic()
             process.terminate()
             async with asyncio.timeout(10):
                 rest = (await stream.content.read()).decode()
                 assert await process.wait() == 0
-            took = time.monotonic() - started
 
-        # The open event stream got the final state and did not hold the shutdown open
-        # (aiohttp would wait up to its 5 s shutdown timeout for it).
+        # The open event stream got the final state: the shutdown ended it. A stream left open
+        # would have held the shutdown for aiohttp's 5 s and then been cut without that event.
         assert rest.startswith("event: end\n"), rest
         assert '"status":"failed"' in rest
-        assert took < 4.0, f"shutdown took {took:.2f} s"
         await wait_until(lambda: pid_gone(probe_pid), within=5)
     finally:
         if process.returncode is None:

@@ -74,7 +74,8 @@ async def post(url: str) -> object:
 async def test_poller_passes_a_responsive_server(
     service_process: ServiceFactory, poll_schedule: PollFunction
 ) -> None:
-    server = service_process()
+    # Started from a thread: waiting for the server to come up would stall this test's loop.
+    server = await asyncio.to_thread(service_process)
     report = await poll_schedule(server.url("/value"), interval=0.05, pollers=3, max_duration=1.5)
     print(report.summary())
     verdict = report.verdict(max_latency=0.5, min_answered=15)
@@ -88,7 +89,8 @@ async def test_poller_passes_a_responsive_server(
 async def test_poller_fails_a_server_whose_loop_blocks(
     service_process: ServiceFactory, poll_schedule: PollFunction
 ) -> None:
-    server = service_process()
+    # Started from a thread: waiting for the server to come up would stall this test's loop.
+    server = await asyncio.to_thread(service_process)
 
     async def block_soon() -> object:
         await asyncio.sleep(0.4)
@@ -108,7 +110,8 @@ async def test_poller_fails_a_server_whose_loop_blocks(
 async def test_stop_when_ends_polling_on_an_answer(
     service_process: ServiceFactory, poll_schedule: PollFunction
 ) -> None:
-    server = service_process()
+    # Started from a thread: waiting for the server to come up would stall this test's loop.
+    server = await asyncio.to_thread(service_process)
     report = await poll_schedule(
         server.url("/value"),
         interval=0.05,
@@ -162,6 +165,9 @@ def test_start_reports_a_server_that_exits() -> None:
     assert "bad flag --frobnicate" in str(caught.value)
 
 
+@pytest.mark.loopwire_stall(
+    allow=True, reason="blocks its own loop: the loop-lag probe must see it"
+)
 async def test_loop_lag_sees_a_blocked_loop(loop_lag: Callable[..., LoopLag]) -> None:
     async with loop_lag(interval=0.01) as lag:
         await asyncio.sleep(0.1)
@@ -181,6 +187,9 @@ async def test_loop_lag_stays_low_on_a_free_loop(loop_lag: Callable[..., LoopLag
     assert lag.max < 0.5
 
 
+@pytest.mark.loopwire_stall(
+    allow=True, reason="blocks its own loop: the loop-lag probe must see it"
+)
 async def test_loop_lag_records_a_block_still_running_at_stop() -> None:
     lag = LoopLag(interval=0.01)
     lag.start()

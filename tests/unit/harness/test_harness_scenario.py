@@ -72,6 +72,7 @@ async def test_async_prober_leaves_the_loop_free(
     assert lag.max < 0.5
 
 
+@pytest.mark.loopwire_stall(allow=True, reason="the negative-control prober blocks the loop")
 async def test_blocking_prober_freezes_the_loop(
     tmp_path: Path, fake_ffprobe: FakeFfprobeFactory, loop_lag: Callable[..., LoopLag]
 ) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from checks.config import load_config
 from tests.unit.lint.lint_project import run_cli, write_project
 
 BLOCKING = "import time\n\nasync def f():\n    time.sleep(1)\n"
@@ -119,3 +120,9 @@ def test_the_cache_never_lands_in_a_linted_tree_that_is_not_the_project(
     assert (cache_home / "loopwire").is_dir()
     assert not any(path.name == ".loopwire_cache" for path in installed.parent.rglob("*"))
     assert not (outside / ".loopwire_cache").exists()
+
+
+def test_this_repositorys_own_configuration_uses_only_known_keys() -> None:
+    # Every key a guard reads must be registered, or the project's own run would be refused.
+    root = Path(__file__).resolve().parents[3]
+    assert load_config(explicit=root / "pyproject.toml").table

@@ -1,4 +1,4 @@
-"""The command line maps onto ServiceConfig, and the negative-control switch is opt-in only."""
+"""The command line maps onto ServiceConfig; the blocking control has its own launcher."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.blocking_probe import BlockingProber
-from service.__main__ import BLOCKING_PROBE_SWITCH, negative_control_prober, parse_args
+from checks.harness.blocking_probe import BlockingProber, blocking_app
+from service import keys
+from service.__main__ import parse_args
+from service.app import create_app
 from service.config import ServiceConfig
+from service.probe import FfprobeProber
 
 
 def test_every_option_reaches_the_config() -> None:
@@ -47,13 +50,10 @@ def test_invalid_values_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> 
     assert "concurrency" in capsys.readouterr().err
 
 
-def test_blocking_probe_only_when_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_the_harness_launcher_builds_the_blocking_service() -> None:
     config = ServiceConfig(ffprobe="/opt/ffprobe")
-    monkeypatch.delenv(BLOCKING_PROBE_SWITCH, raising=False)
-    assert negative_control_prober(config) is None
-    monkeypatch.setenv(BLOCKING_PROBE_SWITCH, "0")
-    assert negative_control_prober(config) is None
-    monkeypatch.setenv(BLOCKING_PROBE_SWITCH, "1")
-    prober = negative_control_prober(config)
+    # The product's own factory has no way to be told to block.
+    assert isinstance(create_app(config)[keys.PROBER], FfprobeProber)
+    prober = blocking_app(config)[keys.PROBER]
     assert isinstance(prober, BlockingProber)
     assert prober.executable == "/opt/ffprobe"

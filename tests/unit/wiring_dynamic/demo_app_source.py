@@ -32,7 +32,8 @@ class Job:
 """
 
 # MODE: "fixed" sets progress after every step; "never" forgets to (the production bug);
-# "backwards" reports a smaller value after a larger one; "sse" sends progress only as events.
+# "backwards" reports a smaller value after a larger one; "sse" sends progress only as events;
+# "stuck" reports 0 until the job is done; "halfway" reports only the half-way mark.
 APP = """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ from aiohttp import web
 from demo_schemas import Item, Job, Result
 
 MODE = {mode!r}
-STEPS = 4
+STEPS = 5
 
 
 def make_app() -> web.Application:
@@ -57,7 +58,11 @@ def make_app() -> web.Application:
         if MODE in ("fixed", "sse"):
             job.progress = min(step, STEPS) / STEPS
         elif MODE == "backwards":
-            job.progress = [0.0, 0.5, 0.25, 1.0][min(step, STEPS) - 1]
+            job.progress = [0.0, 0.5, 0.25, 0.75, 1.0][min(step, STEPS) - 1]
+        elif MODE == "stuck":
+            job.progress = 1.0 if step >= STEPS else 0.0
+        elif MODE == "halfway":
+            job.progress = [0.0, 0.0, 0.5, 0.5, 1.0][min(step, STEPS) - 1]
         if step >= STEPS:
             job.status = "completed"
             job.result = Result(items=[Item("a.mp4", 10), Item("b.mp4", 20)])
@@ -116,7 +121,7 @@ async def test_job_runs(aiohttp_client) -> None:
         stream = await client.get(f"/jobs/{{created['id']}}/events")
         await stream.text()
     else:
-        for _ in range(4):
+        for _ in range(5):
             assert (await client.get(f"/jobs/{{created['id']}}")).status == 200
     assert (await client.get("/missing")).status == 404
 """
@@ -131,6 +136,8 @@ pythonpath = ["."]
 [tool.loopwire.wiring]
 progressive = ["Job.progress"]
 identity = "id"
+started-by = ["POST /jobs"]
+finished-when = {{ status = "completed" }}
 
 [tool.loopwire.wiring.responses]
 "POST /jobs" = "demo_schemas:Job"

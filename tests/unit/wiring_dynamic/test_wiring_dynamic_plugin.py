@@ -70,7 +70,7 @@ def test_negative_control_never_set_progress_fails_the_run(pytester: pytest.Pyte
         ]
     )
     progress = field(document, "Job.progress")
-    assert progress["seen"] == 5
+    assert progress["seen"] == 6
     assert progress["non_null"] == 0
     assert progress["ok"] is False
     assert document["ok"] is False
@@ -83,19 +83,28 @@ def test_fixed_app_passes_with_nested_fields_and_progress(pytester: pytest.Pytes
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["loopwire wiring passed"])
     progress = field(document, "Job.progress")
-    assert progress["progressive"] == {
+    judged = progress["progressive"]
+    assert isinstance(judged, dict)
+    best = judged["best_job"]
+    assert judged == {
+        "kind": "increasing",
         "jobs": 1,
-        "min": 0.25,
+        "judged_jobs": 1,
+        "passing_jobs": 1,
+        "best_job": best,
+        "min": 0.2,
         "max": 1.0,
-        "intermediate_values": 2,
+        "intermediate_values": 3,
         "monotonic": True,
         "regression": None,
     }
-    assert progress["distinct"] == 4
+    assert best.startswith('job "1" (test_demo.py::test_job_runs#app')
+    assert best.endswith("): 0.2, 0.4, 0.6, 0.8, 1")
+    assert progress["distinct"] == 5
     # result.items[] -> Item: nested schemas are followed through the type hints.
     assert field(document, "Item.size")["non_null"] == 2
     assert field(document, "Result.items")["non_null"] == 1
-    assert document["routes"] == {"GET /jobs/{id}": 4, "POST /jobs": 1}
+    assert document["routes"] == {"GET /jobs/{id}": 5, "POST /jobs": 1}
     assert document["unmapped_routes"] == {"GET /missing": 1}
 
 
@@ -106,6 +115,24 @@ def test_progress_going_backwards_fails(pytester: pytest.Pytester) -> None:
     progress = field(document, "Job.progress")
     assert progress["progressive"]["monotonic"] is False  # type: ignore[index]
     assert progress["problems"] == ['went backwards: job "1" went 0.5 -> 0.25']
+
+
+@pytest.mark.parametrize(("mode", "values"), [("stuck", "0, 1"), ("halfway", "0, 0.5, 1")])
+def test_progress_that_barely_moves_fails_naming_the_job(
+    pytester: pytest.Pytester, mode: str, values: str
+) -> None:
+    write_project(pytester, mode)
+    result, document = run(pytester, "--loopwire-wiring")
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    problems = field(document, "Job.progress")["problems"]
+    assert isinstance(problems, list)
+    (problem,) = problems
+    assert isinstance(problem, str)
+    assert "none of the 1 job(s) seen run from start to end showed 3 distinct values" in problem
+    assert problem.endswith(f"): {values}"), problem
+    assert 'job "1" (test_demo.py::test_job_runs#app' in problem
+    result.stdout.fnmatch_lines(["loopwire wiring FAILED: Job.progress"])
 
 
 def test_allowlist_entry_with_reason_passes_the_bug(pytester: pytest.Pytester) -> None:
@@ -120,8 +147,8 @@ def test_sse_events_are_recorded(pytester: pytest.Pytester) -> None:
     write_project(pytester, "sse", use_sse=True)
     result, document = run(pytester, "--loopwire-wiring")
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
-    assert document["routes"] == {"GET /jobs/{id}/events": 4, "POST /jobs": 1}
-    assert field(document, "Job.progress")["progressive"]["intermediate_values"] == 2  # type: ignore[index]
+    assert document["routes"] == {"GET /jobs/{id}/events": 5, "POST /jobs": 1}
+    assert field(document, "Job.progress")["progressive"]["intermediate_values"] == 3  # type: ignore[index]
 
 
 def test_marker_enables_the_check_without_the_option(pytester: pytest.Pytester) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
@@ -33,18 +35,24 @@ class Task:
 
 
 def config(
-    allow: dict[str, str] | None = None, responses: dict[str, object] | None = None
+    allow: dict[str, str] | None = None,
+    responses: dict[str, object] | None = None,
+    progressive: object = ("Task.progress",),
+    extra: Mapping[str, object] | None = None,
 ) -> Config:
     routes = responses or {
         "GET /tasks/{id}": f"{__name__}:Task",
         "GET /tasks": {"schema": f"{__name__}:Task", "at": "tasks[]"},
+        "POST /tasks": f"{__name__}:Task",
         "GET /listing": f"{__name__}:Listing",
     }
+    progressive = list(progressive) if isinstance(progressive, tuple) else progressive
     table = {
         "wiring": {
             "responses": routes,
-            "progressive": ["Task.progress"],
+            "progressive": progressive,
             "allow": allow or {},
+            **(extra or {}),
         }
     }
     return Config(root=Path.cwd(), table=table)
@@ -56,8 +64,13 @@ def task(
     return {"id": task_id, "progress": progress, "clips": clips}
 
 
-def stats_for(*observations: Observation, allow: dict[str, str] | None = None) -> WiringStats:
-    stats = WiringStats(load_wiring_config(config(allow)))
+def stats_for(
+    *observations: Observation,
+    allow: dict[str, str] | None = None,
+    progressive: object = ("Task.progress",),
+    extra: Mapping[str, object] | None = None,
+) -> WiringStats:
+    stats = WiringStats(load_wiring_config(config(allow, progressive=progressive, extra=extra)))
     stats.add_all(observations)
     return stats
 
@@ -86,7 +99,10 @@ def test_progress_needs_an_intermediate_value() -> None:
         Observation("GET", "/tasks/{id}", 200, task("a", 1.0)),
     )
     (problem,) = verdicts(stats)["Task.progress"]
-    assert problem.startswith("progressive but no intermediate value seen (only 0.0..1.0")
+    assert problem == (
+        "increasing field, but none of the 1 job(s) seen run from start to end showed 3 distinct "
+        'values strictly between its extremes; closest: job "a" (): 0, 1'
+    )
 
 
 def test_progress_is_monotonic_per_job_and_per_scope() -> None:
@@ -96,6 +112,7 @@ def test_progress_is_monotonic_per_job_and_per_scope() -> None:
         Observation("GET", "/tasks/1", 200, task("1", 0.1), scope="server-b"),
         Observation("GET", "/tasks/1", 200, task("1", 1.0), scope="server-a"),
         Observation("GET", "/tasks/1", 200, task("1", 0.2), scope="server-b"),
+        progressive={"Task.progress": {"intermediate": 0}},
     )
     assert verdicts(stats)["Task.progress"] == []
 
@@ -175,3 +192,111 @@ def test_config_errors_are_reported(responses: dict[str, object], message: str) 
 def test_allow_entries_need_a_reason() -> None:
     with pytest.raises(ConfigError, match="non-empty reason"):
         load_wiring_config(config(allow={"Task.progress": " "}))
+
+
+RAN: dict[str, object] = {"started-by": ["POST /tasks"], "finished-when": {"status": "done"}}
+
+
+def run_task(task_id: str, values: list[float | None], scope: str = "") -> list[Observation]:
+    """A task the tests saw start (POST) and finish (status "done" on its last value)."""
+    observations = [Observation("POST", "/tasks", 202, task(task_id, None), scope=scope)]
+    for index, value in enumerate(values):
+        body = {**task(task_id, value), "status": "done" if index == len(values) - 1 else "run"}
+        observations.append(Observation("GET", f"/tasks/{task_id}", 200, body, scope=scope))
+    return observations
+
+
+def test_progress_values_are_never_pooled_across_jobs() -> None:
+    # Three jobs, each with one intermediate value: pooled they would make three.
+    stats = stats_for(
+        *run_task("a", [0.0, 0.25, 1.0]),
+        *run_task("b", [0.0, 0.5, 1.0]),
+        *run_task("c", [0.0, 0.75, 1.0]),
+        extra=RAN,
+    )
+    (problem,) = verdicts(stats)["Task.progress"]
+    assert "none of the 3 job(s) seen run from start to end showed 3 distinct values" in problem
+    assert problem.endswith('closest: job "a" (): 0, 0.25, 1')
+
+
+def test_one_job_that_moved_passes_and_is_named_in_the_json() -> None:
+    stats = stats_for(
+        *run_task("tiny", [0.0, 1.0]), *run_task("big", [0, 0.2, 0.4, 0.6, 1]), extra=RAN
+    )
+    verdict = next(f for f in stats.report().fields if f.name == "Task.progress")
+    assert verdict.problems == ()
+    progress = verdict.as_json()["progressive"]
+    assert isinstance(progress, dict)
+    assert (progress["judged_jobs"], progress["passing_jobs"]) == (2, 1)
+    assert progress["best_job"] == 'job "big" (): 0, 0.2, 0.4, 0.6, 1'
+
+
+def test_rows_the_service_did_not_run_are_not_judged() -> None:
+    # A restart test's seeded row shows up with progress values, but was never started by the
+    # run; a job cancelled half-way never finished. Neither stands in for real progress.
+    seeded = [
+        Observation("GET", "/tasks/seed", 200, {**task("seed", p), "status": "done"})
+        for p in (0.2, 0.4, 0.6, 0.8)
+    ]
+    cancelled = run_task("stopped", [0.0, 0.2, 0.4, 0.6])[:-1]
+    stats = stats_for(*seeded, *cancelled, *run_task("stuck", [0.0, 0.0, 1.0]), extra=RAN)
+    (problem,) = verdicts(stats)["Task.progress"]
+    assert "none of the 1 job(s) seen run from start to end" in problem
+    assert 'closest: job "stuck" (): 0, 1' in problem
+
+
+def test_no_job_seen_from_start_to_end_is_a_problem() -> None:
+    stats = stats_for(Observation("GET", "/tasks/seed", 200, task("seed", 0.5)), extra=RAN)
+    (problem,) = verdicts(stats)["Task.progress"]
+    assert problem == (
+        "increasing field, but no job was seen run from start to end (first seen in a response "
+        "of POST /tasks; later seen with status = 'done'): nothing shows it moving"
+    )
+
+
+DECREASING = {"Task.progress": {"kind": "decreasing", "intermediate": 3, "end-within": 0.1}}
+
+
+@pytest.mark.parametrize(
+    ("values", "ok"),
+    [
+        ([None, 4.0, 3.1, 2.0, 1.05, 0.0, None], True),
+        # An estimate may rise after a slow step, as long as it ends near zero.
+        ([None, 4.0, 4.4, 2.0, 1.0, 0.2, None], True),
+        # remaining = files_total: the estimate stays at the whole scan's length.
+        ([None, 4.0, 4.1, 3.9, 4.2, 4.0, None], False),
+        # Counts down, but the job ended with most of the estimate left.
+        ([None, 4.0, 3.0, 2.5, 2.0, None], False),
+        ([None, 4.0, 0.0, None], False),
+    ],
+)
+def test_decreasing_fields_count_down_to_near_zero(values: list[float | None], ok: bool) -> None:
+    stats = stats_for(*run_task("j", values), progressive=DECREASING, extra=RAN)
+    problems = verdicts(stats)["Task.progress"]
+    if ok:
+        assert problems == []
+    else:
+        (problem,) = problems
+        assert problem.startswith("decreasing field, but none of the 1 job(s)"), problem
+        assert "ending at most 0.1 x its largest; closest: job" in problem
+
+
+@pytest.mark.parametrize(
+    ("progressive", "message"),
+    [
+        ({"Task.progress": {"kind": "sideways"}}, "kind must be one of increasing, decreasing"),
+        ({"Task.progress": {"steps": 3}}, "unknown key(s) steps"),
+        ({"Task.progress": {"end-within": 2}}, "end-within must be a number between 0 and 1"),
+        ({"Task.progress": {"intermediate": -1}}, "intermediate must be a whole number >= 0"),
+        ({"Task.progress": "increasing"}, "must be a table"),
+        (7, "progressive must be a list of 'Schema.field' or a table"),
+    ],
+)
+def test_bad_progressive_settings_are_config_errors(progressive: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_wiring_config(config(progressive=progressive))
+
+
+def test_started_by_must_name_a_route() -> None:
+    with pytest.raises(ConfigError, match="started-by 'tasks' must be 'METHOD /route'"):
+        load_wiring_config(config(extra={"started-by": ["tasks"]}))

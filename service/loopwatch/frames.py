@@ -1,0 +1,124 @@
+"""Stacks of another thread as plain tuples, and which of their frames is the project's own.
+
+"Project" means under one of the given roots and neither in the standard library nor in an
+installed package: the frame a reader can open and change. A C-level wait (``time.sleep``,
+``select.select``, a DNS lookup) has no Python frame of its own, so the innermost Python frame is
+the line that called it, which is the line to blame.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+from collections.abc import Iterable, Sequence
+from pathlib import Path, PurePath
+from types import FrameType
+from typing import NamedTuple
+
+# Deeper stacks are cut at this many frames from the innermost: the blamed frame is near it.
+MAX_DEPTH = 200
+_INSTALLED = frozenset({"site-packages", "dist-packages"})
+
+
+class Frame(NamedTuple):
+    filename: str
+    lineno: int
+    function: str
+
+
+# Outermost first, as a traceback prints.
+Stack = tuple[Frame, ...]
+
+
+def thread_stack(thread_id: int) -> Stack | None:
+    """The current stack of thread ``thread_id`` (a ``threading.get_ident()``), or None if it
+    has no Python frame right now."""
+    frame: FrameType | None = sys._current_frames().get(thread_id)
+    frames: list[Frame] = []
+    while frame is not None and len(frames) < MAX_DEPTH:
+        code = frame.f_code
+        frames.append(Frame(code.co_filename, frame.f_lineno or 0, code.co_name))
+        frame = frame.f_back
+    if not frames:
+        return None
+    frames.reverse()
+    return tuple(frames)
+
+
+def _stdlib_dirs() -> tuple[Path, ...]:
+    paths = sysconfig.get_paths()
+    return tuple({Path(paths[key]).resolve() for key in ("stdlib", "platstdlib")})
+
+
+def _absolute(filename: str, cwd: str) -> Path:
+    """``filename`` made absolute by string operations alone: blame is decided on the loop's
+    thread, where resolving symlinks (file-system calls) would itself stall it."""
+    return Path(os.path.normpath(os.path.join(cwd, filename)))
+
+
+def _is_under(path: PurePath, root: PurePath) -> bool:
+    return path == root or root in path.parents
+
+
+class Attribution:
+    """Decides which frame of a stack is blamed. ``roots`` hold the project's code; files under
+    ``exclude`` (the watcher's own modules) are never blamed. Built off the loop (it resolves
+    paths); used on it (it only compares strings, and remembers each file's kind)."""
+
+    def __init__(self, roots: tuple[Path, ...], exclude: tuple[Path, ...] = ()) -> None:
+        self.roots = roots
+        self.exclude = exclude
+        self._stdlib = _stdlib_dirs()
+        self._cwd = os.getcwd()
+        self._kinds: dict[str, str] = {}
+
+    @classmethod
+    def for_roots(cls, roots: Iterable[Path], exclude: Iterable[Path] = ()) -> Attribution:
+        own = Path(__file__).resolve().parent
+        return cls(
+            roots=tuple(Path(root).resolve() for root in roots),
+            exclude=(own, *(Path(path).resolve() for path in exclude)),
+        )
+
+    def kind(self, filename: str) -> str:
+        """``project``, ``library`` (installed or unknown code), ``stdlib`` or ``excluded``."""
+        kind = self._kinds.get(filename)
+        if kind is None:
+            kind = self._classify(filename)
+            self._kinds[filename] = kind
+        return kind
+
+    def _classify(self, filename: str) -> str:
+        if filename.startswith("<"):
+            return "stdlib"
+        path = _absolute(filename, self._cwd)
+        if any(_is_under(path, excluded) for excluded in self.exclude):
+            return "excluded"
+        for root in self.roots:
+            if _is_under(path, root) and not _INSTALLED & set(path.relative_to(root).parts):
+                return "project"
+        if not _INSTALLED & set(path.parts) and any(_is_under(path, s) for s in self._stdlib):
+            return "stdlib"
+        return "library"
+
+    def blame(self, stack: Sequence[Frame]) -> Frame | None:
+        """The deepest project frame; failing that the deepest library frame (a stall inside a
+        third-party package run by the loop itself); failing that the deepest frame that is not
+        the watcher's own."""
+        for wanted in ("project", "library", "stdlib"):
+            for frame in reversed(stack):
+                if self.kind(frame.filename) == wanted:
+                    return frame
+        return None
+
+    def describe(self, frame: Frame) -> str:
+        """``path:line function``."""
+        return f"{self.relative(frame.filename)}:{frame.lineno} {frame.function}"
+
+    def relative(self, filename: str) -> str:
+        """``filename`` relative to the first root, else as it is."""
+        path = _absolute(filename, self._cwd)
+        if self.roots and _is_under(path, self.roots[0]):
+            return path.relative_to(self.roots[0]).as_posix()
+        return filename

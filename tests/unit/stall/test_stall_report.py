@@ -1,0 +1,63 @@
+"""What one stall report says: its own share of the stall, and the stack it shows."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.loopwatch.frames import Frame
+from service.loopwatch.stall import Stall
+
+STACK = (
+    Frame("/venv/pytest/main.py", 10, "main"),
+    Frame("/py/asyncio/base_events.py", 1922, "_run_once"),
+    Frame("/py/asyncio/events.py", 80, "_run"),
+    Frame("/app/hooks.py", 5, "make_thumbnail"),
+)
+
+
+def stall(duration: float, waiting: float | None, collecting: float) -> Stall:
+    return Stall(
+        duration=duration,
+        threshold=0.03,
+        waiting_for_cpu=waiting,
+        on_cpu=0.001,
+        collecting_garbage=collecting,
+        samples=10,
+        agreed=9,
+        site=STACK[-1],
+        where="app/hooks.py:5 make_thumbnail",
+        path="app/hooks.py",
+        stack=STACK,
+        thread="MainThread",
+    )
+
+
+@pytest.mark.parametrize(
+    ("waiting", "collecting", "own", "over"),
+    [
+        (0.0, 0.0, 0.05, True),
+        (None, 0.0, 0.05, True),  # no scheduler counters: the whole stall counts
+        (0.03, 0.0, 0.02, False),  # mostly waiting for a CPU
+        (0.0, 0.04, 0.01, False),  # mostly collecting garbage
+        (0.04, 0.04, 0.0, False),  # both overlap: never below zero
+    ],
+)
+def test_only_the_codes_share_counts(
+    waiting: float | None, collecting: float, own: float, over: bool
+) -> None:
+    report = stall(0.05, waiting, collecting)
+    assert report.own == pytest.approx(own)
+    assert report.over is over
+
+
+def test_the_report_shows_the_callbacks_frames_and_marks_the_blamed_one() -> None:
+    text = stall(0.05, 0.0, 0.002).format()
+    headline, *lines = text.splitlines()
+    assert headline.startswith("event loop stalled 50 ms (threshold 30 ms) at app/hooks.py:5")
+    assert "9 of 10 samples agree" in headline
+    assert "collecting garbage 2 ms" in headline
+    assert "(2 outer frames cut)" in lines[0]
+    assert lines[1:] == [
+        '    File "/py/asyncio/events.py", line 80, in _run',
+        '    File "/app/hooks.py", line 5, in make_thumbnail  <-- blamed',
+    ]
