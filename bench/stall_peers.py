@@ -2,11 +2,11 @@
 
 ``python -m bench.stall_peers`` (needs the ``bench`` dependency group: aiodebug, blockbuster)
 runs five stalls (the linter sees the two made by a direct call, the rest it cannot see) and one
-innocent case, each in a fresh ``asyncio.run``, under each tool: asyncio's debug mode (slow-callback log at 50 ms), aiodebug's slow-callback log
-(50 ms) and hang inspection (its 0.25 s default), blockbuster, and loopwire's guard (50 ms). It
-then takes the CPU time of a loop-heavy workload (tasks that yield and do a little work) under
-each, and prints
-one Markdown table. The README's comparison table is this output.
+innocent case, each in a fresh ``asyncio.run``, under each tool: asyncio's debug mode
+(slow-callback log at 50 ms), aiodebug's slow-callback log (50 ms) and hang inspection (its
+0.25 s default), blockbuster, and loopwire's guard (50 ms). It then takes the CPU time of a
+loop-heavy workload (tasks that yield and do a little work) under each, and prints one Markdown
+table. The README's comparison table is this output.
 """
 
 from __future__ import annotations
