@@ -43,11 +43,30 @@ import pytest
 
 from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
 from checks.harness.looplag import LoopLag
-from checks.harness.server import REFERENCE_SERVICE, ServerProcess
+from checks.harness.server import (
+    REFERENCE_HEALTH_PATH,
+    REFERENCE_SERVICE,
+    ServerProcess,
+    is_reference_checkout,
+)
 
 if TYPE_CHECKING:
     # aiohttp takes a second to import; every pytest run loads this plugin, few poll.
     from checks.harness.poller import PollReport
+
+OVERRIDE_HELP = """\
+service_process does not know your server: override the `{missing}` fixture in conftest.py.
+The defaults start loopwire's own reference service, which only loopwire's repository tests.
+
+    @pytest.fixture
+    def server_command() -> list[str]:
+        # Print "listening on http://HOST:PORT" at startup, or take the port from "{{port}}".
+        return [sys.executable, "-m", "myapp", "--port", "{{port}}"]
+
+    @pytest.fixture
+    def server_health_path() -> str:
+        return "/healthz"  # answers 200 once the server is ready
+"""
 
 FakeFfprobeFactory = Callable[..., FakeFfprobe]
 ServiceFactory = Callable[..., ServerProcess]
@@ -73,15 +92,24 @@ def fake_ffprobe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fa
 
 
 @pytest.fixture
-def server_command() -> list[str]:
-    """The server to launch; override it to test your own (see the module docstring)."""
+def server_command(pytestconfig: pytest.Config) -> list[str]:
+    """The server to launch; override it to test your own (see the module docstring).
+
+    The default is loopwire's reference service, which only loopwire's own repository tests:
+    anywhere else the test fails at once saying what to override, instead of waiting for a
+    health check that the wrong server can never pass.
+    """
+    if not is_reference_checkout(pytestconfig.rootpath):
+        pytest.fail(OVERRIDE_HELP.format(missing="server_command"), pytrace=False)
     return list(REFERENCE_SERVICE)
 
 
 @pytest.fixture
-def server_health_path() -> str:
+def server_health_path(server_command: list[str]) -> str:
     """Path that answers 200 once the server is ready; override it along with the command."""
-    return "/api/v1/health"
+    if list(server_command) != list(REFERENCE_SERVICE):
+        pytest.fail(OVERRIDE_HELP.format(missing="server_health_path"), pytrace=False)
+    return REFERENCE_HEALTH_PATH
 
 
 @pytest.fixture
@@ -90,11 +118,15 @@ def service_process(server_command: list[str], server_health_path: str) -> Itera
     started: list[ServerProcess] = []
 
     def start(
-        *args: str, env: Mapping[str, str] | None = None, timeout: float = 30.0
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        timeout: float = 30.0,
     ) -> ServerProcess:
         server = ServerProcess(
             [*server_command, *args],
             env={**os.environ, **(env or {})},
+            cwd=None if cwd is None else Path(cwd),
             health_path=server_health_path,
         )
         started.append(server)
