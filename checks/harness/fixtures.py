@@ -6,8 +6,13 @@
     returns a :class:`~checks.harness.fake_ffprobe.FakeFfprobe`. At teardown every surviving fake
     process (and grandchild) is killed.
 
+``fake_program``
+    The same for any program: ``fake_program("convert", rules={"big*": Behaviour(delay=3)},
+    default=Behaviour(output="done\\n"))`` writes an executable named ``convert``. How a run
+    picks its behaviour: :mod:`checks.harness.fake_program`.
+
 ``service_process``
-    Factory: ``service_process("--media-root", str(media), env={...})`` starts
+    Factory: ``service_process("--media-root", str(media), env={...}, cwd=path)`` starts
     ``server_command + args`` as a separate process in its own process group, waits until it is
     healthy and returns a started :class:`~checks.harness.server.ServerProcess` (``.url(path)``,
     ``.output()``). Teardown kills the whole group.
@@ -41,7 +46,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
+from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
+from checks.harness.fake_program import FakeProgram, write_fake_program
 from checks.harness.looplag import LoopLag
 from checks.harness.server import (
     REFERENCE_HEALTH_PATH,
@@ -69,19 +75,20 @@ The defaults start loopwire's own reference service, which only loopwire's repos
 """
 
 FakeFfprobeFactory = Callable[..., FakeFfprobe]
+FakeProgramFactory = Callable[..., FakeProgram]
 ServiceFactory = Callable[..., ServerProcess]
 PollFunction = Callable[..., Coroutine[Any, Any, "PollReport"]]
 
 
 @pytest.fixture
-def fake_ffprobe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeFfprobeFactory]:
-    """Factory writing fake ``ffprobe`` executables first on ``PATH``; kills survivors after."""
-    made: list[FakeFfprobe] = []
+def fake_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProgramFactory]:
+    """Factory writing fake executables of any name first on ``PATH``; kills survivors after."""
+    made: list[FakeProgram] = []
 
     def make(
-        rules: Mapping[str, Behaviour] | None = None, default: Behaviour | None = None
-    ) -> FakeFfprobe:
-        fake = write_fake_ffprobe(tmp_path / f"fake-ffprobe-{len(made)}", rules, default)
+        name: str, rules: Mapping[str, Behaviour] | None = None, default: Behaviour | None = None
+    ) -> FakeProgram:
+        fake = write_fake_program(tmp_path / f"fake-{name}-{len(made)}", name, rules, default)
         made.append(fake)
         monkeypatch.setenv("PATH", f"{fake.directory}{os.pathsep}{os.environ.get('PATH', '')}")
         return fake
@@ -89,6 +96,18 @@ def fake_ffprobe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fa
     yield make
     for fake in made:
         fake.kill_survivors()
+
+
+@pytest.fixture
+def fake_ffprobe(fake_program: FakeProgramFactory) -> FakeFfprobeFactory:
+    """Factory writing fake ``ffprobe`` executables first on ``PATH``: the ffprobe preset."""
+
+    def make(
+        rules: Mapping[str, Behaviour] | None = None, default: Behaviour | None = None
+    ) -> FakeFfprobe:
+        return fake_program("ffprobe", rules, default)
+
+    return make
 
 
 @pytest.fixture

@@ -209,6 +209,8 @@ def main() -> int:
     elif mode == "fail":
         sys.stderr.write(f"{path}: {behaviour['stderr']}\n")
         status = int(behaviour["exit_code"])
+    elif behaviour.get("output") is not None:
+        sys.stdout.write(behaviour["output"])
     else:
         json.dump(ok_document(path or "", behaviour), sys.stdout, indent=4)
         sys.stdout.write("\n")
