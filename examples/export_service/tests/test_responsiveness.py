@@ -34,4 +34,4 @@ async def test_status_answers_while_files_render(
     verdict = report.verdict(
         max_latency=0.5, min_answered=10, counted=lambda body: body["status"] == "running"
     )
-    assert verdict.passed, verdict
+    assert verdict.passed, str(verdict)
