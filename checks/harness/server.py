@@ -33,15 +33,17 @@ PORT_PLACEHOLDER = "{port}"
 
 
 def is_reference_checkout(rootdir: Path) -> bool:
-    """Whether ``rootdir`` is loopwire's own repository, whose tests run the reference service.
+    """Whether ``rootdir`` is a checkout of loopwire, whose tests run the reference service.
 
-    True when ``rootdir/service`` is the ``service`` package that ships beside this harness.
-    In another project ``python -m service`` finds loopwire's installed copy (not the project
-    under test) or the project's own ``service`` package (not loopwire's): either way the
-    defaults would start a server that never answers their health check.
+    Judged by the layout (the reference service and this harness both under ``rootdir``), not by
+    where loopwire is installed from, so an editable and a wheel install agree. In another
+    project ``python -m service`` finds loopwire's installed copy (not the project under test)
+    or the project's own ``service`` package (not loopwire's): either way the defaults would
+    start a server that never answers their health check.
     """
-    reference = Path(__file__).resolve().parents[2] / "service"
-    return (rootdir / "service").resolve() == reference and (reference / "__main__.py").is_file()
+    return (rootdir / "service" / "__main__.py").is_file() and (
+        rootdir / "checks" / "harness" / "server.py"
+    ).is_file()
 
 
 class ServerStartError(RuntimeError):
