@@ -10,9 +10,11 @@ by path) and really spawns, waits for, times out and kills. What each run does i
 - its basename is matched against the ``rules`` patterns (``fnmatch``, case-sensitive) in order,
   first match wins; a file no pattern matches gets ``default``.
 
-So a schedule of delays, hangs, failures and grandchildren is written as rules over file names,
+So delays, hangs, failures and grandchildren are written as rules over file names,
 ``{"slow*.mp4": Behaviour(delay=2), "bad*": Behaviour(mode="fail", exit_code=2),
 "*.mkv": Behaviour(mode="hang")}``, with ``Behaviour(output="...")`` for what an ``ok`` run prints.
+A ``schedule`` goes by start order instead: the Nth run (0 first) takes ``schedule[N]`` whatever
+its file, and runs past its end fall back to the rules (``-version`` runs take no turn).
 Every run logs itself; :class:`FakeProgram` reads the log (``invocations()``,
 ``max_concurrency()``, ``alive_pids()``, ``kill_survivors()``). ``ffprobe`` is one preset:
 without ``output`` its ``ok`` runs print an ffprobe-shaped JSON document.

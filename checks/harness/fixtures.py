@@ -40,7 +40,7 @@ Pointing the fixtures at your own server: override two fixtures in your ``confte
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,9 +86,14 @@ def fake_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fa
     made: list[FakeProgram] = []
 
     def make(
-        name: str, rules: Mapping[str, Behaviour] | None = None, default: Behaviour | None = None
+        name: str,
+        rules: Mapping[str, Behaviour] | None = None,
+        default: Behaviour | None = None,
+        *,
+        schedule: Sequence[Behaviour] = (),
     ) -> FakeProgram:
-        fake = write_fake_program(tmp_path / f"fake-{name}-{len(made)}", name, rules, default)
+        directory = tmp_path / f"fake-{name}-{len(made)}"
+        fake = write_fake_program(directory, name, rules, default, schedule=schedule)
         made.append(fake)
         monkeypatch.setenv("PATH", f"{fake.directory}{os.pathsep}{os.environ.get('PATH', '')}")
         return fake
@@ -103,9 +108,12 @@ def fake_ffprobe(fake_program: FakeProgramFactory) -> FakeFfprobeFactory:
     """Factory writing fake ``ffprobe`` executables first on ``PATH``: the ffprobe preset."""
 
     def make(
-        rules: Mapping[str, Behaviour] | None = None, default: Behaviour | None = None
+        rules: Mapping[str, Behaviour] | None = None,
+        default: Behaviour | None = None,
+        *,
+        schedule: Sequence[Behaviour] = (),
     ) -> FakeFfprobe:
-        return fake_program("ffprobe", rules, default)
+        return fake_program("ffprobe", rules, default, schedule=schedule)
 
     return make
 

@@ -14,7 +14,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
@@ -130,6 +130,7 @@ def write_fake_ffprobe(
     default: Behaviour | None = None,
     *,
     fast: bool = True,
+    schedule: Sequence[Behaviour] = (),
 ) -> FakeFfprobe:
     """Write an executable ``ffprobe`` (and its configuration) into ``directory``.
 
@@ -138,7 +139,7 @@ def write_fake_ffprobe(
     Python fake what it cannot do; ``fast=False`` makes every run the Python fake (tens of
     milliseconds of start-up).
     """
-    return write_fake_program(directory, "ffprobe", rules, default, fast=fast)
+    return write_fake_program(directory, "ffprobe", rules, default, fast=fast, schedule=schedule)
 
 
 def write_fake_program(
@@ -148,19 +149,22 @@ def write_fake_program(
     default: Behaviour | None = None,
     *,
     fast: bool = True,
+    schedule: Sequence[Behaviour] = (),
 ) -> FakeFfprobe:
     """Write an executable called ``name`` (and its configuration) into ``directory``.
 
     ``rules`` maps an ``fnmatch`` pattern on the basename of the file a run works on to its
     behaviour, first match wins; other files get ``default``. The file is the word after
     ``--``, else after ``-i``, else the last argument not starting with ``-``. Invocations log
-    into ``directory / "log"``. Only the ffprobe preset without custom ``output`` can be the
-    fast shell script; any other program is the Python fake.
+    into ``directory / "log"``. ``schedule`` goes first: the Nth run in start order (0 first)
+    takes ``schedule[N]`` whatever its file; runs past its end fall back to the rules. Only the
+    ffprobe preset without ``schedule`` or custom ``output`` can be the fast shell script; any
+    other program is the Python fake.
     """
     if not name or os.sep in name:
         raise ValueError(f"program name must be a plain file name, not {name!r}")
-    behaviours = [*(rules or {}).values(), default or Behaviour()]
-    fast = fast and name == "ffprobe" and all(b.output is None for b in behaviours)
+    behaviours = [*(rules or {}).values(), default or Behaviour(), *schedule]
+    fast = fast and name == "ffprobe" and not schedule and all(b.output is None for b in behaviours)
     directory = Path(directory).resolve()
     log_dir = directory / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -168,6 +172,7 @@ def write_fake_program(
         "log_dir": str(log_dir),
         "rules": [[pattern, asdict(b)] for pattern, b in (rules or {}).items()],
         "default": asdict(default or Behaviour()),
+        "schedule": [asdict(b) for b in schedule],
     }
     (directory / fake_ffprobe_script.CONFIG_NAME).write_text(json.dumps(config, indent=2))
     script = directory / fake_ffprobe_script.SCRIPT_NAME

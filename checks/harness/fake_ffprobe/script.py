@@ -57,7 +57,25 @@ def process_start_ticks(pid: int) -> int | None:
     return int(stat.rsplit(")", 1)[1].split()[19])
 
 
+def claim_turn(log_dir: Path) -> int:
+    """This run's place in start order, 0 first: the first free ``turn-N`` name, created
+    exclusively, so concurrent runs never share a turn."""
+    turn = 0
+    while True:
+        try:
+            os.close(os.open(log_dir / f"turn-{turn}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            turn += 1
+        else:
+            return turn
+
+
 def choose(config: dict[str, Any], path: str | None) -> dict[str, Any]:
+    schedule = config.get("schedule") or []
+    if schedule:
+        turn = claim_turn(Path(config["log_dir"]))
+        if turn < len(schedule):
+            return dict(schedule[turn])
     name = os.path.basename(path) if path else ""
     for pattern, behaviour in config["rules"]:
         if fnmatch.fnmatchcase(name, pattern):

@@ -38,3 +38,22 @@ def test_ffprobe_preset_still_prints_the_ffprobe_document(
     )
     assert run.returncode == 0
     assert '"streams"' in run.stdout
+
+
+def test_schedule_gives_each_run_in_turn_its_behaviour_then_the_rules(
+    fake_program: Callable[..., FakeProgram],
+) -> None:
+    fake_program(
+        "upload",
+        default=Behaviour(output="default\n"),
+        schedule=[Behaviour(output="first\n"), Behaviour(mode="fail", exit_code=4)],
+    )
+    runs = [
+        subprocess.run(["upload", "same.bin"], capture_output=True, text=True, check=False)
+        for _ in range(3)
+    ]
+    assert [(run.returncode, run.stdout) for run in runs] == [
+        (0, "first\n"),
+        (4, ""),
+        (0, "default\n"),
+    ]
