@@ -184,9 +184,9 @@ class WiringPlugin:
         terminal = self._config.pluginmanager.get_plugin("terminalreporter")
         if terminal is None:
             return
-        failed = [f.name for f in self.report.failed]
-        failed += [f"unmatched key {key!r}" for key in self.report.unmatched_keys]
-        message = f"loopwire wiring FAILED: {', '.join(failed)} (table in 'loopwire wiring')"
+        message = (
+            f"loopwire wiring FAILED: {failed_names(self.report)} (table in 'loopwire wiring')"
+        )
         report = pytest.TestReport(
             nodeid=WIRING_NODE,
             location=(str(self._config.rootpath), None, WIRING_NODE),
@@ -205,12 +205,9 @@ class WiringPlugin:
             terminalreporter.line(line)
         for scope in self.recorder.unwatched:
             terminalreporter.line(f"not watched (app frozen before it started): {scope}")
-        failed = [f.name for f in self.report.failed]
-        failed += [f"unmatched key {key!r}" for key in self.report.unmatched_keys]
-        if failed:
-            names = ", ".join(failed[:FAILED_NAMED])
-            more = f" and {len(failed) - FAILED_NAMED} more" if len(failed) > FAILED_NAMED else ""
-            terminalreporter.line(f"loopwire wiring FAILED: {names}{more}", red=True, bold=True)
+        if not self.report.ok:
+            message = f"loopwire wiring FAILED: {failed_names(self.report)}"
+            terminalreporter.line(message, red=True, bold=True)
         else:
             terminalreporter.line("loopwire wiring passed", green=True)
 
@@ -218,6 +215,14 @@ class WiringPlugin:
         self._monkeypatch.undo()
         if self._log is not None:
             self._log.unlink(missing_ok=True)
+
+
+def failed_names(report: WiringReport) -> str:
+    """The failing fields and unmatched keys, the first :data:`FAILED_NAMED` of them by name."""
+    failed = [f.name for f in report.failed]
+    failed += [f"unmatched key {key!r}" for key in report.unmatched_keys]
+    more = f" and {len(failed) - FAILED_NAMED} more" if len(failed) > FAILED_NAMED else ""
+    return ", ".join(failed[:FAILED_NAMED]) + more
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
