@@ -7,13 +7,14 @@ import asyncio
 import dataclasses
 import itertools
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from aiohttp import web
 
 from exporter.schemas import ExportJob
 
-Runner = Callable[[ExportJob], Awaitable[None]]
+Runner = Callable[[ExportJob], Coroutine[Any, Any, None]]
 JOBS = web.AppKey("jobs", dict[str, ExportJob])
 TASKS = web.AppKey("tasks", set[asyncio.Task[None]])
 
