@@ -126,6 +126,14 @@ def responsiveness(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def chaos(session: nox.Session) -> None:
+    """Attack a real service process (kill -9, bad disk, fd limit, symlink swaps, hostile
+    probes); print what held."""
+    install(session)
+    session.run("python", "-m", "bench.chaos", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
 def serve(session: nox.Session) -> None:
     """Serve the reference service on 127.0.0.1:8080 over a generated sample media folder."""
     install(session)

@@ -6,7 +6,8 @@ by path) and really spawns, waits for, times out and kills. What each run does i
 
 - the file is the word after ``--``, else after ``-i``, else the last argument not starting with
   ``-`` (so ``prog -v -i in.mp4``, ``prog -- -odd-name.mp4`` and ``prog --flag in.mp4`` all work
-  on the named file);
+  on the named file); ``/dev/fd/N`` (a file the caller opened and handed over) stands for the
+  file it is open on;
 - its basename is matched against the ``rules`` patterns (``fnmatch``, case-sensitive) in order,
   first match wins; a file no pattern matches gets ``default``.
 

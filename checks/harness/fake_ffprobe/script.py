@@ -70,6 +70,17 @@ def claim_turn(log_dir: Path) -> int:
             return turn
 
 
+def inherited_file(path: str | None) -> str | None:
+    """The file behind ``/dev/fd/N`` (how a confined service hands ffprobe an open file), as
+    its real path, so rules and output follow the file; None for any other path."""
+    if path is None or not path.startswith("/dev/fd/") or not path[8:].isdigit():
+        return None
+    try:
+        return os.readlink(f"/proc/self/fd/{path[8:]}")
+    except OSError:
+        return None
+
+
 def choose(config: dict[str, Any], path: str | None) -> dict[str, Any]:
     schedule = config.get("schedule") or []
     if schedule:
@@ -102,10 +113,13 @@ def format_names(path: str) -> tuple[str, str]:
     return FORMAT_NAMES.get(os.path.splitext(path)[1].lower(), MP4_FORMAT)
 
 
-def ok_document(path: str, behaviour: dict[str, Any]) -> dict[str, Any]:
-    """A document shaped like ``ffprobe -print_format json -show_format -show_streams``."""
+def ok_document(path: str, behaviour: dict[str, Any], opened: str | None = None) -> dict[str, Any]:
+    """A document shaped like ``ffprobe -print_format json -show_format -show_streams``.
+
+    ``opened`` is what to measure when it differs from ``path`` (the ``/dev/fd/N`` handed over):
+    the open file, not whatever its path names by now."""
     try:
-        size = os.stat(path).st_size
+        size = os.stat(opened or path).st_size
     except OSError:
         size = 0
     rate = bit_rate(size, float(behaviour["duration"]))
@@ -205,6 +219,12 @@ def main() -> int:
         *map(os.fsencode, argv),
     )
 
+    opened = path
+    resolved = inherited_file(path)
+    if resolved is not None:
+        path = resolved
+        record(log_file, "P", os.fsencode(path))
+
     if "-version" in argv:
         print(VERSION_LINE)
         sys.stdout.flush()
@@ -230,7 +250,7 @@ def main() -> int:
     elif behaviour.get("output") is not None:
         sys.stdout.write(behaviour["output"])
     else:
-        json.dump(ok_document(path or "", behaviour), sys.stdout, indent=4)
+        json.dump(ok_document(path or "", behaviour, opened), sys.stdout, indent=4)
         sys.stdout.write("\n")
     sys.stdout.flush()
     sys.stderr.flush()
