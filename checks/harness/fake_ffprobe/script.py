@@ -57,6 +57,19 @@ def process_start_ticks(pid: int) -> int | None:
     return int(stat.rsplit(")", 1)[1].split()[19])
 
 
+def claim_turn(log_dir: Path) -> int:
+    """This run's place in start order, 0 first: the first free ``turn-N`` name, created
+    exclusively, so concurrent runs never share a turn."""
+    turn = 0
+    while True:
+        try:
+            os.close(os.open(log_dir / f"turn-{turn}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            turn += 1
+        else:
+            return turn
+
+
 def inherited_file(path: str | None) -> str | None:
     """The file behind ``/dev/fd/N`` (how a confined service hands ffprobe an open file), as
     its real path, so rules and output follow the file; None for any other path."""
@@ -69,6 +82,11 @@ def inherited_file(path: str | None) -> str | None:
 
 
 def choose(config: dict[str, Any], path: str | None) -> dict[str, Any]:
+    schedule = config.get("schedule") or []
+    if schedule:
+        turn = claim_turn(Path(config["log_dir"]))
+        if turn < len(schedule):
+            return dict(schedule[turn])
     name = os.path.basename(path) if path else ""
     for pattern, behaviour in config["rules"]:
         if fnmatch.fnmatchcase(name, pattern):
@@ -229,6 +247,8 @@ def main() -> int:
     elif mode == "fail":
         sys.stderr.write(f"{path}: {behaviour['stderr']}\n")
         status = int(behaviour["exit_code"])
+    elif behaviour.get("output") is not None:
+        sys.stdout.write(behaviour["output"])
     else:
         json.dump(ok_document(path or "", behaviour, opened), sys.stdout, indent=4)
         sys.stdout.write("\n")
