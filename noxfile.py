@@ -126,6 +126,14 @@ def responsiveness(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def chaos(session: nox.Session) -> None:
+    """Attack a real service process (kill -9, bad disk, fd limit, symlink swaps, hostile
+    probes); print what held."""
+    install(session)
+    session.run("python", "-m", "bench.chaos", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
 def serve(session: nox.Session) -> None:
     """Serve the reference service on 127.0.0.1:8080 over a generated sample media folder."""
     install(session)
@@ -151,6 +159,14 @@ def bench(session: nox.Session) -> None:
     # ~25 ms, which would be timed as loopwire's own.
     session.install(".", *nox.project.dependency_groups(PYPROJECT, "bench"))
     session.run("python", "-m", "bench", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
+def realworld(session: nox.Session) -> None:
+    """Lint public asyncio packages from PyPI; print findings, peer coverage, judged precision."""
+    # Installed as users install it, beside the peers whose findings it is compared with.
+    session.install(".", *nox.project.dependency_groups(PYPROJECT, "bench"))
+    session.run("python", "-m", "bench.realworld", *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)

@@ -1,8 +1,14 @@
-"""``[tool.loopwire]`` from the nearest ``pyproject.toml``; command-line flags override it."""
+"""``[tool.loopwire]`` from the nearest ``pyproject.toml``; command-line flags override it.
+
+Every key is checked against the keys the guards read: a misspelt key (``exlude``) would
+otherwise be ignored without a word, and the run would pass while checking something else than
+the user asked for. An unknown key is a usage error naming the nearest known one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +16,56 @@ from typing import Any
 
 class ConfigError(Exception):
     """The configuration cannot be used; reported as a usage error (exit 2)."""
+
+
+# Tables whose keys are the user's own (names, routes, field names), not settings.
+FREE = "free"
+# The keys of ``[tool.loopwire]``: a nested mapping is a sub-table with keys of its own.
+KNOWN_KEYS: Mapping[str, object] = {
+    "exclude": None,
+    "select": None,
+    "ignore": None,
+    "blocking-calls": FREE,
+    "offload-decorators": None,
+    "startup": None,
+    "stall": {"allow": None},
+    "wiring": {
+        "select": None,
+        "ignore": None,
+        "progressive": FREE,
+        "identity": None,
+        "started-by": None,
+        "finished-when": FREE,
+        "responses": FREE,
+        "allow": FREE,
+        "schema-bases": None,
+        "schema-decorators": None,
+        "schema-modules": None,
+        "event-enums": None,
+        "event-suffixes": None,
+        "listener-calls": None,
+        "emitter-calls": None,
+        "sink-calls": None,
+        "outgoing": None,
+        "trusted": None,
+    },
+}
+
+
+def suggestion(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the nearest of ``known`` names, or nothing."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_keys(table: Mapping[str, Any], known: Mapping[str, object], where: str) -> None:
+    """Raise ``ConfigError`` for the first key of ``table`` no guard reads."""
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"unknown key {key!r} in [{where}]{suggestion(key, known)}")
+        keys = known[key]
+        if isinstance(keys, Mapping) and isinstance(value, Mapping):
+            check_keys(value, keys, f"{where}.{key}")
 
 
 @dataclass(frozen=True)
@@ -64,4 +120,8 @@ def load_config(start: Path | None = None, explicit: Path | None = None) -> Conf
     table = document.get("tool", {}).get("loopwire", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.loopwire] must be a table")
+    try:
+        check_keys(table, KNOWN_KEYS, "tool.loopwire")
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     return Config(root=path.parent.resolve(), table=table, source=path)

@@ -58,6 +58,33 @@ class Excludes:
         )
 
 
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+def is_python_file(path: Path) -> bool:
+    """A ``.py``/``.pyi`` file, or a script whose first line runs Python (``#!/usr/bin/env
+    python3``): what a file named on the command line must be to be read as Python."""
+    if path.suffix in PYTHON_SUFFIXES:
+        return True
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(256)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and b"python" in first
+
+
+def target_problems(paths: Sequence[Path]) -> list[str]:
+    """Why the paths named on the command line cannot be linted, one message each."""
+    problems: list[str] = []
+    for path in paths:
+        if not path.exists():
+            problems.append(f"no such file or directory: {path}")
+        elif not path.is_dir() and not is_python_file(path):
+            problems.append(f"not a Python file: {path}")
+    return problems
+
+
 def iter_python_files(
     paths: Sequence[Path], excludes: Excludes, walked: list[str] | None = None
 ) -> Iterator[Path]:

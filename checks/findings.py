@@ -18,6 +18,17 @@ class Finding:
     message: str
     # Wiring findings name what they are about, e.g. "JobStatusResponse.progress".
     symbol: str | None = field(default=None, compare=False)
+    # A transitive lint finding: the qualified names from the async caller, through each sync
+    # helper, to the blocking call.
+    chain: tuple[str, ...] = field(default=(), compare=False)
+    # False when no automatic fix may touch the call: moving a call of a generator function or
+    # a context-manager factory to a thread would only build the lazy object there.
+    fixable: bool = field(default=True, compare=False)
+
+    @property
+    def helper(self) -> str | None:
+        """The function at the end of a chain that makes the blocking call itself."""
+        return self.chain[-2] if len(self.chain) >= 2 else None
 
     def as_json(self) -> dict[str, object]:
         item: dict[str, object] = {
@@ -29,6 +40,8 @@ class Finding:
         }
         if self.symbol is not None:
             item["symbol"] = self.symbol
+        if self.chain:
+            item["chain"] = list(self.chain)
         return item
 
 

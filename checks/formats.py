@@ -41,7 +41,14 @@ def render(
 def summary(findings: Sequence[Finding], files: int) -> str:
     n = len(findings)
     noun = "finding" if n == 1 else "findings"
-    return f"{n} {noun} in {files} file{'s' if files != 1 else ''} checked"
+    text = f"{n} {noun} in {files} file{'s' if files != 1 else ''} checked"
+    chained = [f for f in findings if f.chain]
+    if chained:
+        # One blocking helper called from many places is one decision, not many.
+        helpers = len({f.helper for f in chained})
+        noun = "finding" if len(chained) == 1 else "findings"
+        text += f" ({len(chained)} {noun} through {helpers} blocking helper{'s' * (helpers != 1)})"
+    return text
 
 
 def sarif(

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from checks.config import ConfigError, suggestion
 from checks.findings import UNANALYSABLE, Finding, RuleInfo
 from checks.formats import FORMATS, render, summary
 
@@ -49,6 +50,15 @@ def split_codes(values: Sequence[str] | None) -> list[str] | None:
     if values is None:
         return None
     return [code.strip().upper() for value in values for code in value.split(",") if code.strip()]
+
+
+def check_codes(codes: Sequence[str], known: Sequence[str], where: str) -> list[str]:
+    """``codes`` when each is a rule code or a prefix of one (``LW1``); otherwise a usage error
+    naming the nearest code. A selection of nothing would pass every run without checking."""
+    for code in codes:
+        if not any(rule.startswith(code) for rule in known):
+            raise ConfigError(f"unknown rule code {code!r} in {where}{suggestion(code, known)}")
+    return list(codes)
 
 
 def finish(

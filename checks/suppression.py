@@ -76,6 +76,14 @@ def is_suppressed(finding: Finding, noqa: NoqaMap, aliases: Iterable[str] = ()) 
     return finding.code in codes or any(alias.upper() in codes for alias in aliases)
 
 
+def line_suppresses(noqa: NoqaMap, line: int, codes: Iterable[str]) -> bool:
+    """Whether a ``noqa`` on ``line`` names any of ``codes`` (or is bare)."""
+    if line not in noqa:
+        return False
+    named = noqa[line]
+    return named is None or any(code.upper() in named for code in codes)
+
+
 def filter_suppressed(
     findings: Iterable[Finding],
     noqa: NoqaMap,

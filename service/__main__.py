@@ -21,6 +21,7 @@ from aiohttp import web
 
 from service.app import create_app
 from service.config import ServiceConfig
+from service.process_lifetime import become_subreaper
 
 log = logging.getLogger("service")
 
@@ -77,6 +78,20 @@ def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
         help="log every event-loop stall longer than MS milliseconds, naming the line that "
         "blocked (off by default)",
     )
+    parser.add_argument(
+        "--retain-jobs",
+        type=int,
+        default=defaults.retain_jobs,
+        metavar="N",
+        help="finished jobs kept in history, oldest dropped first (%(default)s)",
+    )
+    parser.add_argument(
+        "--max-event-streams",
+        type=int,
+        default=defaults.max_event_streams,
+        metavar="N",
+        help="open event streams at once; more get 503 with Retry-After (%(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         return ServiceConfig(
@@ -89,6 +104,8 @@ def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
             host=args.host,
             port=args.port,
             stall_report=None if args.stall_report is None else args.stall_report / 1000,
+            retain_jobs=args.retain_jobs,
+            max_event_streams=args.max_event_streams,
         )
     except ValueError as exc:
         parser.error(str(exc))
@@ -133,6 +150,8 @@ def main(argv: Sequence[str] | None = None, app_factory: AppFactory = create_app
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # Orphans of our probes come back to us to be killed and reaped (service.process_lifetime).
+    become_subreaper()
     app = app_factory(config)
     try:
         asyncio.run(serve(app, config))

@@ -7,6 +7,7 @@ hold the shutdown for its whole timeout.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from service.errors import error_middleware
 from service.jobs import JobQueue
 from service.loopwatch.aiohttp_app import install_stall_report
 from service.probe import FfprobeProber, Prober
+from service.process_lifetime import reap_leftovers
 from service.routes import ROUTES
 from service.scanner import resolve_roots
 from service.storage import Storage
@@ -31,8 +33,12 @@ def create_app(config: ServiceConfig, *, prober: Prober | None = None) -> web.Ap
     app = web.Application(middlewares=[error_middleware])
     app[keys.CONFIG] = config
     app[keys.PROBER] = prober or FfprobeProber(
-        config.ffprobe, concurrency=config.concurrency, timeout=config.probe_timeout
+        config.ffprobe,
+        concurrency=config.concurrency,
+        timeout=config.probe_timeout,
+        state_dir=probe_state_dir(config),
     )
+    app[keys.EVENT_STREAMS] = asyncio.Semaphore(config.max_event_streams)
     app.add_routes(ROUTES)
     if config.stall_report is not None:
         # First in, last out: start-up and shutdown are watched too. Blame the service's own
@@ -47,12 +53,19 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
     config = app[keys.CONFIG]
     roots = await resolve_roots(config.media_roots)
     storage = await Storage.open(config.db_path)
+    try:
+        # Before any probe of ours runs: what is marked as this service's now is a leftover.
+        await asyncio.to_thread(reap_leftovers, probe_state_dir(config))
+    except BaseException:
+        await storage.close()
+        raise
     jobs = JobQueue(
         storage,
         app[keys.PROBER],
         media_roots=roots,
         concurrency=config.concurrency,
         job_timeout=config.job_timeout,
+        retain_jobs=config.retain_jobs,
     )
     try:
         await jobs.start()
@@ -62,6 +75,12 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
     finally:
         await jobs.close()
         await storage.close()
+
+
+def probe_state_dir(config: ServiceConfig) -> Path:
+    """Where probe process groups are recorded: beside the database, which is what makes two
+    runs "the same service"."""
+    return config.db_path.with_name(config.db_path.name + ".probes").absolute()
 
 
 async def _stop_jobs(app: web.Application) -> None:

@@ -28,12 +28,18 @@ class ServiceConfig:
     port: int = 8080
     # Log every event-loop stall longer than this many seconds, with the line that caused it.
     stall_report: float | None = None
+    # Finished jobs kept in history (the library keeps every video regardless).
+    retain_jobs: int = 1000
+    # Open event streams at once; each holds a socket, and descriptors are finite.
+    max_event_streams: int = 100
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         if self.job_timeout <= 0 or self.probe_timeout <= 0:
             raise ValueError("timeouts must be positive")
+        if self.retain_jobs < 1 or self.max_event_streams < 1:
+            raise ValueError("retain-jobs and max-event-streams must be at least 1")
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be between 0 and 65535")
         if self.stall_report is not None and self.stall_report <= 0:

@@ -12,7 +12,7 @@ from http import HTTPStatus
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from service.schemas import InvalidRequest, error_json
+from service.schemas import InvalidRequest, error_json, public_dumps
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +28,22 @@ _CODES = {
 class ApiError(Exception):
     """Raised by handlers: answered with ``status`` and a JSON error body."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
 
 
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> web.Response:
-    return web.json_response(error_json(code, message), status=status, headers=headers)
+    return web.json_response(
+        error_json(code, message), status=status, headers=headers, dumps=public_dumps
+    )
 
 
 def _code_for(status: int) -> str:
@@ -53,7 +58,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message)
+        response = error_response(exc.status, exc.code, exc.message, exc.headers)
+        if exc.status == 503:
+            # Shedding load: a kept-alive connection would still hold a descriptor.
+            response.force_close()
+        return response
     except InvalidRequest as exc:
         return error_response(400, exc.code, exc.message)
     except web.HTTPException as exc:

@@ -6,6 +6,7 @@ Nothing here does work of its own; scanning, probing and persistence live in pla
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from pathlib import Path
 
@@ -13,17 +14,26 @@ from aiohttp import web
 
 from service import keys
 from service.errors import ApiError
-from service.jobs import JobFinished, JobNotFound, QueueClosed
+from service.jobs import JobFinished, JobNotFound, QueueClosed, StorageFailing
 from service.scanner import PathRejected, list_folders, resolve_scan_path
-from service.schemas import InvalidRequest, parse_scan_request, to_json
+from service.schemas import InvalidRequest, parse_scan_request, public_dumps, to_json
 
 STATIC_DIR = Path(__file__).parent / "static"
 
+DEFAULT_PAGE = 50
+MAX_PAGE = 500
 _REJECTED_STATUS = {"outside_media_roots": 403, "not_found": 404, "not_a_directory": 400}
 
 
 async def health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    """200 while the service can do its job; 503 with the reason while it cannot keep results."""
+    jobs = request.app.get(keys.JOBS)
+    problem = None if jobs is None else jobs.storage_problem
+    if problem is not None:
+        return web.json_response(
+            {"status": "degraded", "reason": problem}, status=503, dumps=public_dumps
+        )
+    return web.json_response({"status": "ok"}, dumps=public_dumps)
 
 
 async def index(request: web.Request) -> web.FileResponse:
@@ -40,9 +50,15 @@ async def static_file(request: web.Request) -> web.FileResponse:
 
 
 def _static_path(name: str) -> Path | None:
+    """The file ``name`` names under the static folder, None for anything else: a name with a
+    NUL, too long for the filesystem, or leading out of the folder is simply not a file here."""
     root = STATIC_DIR.resolve()
-    path = (root / name).resolve()
-    return path if path.is_relative_to(root) and path.is_file() else None
+    try:
+        path = (root / name).resolve()
+        found = path.is_relative_to(root) and path.is_file()
+    except (OSError, ValueError):
+        return None
+    return path if found else None
 
 
 async def create_scan(request: web.Request) -> web.Response:
@@ -56,21 +72,59 @@ async def create_scan(request: web.Request) -> web.Response:
         job = request.app[keys.JOBS].submit(directory, scan.recursive)
     except QueueClosed as exc:
         raise ApiError(503, "shutting_down", str(exc)) from None
-    return web.json_response(to_json(job), status=202)
+    except StorageFailing as exc:
+        raise ApiError(
+            503, "storage_unavailable", f"no scan accepted while results cannot be saved: {exc}"
+        ) from None
+    return web.json_response(to_json(job), status=202, dumps=public_dumps)
 
 
 async def list_jobs(request: web.Request) -> web.Response:
-    jobs = request.app[keys.JOBS].list_jobs()
-    return web.json_response({"jobs": [to_json(job) for job in jobs]})
+    """A page of job summaries, newest first: ``?limit=N`` (default 50, at most 500) and
+    ``?cursor=`` the ``next_cursor`` of the previous page (null on the last page)."""
+    limit = _limit(request.query.get("limit"))
+    before = _decode_cursor(request.query.get("cursor"))
+    jobs, following = await request.app[keys.JOBS].list_jobs(limit, before)
+    return web.json_response(
+        {
+            "jobs": [to_json(job) for job in jobs],
+            "next_cursor": None if following is None else _encode_cursor(following),
+        },
+        dumps=public_dumps,
+    )
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_PAGE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise ApiError(400, "invalid_limit", f"limit must be an integer from 1 to {MAX_PAGE}")
+    return int(raw)
+
+
+def _encode_cursor(key: tuple[str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode()
+
+
+def _decode_cursor(raw: str | None) -> tuple[str, str] | None:
+    if raw is None:
+        return None
+    try:
+        created_at, job_id = json.loads(base64.urlsafe_b64decode(raw.encode()))
+        if isinstance(created_at, str) and isinstance(job_id, str):
+            return created_at, job_id
+    except (ValueError, TypeError):
+        pass
+    raise ApiError(400, "invalid_cursor", "cursor is not a next_cursor this service gave")
 
 
 async def get_job(request: web.Request) -> web.Response:
     job_id = request.match_info["job_id"]
     try:
-        job = request.app[keys.JOBS].get(job_id)
+        job = await request.app[keys.JOBS].get(job_id)
     except JobNotFound:
         raise job_not_found(job_id) from None
-    return web.json_response(to_json(job))
+    return web.json_response(to_json(job), dumps=public_dumps)
 
 
 async def cancel_job(request: web.Request) -> web.Response:
@@ -81,18 +135,19 @@ async def cancel_job(request: web.Request) -> web.Response:
         raise job_not_found(job_id) from None
     except JobFinished:
         raise ApiError(409, "job_finished", f"job {job_id} has already finished") from None
-    return web.json_response(to_json(job))
+    return web.json_response(to_json(job), dumps=public_dumps)
 
 
 async def list_videos(request: web.Request) -> web.Response:
     videos = await request.app[keys.JOBS].list_videos()
-    return web.json_response({"videos": [to_json(video) for video in videos]})
+    return web.json_response({"videos": [to_json(video) for video in videos]}, dumps=public_dumps)
 
 
 async def folders(request: web.Request) -> web.Response:
     roots = request.app[keys.MEDIA_ROOTS]
     return web.json_response(
-        {"roots": [str(root) for root in roots], "folders": await list_folders(roots)}
+        {"roots": [str(root) for root in roots], "folders": await list_folders(roots)},
+        dumps=public_dumps,
     )
 
 

@@ -1,9 +1,10 @@
 """The job queue: scan jobs as real asyncio tasks with live progress, cancel, timeout and events.
 
-The in-memory state of a job is always current (handlers and event streams read it); storage
-gets a copy through one writer task, throttled for progress (at most every 5 % or 250 ms) and
-immediate for state changes. A cancel, a job timeout or a shutdown cancels the job's task, which
-cancels the probes, whose processes are killed and reaped (see :mod:`service.probe`).
+The in-memory state of a job is always current (handlers and event streams read it); listeners
+get it through :mod:`service.job_events`, storage a copy through :mod:`service.job_writer`,
+throttled for progress (at most every 5 % or 250 ms) and immediate for state changes. A cancel,
+a job timeout or a shutdown cancels the job's task, which cancels the probes, whose processes are
+killed and reaped (see :mod:`service.probe`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ import dataclasses
 import logging
 import time
 import uuid
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import Enum, StrEnum
+from enum import Enum
 from pathlib import Path
 from typing import Literal
 
+from service.job_events import JobEvent, JobEventType, Subscription
+from service.job_writer import JobWriter
 from service.probe import Prober, ProbeUnavailable
 from service.probe_parse import ProbeError
 from service.scanner import FoundFile, ScanPathUnreadable, walk_videos
@@ -29,8 +31,12 @@ from service.schemas import (
     FileError,
     JobStatus,
     JobStatusResponse,
+    JobSummary,
     ScanResult,
     VideoInfo,
+    file_error,
+    path_b64,
+    summary_of,
 )
 from service.storage import Storage
 
@@ -39,17 +45,6 @@ log = logging.getLogger(__name__)
 PROGRESS_SAVE_STEP = 0.05
 PROGRESS_SAVE_INTERVAL = 0.25
 SHUTDOWN = ErrorBody(code="interrupted", message="interrupted by shutdown")
-
-
-class JobEventType(StrEnum):
-    PROGRESS = "progress"
-    END = "end"
-
-
-@dataclass(frozen=True, slots=True)
-class JobEvent:
-    type: JobEventType
-    job: JobStatusResponse
 
 
 class JobNotFound(LookupError):
@@ -64,6 +59,10 @@ class QueueClosed(Exception):
     """The service is shutting down and accepts no new jobs."""
 
 
+class StorageFailing(Exception):
+    """Storage is not taking writes: a new job's result could not be kept, so none is started."""
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -72,54 +71,6 @@ class _Keep(Enum):
     """Sentinel for :meth:`JobQueue.set_progress`: leave ``current_file`` as it is."""
 
     KEEP = "keep"
-
-
-class Subscription:
-    """One listener's events, as an async iterator that stops after the end event.
-
-    Consecutive undelivered progress events collapse into the newest, so a slow reader skips
-    stale progress instead of buffering it; the end event is always delivered, last.
-    """
-
-    def __init__(self, on_close: Callable[[Subscription], None] | None = None) -> None:
-        self._on_close = on_close
-        self._ready = asyncio.Event()
-        self._queue: deque[JobEvent] = deque()
-        self._end_queued = False
-        self._ended = False
-
-    def push(self, event: JobEvent) -> None:
-        if self._end_queued:
-            return
-        if (
-            self._queue
-            and self._queue[-1].type is JobEventType.PROGRESS
-            and event.type is JobEventType.PROGRESS
-        ):
-            self._queue[-1] = event
-        else:
-            self._queue.append(event)
-        self._end_queued = event.type is JobEventType.END
-        self._ready.set()
-
-    def close(self) -> None:
-        """Stop receiving events (the listener went away)."""
-        if self._on_close is not None:
-            self._on_close(self)
-            self._on_close = None
-
-    def __aiter__(self) -> Subscription:
-        return self
-
-    async def __anext__(self) -> JobEvent:
-        if self._ended:
-            raise StopAsyncIteration
-        while not self._queue:
-            self._ready.clear()
-            await self._ready.wait()
-        event = self._queue.popleft()
-        self._ended = event.type is JobEventType.END
-        return event
 
 
 @dataclass(eq=False, slots=True)
@@ -142,6 +93,7 @@ class _Job:
     started_monotonic: float | None = None
     # Set by cancel()/close() before they cancel the task, so the task knows which end it met.
     stop_reason: JobStatus | None = None
+    saved: bool = False
     saved_progress: float = -1.0
     saved_monotonic: float = 0.0
     task: asyncio.Task[None] | None = None
@@ -183,6 +135,7 @@ class _Job:
             started_at=self.started_at,
             finished_at=self.finished_at,
             error=self.error,
+            saved=self.saved,
             # Results are only published once final: a running job's list keeps growing, and
             # resending it with every progress event would make a scan quadratic.
             result=ScanResult(videos=list(self.videos), errors=list(self.errors))
@@ -205,30 +158,26 @@ class JobQueue:
         media_roots: Sequence[Path],
         concurrency: int,
         job_timeout: float,
+        retain_jobs: int = 1000,
     ) -> None:
         self._storage = storage
         self._prober = prober
         self._roots = tuple(media_roots)
         self._concurrency = concurrency
         self._job_timeout = job_timeout
+        # Running jobs only: a finished job lives in storage (or in the writer until saved).
         self._active: dict[str, _Job] = {}
-        self._finished: dict[str, JobStatusResponse] = {}
-        self._dirty: dict[str, _Job] = {}
-        # Videos of finished jobs that the writer has not stored yet: the library must show a
-        # job's videos as soon as the job shows as finished, not once the disk caught up.
-        self._unsaved_videos: dict[str, VideoInfo] = {}
-        self._dirty_ready = asyncio.Event()
-        self._writer: asyncio.Task[None] | None = None
+        self._writer = JobWriter(storage, retain_jobs=retain_jobs)
         self._closing = False
 
     async def start(self) -> None:
-        """Fail what a previous process left running, load history, start the storage writer."""
+        """Set aside unreadable rows, fail what a previous process left running, start the
+        storage writer."""
+        await self._storage.quarantine()
         interrupted = await self._storage.mark_interrupted(utc_now())
         if interrupted:
             log.warning("marked %d job(s) interrupted by a restart as failed", interrupted)
-        for job in await self._storage.load_jobs():
-            self._finished[job.id] = job
-        self._writer = asyncio.create_task(self._write_until_closed(), name="job-storage-writer")
+        self._writer.start()
 
     async def close(self) -> None:
         """Cancel running jobs (they end as failed, "interrupted by shutdown"), end every event
@@ -241,15 +190,20 @@ class JobQueue:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        # The writer drains what is dirty and then returns (see _write_until_closed).
-        self._dirty_ready.set()
-        if self._writer is not None:
-            await self._writer
+        await self._writer.close()  # drains what is dirty, then returns
+
+    @property
+    def storage_problem(self) -> str | None:
+        """Why storage is failing (jobs are then not saved and no new scan is accepted)."""
+        return self._storage.problem
 
     def submit(self, path: Path, recursive: bool) -> JobStatusResponse:
         """Create a scan job for the resolved directory ``path`` and start it."""
         if self._closing:
             raise QueueClosed("the service is shutting down")
+        problem = self._storage.problem
+        if problem is not None:
+            raise StorageFailing(problem)
         job = _Job(id=uuid.uuid4().hex, path=str(path), recursive=recursive, created_at=utc_now())
         self._active[job.id] = job
         job.task = asyncio.create_task(self._run(job), name=f"scan-job-{job.id}")
@@ -258,24 +212,40 @@ class JobQueue:
         self._changed(job, force_save=True)
         return job.snapshot()
 
-    def get(self, job_id: str) -> JobStatusResponse:
-        job = self._active.get(job_id)
+    async def get(self, job_id: str) -> JobStatusResponse:
+        job = self._active.get(job_id) or self._writer.unsaved_job(job_id)
         if job is not None:
             return job.snapshot()
-        try:
-            return self._finished[job_id]
-        except KeyError:
-            raise JobNotFound(job_id) from None
+        stored = await self._storage.get_job(job_id)
+        if stored is None:
+            raise JobNotFound(job_id)
+        return stored
 
-    def list_jobs(self) -> list[JobStatusResponse]:
-        """Every job, newest first."""
-        jobs = [job.snapshot() for job in self._active.values()] + list(self._finished.values())
-        return sorted(jobs, key=lambda job: (job.created_at, job.id), reverse=True)
+    async def list_jobs(
+        self, limit: int, before: tuple[str, str] | None = None
+    ) -> tuple[list[JobSummary], tuple[str, str] | None]:
+        """Up to ``limit`` jobs, newest first, older than ``before`` (created_at, id), and the
+        key to pass as ``before`` for the next page (None on the last page)."""
+        in_memory = {
+            job.id: job.snapshot() for job in (*self._active.values(), *self._writer.unsaved_jobs())
+        }
+        # Enough rows that, after dropping the stale copies of in-memory jobs, a page is full.
+        stored = await self._storage.list_jobs(limit + len(in_memory) + 1, before)
+        merged = {job.id: job for job in stored}
+        merged.update(
+            (job_id, job)
+            for job_id, job in in_memory.items()
+            if before is None or (job.created_at, job.id) < before
+        )
+        jobs = sorted(merged.values(), key=lambda job: (job.created_at, job.id), reverse=True)
+        page = jobs[:limit]
+        following = (page[-1].created_at, page[-1].id) if len(jobs) > limit else None
+        return [summary_of(job) for job in page], following
 
     async def list_videos(self) -> list[VideoInfo]:
         """The video library (every video any scan found, latest metadata), sorted by path."""
         # Taken before the read: a write that lands during the read is then still covered.
-        pending = dict(self._unsaved_videos)
+        pending = self._writer.unsaved_videos()
         library = {video.path: video for video in await self._storage.list_videos()}
         library.update(pending)
         return [library[path] for path in sorted(library)]
@@ -285,16 +255,15 @@ class JobQueue:
         (probe processes killed and reaped); partial results are kept."""
         job = self._active.get(job_id)
         if job is None:
-            if job_id in self._finished:
-                raise JobFinished(job_id)
-            raise JobNotFound(job_id)
+            await self.get(job_id)  # raises JobNotFound
+            raise JobFinished(job_id)
         assert job.task is not None  # set by submit() before the job is visible
         if job.stop_reason is None:
             job.stop_reason = JobStatus.CANCELLED
             job.task.cancel()
         # Shielded: if this request is dropped, the job's own cancellation still completes.
         await asyncio.shield(asyncio.wait({job.task}))
-        return self.get(job_id)
+        return await self.get(job_id)
 
     def set_progress(
         self,
@@ -321,7 +290,7 @@ class JobQueue:
         self._changed(job, force_save=False)
         return job.snapshot()
 
-    def subscribe(self, job_id: str) -> Subscription:
+    async def subscribe(self, job_id: str) -> Subscription:
         """Events of one job: a progress event with the current state at once, then one per
         change, and an end event with the final state, after which iteration stops. Close the
         subscription when the listener goes away early.
@@ -330,7 +299,7 @@ class JobQueue:
         """
         job = self._active.get(job_id)
         if job is None:
-            final = self.get(job_id)  # raises JobNotFound
+            final = await self.get(job_id)  # raises JobNotFound
             subscription = Subscription()
             subscription.push(JobEvent(JobEventType.PROGRESS, final))
             subscription.push(JobEvent(JobEventType.END, final))
@@ -394,9 +363,11 @@ class JobQueue:
 
     async def _probe(self, file: FoundFile) -> tuple[VideoInfo | None, FileError | None]:
         try:
-            video = await self._prober.probe(file.path)
+            video = await self._prober.probe(file.real_path)
         except ProbeError as exc:
-            return None, FileError(path=str(file.path), code=exc.code, message=exc.message)
+            return None, file_error(str(file.path), exc.code, exc.message)
+        # The prober saw the real path; the job reports the file where the scan found it.
+        video = dataclasses.replace(video, path=str(file.path), path_b64=path_b64(str(file.path)))
         if video.size_bytes == 0 and file.size_bytes:
             # Some probers do not report a size; the walk already stat()ed the file.
             video = dataclasses.replace(video, size_bytes=file.size_bytes)
@@ -417,12 +388,9 @@ class JobQueue:
         job.finished_at = utc_now()
         job.videos.sort(key=lambda video: video.path)
         job.errors.sort(key=lambda error: error.path)
-        final = job.snapshot()
-        self._unsaved_videos.update((video.path, video) for video in job.videos)
         del self._active[job.id]
-        self._finished[job.id] = final
-        self._dirty[job.id] = job
-        self._dirty_ready.set()
+        self._writer.mark_finished(job)
+        final = job.snapshot()
         for subscriber in job.subscribers:
             subscriber.push(JobEvent(JobEventType.END, final))
 
@@ -439,28 +407,7 @@ class JobQueue:
         ):
             job.saved_progress = progress
             job.saved_monotonic = now
-            self._dirty[job.id] = job
-            self._dirty_ready.set()
-
-    async def _write_until_closed(self) -> None:
-        while not self._closing or self._dirty:
-            await self._dirty_ready.wait()
-            self._dirty_ready.clear()
-            await self._flush()
-
-    async def _flush(self) -> None:
-        """Write every dirty job's current state (and, for a finished job, its videos)."""
-        while self._dirty:
-            job_id, job = self._dirty.popitem()
-            try:
-                await self._storage.save_job(job.snapshot())
-                if job.status.finished and job.videos:
-                    await self._storage.save_videos(job.videos)
-                    for video in job.videos:
-                        if self._unsaved_videos.get(video.path) is video:
-                            del self._unsaved_videos[video.path]
-            except Exception:
-                log.exception("could not save job %s", job_id)
+            self._writer.mark_dirty(job)
 
 
 def _timeout_error(seconds: float) -> ErrorBody:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from aiohttp import web
@@ -12,6 +13,8 @@ from service.probe import Prober
 
 CONFIG = web.AppKey("config", ServiceConfig)
 PROBER = web.AppKey[Prober]("prober")
+# Free places for event streams (see service.sse).
+EVENT_STREAMS = web.AppKey("event_streams", asyncio.Semaphore)
 # Set by the startup context (they need the running loop: a db connection, resolved paths).
 JOBS = web.AppKey("jobs", JobQueue)
 MEDIA_ROOTS = web.AppKey[tuple[Path, ...]]("media_roots")

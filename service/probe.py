@@ -1,31 +1,55 @@
 """Run ffprobe without ever blocking the loop, and clean up after it whatever happens.
 
-Each probe is an ``asyncio`` subprocess in its own session (so it leads its own process group).
-On a per-file timeout, a cancel or a job timeout the whole group is SIGKILLed and the child is
-reaped before the exception moves on: no zombie and no orphaned grandchild survives a scan.
+Each probe opens its file first, beneath no symlink (:mod:`service.confined_open`), and gives
+ffprobe that open file as ``/dev/fd/N``: what is probed is what the scan listed, even if the
+path is swapped for a symlink in between. The probe is an ``asyncio`` subprocess in its own
+session (it leads its own process group), killed by the kernel if the service dies, marked and
+recorded so that a restart reaps what a ``kill -9`` left (:mod:`service.process_lifetime`).
+
+Its output is read through pipes of our own, up to a cap (a flood is a per-file error, not a
+gigabyte of memory), and to the end of *the child*: once it has exited, its group and any
+orphan it left are killed, and after a short grace the pipes are closed whoever still holds
+them. So an answer is never mistaken for a timeout, and a timeout, a cancel or a job timeout
+never waits on a descendant that escaped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import functools
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
+from service.confined_open import open_error, open_regular_file
 from service.probe_parse import ProbeError, parse_probe_output
+from service.process_lifetime import (
+    MARKER,
+    die_with_parent,
+    record_group,
+    sweep_orphans,
+)
 from service.schemas import VideoInfo
 
 # ffprobe's stderr can be long (one line per broken packet); keep what explains the failure.
 _STDERR_LIMIT = 500
+# ffprobe's JSON for a real file is kilobytes; beyond this it is a broken or hostile probe.
+OUTPUT_LIMIT = 4 * 1024 * 1024
+_READ_CHUNK = 64 * 1024
 # JSON on stdout (errors too, via -show_error); "--" so that no file name reads as an option.
 FFPROBE_ARGUMENTS = (
     "-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-show_error", "--",
 )  # fmt: skip
 # A SIGKILLed child is reaped in milliseconds; this only bounds a pathological descendant.
 _REAP_TIMEOUT = 2.0
+# After the child exited and its leftovers were killed, the pipes close at once; this bounds a
+# holder beyond our reach (not our descendant any more).
+_PIPE_GRACE = 0.5
+# Spawning fails this way when the service, not ffprobe, is short of something.
+_RESOURCE_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.EAGAIN, errno.ENOMEM})
 
 
 class ProbeUnavailable(Exception):
@@ -35,18 +59,29 @@ class ProbeUnavailable(Exception):
 
 
 class Prober(Protocol):
-    """Anything that turns a file path into its metadata, raising :class:`ProbeError` per file."""
+    """Anything that turns a file's real path (no symlink in it) into its metadata, raising
+    :class:`ProbeError` per file."""
 
     async def probe(self, path: Path) -> VideoInfo: ...
 
 
 class FfprobeProber:
-    """Probes with an ffprobe executable; at most ``concurrency`` processes run at once."""
+    """Probes with an ffprobe executable; at most ``concurrency`` processes run at once.
 
-    def __init__(self, executable: str, concurrency: int, timeout: float) -> None:
+    ``state_dir`` is where probe process groups are recorded for a restart to reap (None: not
+    recorded; the parent-death signal and the sweeps still apply)."""
+
+    def __init__(
+        self, executable: str, concurrency: int, timeout: float, state_dir: Path | None = None
+    ) -> None:
         self.executable = executable
         self.timeout = timeout
         self._slots = asyncio.Semaphore(concurrency)
+        self._state_dir = state_dir
+        # Spawns and sweeps exclude each other: a sweep reaps untracked zombie children, and a
+        # probe that just started is untracked until its spawn returns.
+        self._spawn_lock = asyncio.Lock()
+        self._live: set[int] = set()
 
     async def probe(self, path: Path) -> VideoInfo:
         async with self._slots:
@@ -63,97 +98,162 @@ class FfprobeProber:
         return parse_probe_output(stdout, str(path))
 
     async def _run(self, path: Path) -> tuple[bytes, bytes, int]:
+        fd = await asyncio.to_thread(open_regular_file, path)
         try:
-            process = await asyncio.create_subprocess_exec(
-                self.executable,
-                *FFPROBE_ARGUMENTS,
-                str(path),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                start_new_session=True,
-            )
+            process, stdout, stderr = await self._spawn(fd)
+        finally:
+            os.close(fd)
+        record = None
+        if self._state_dir is not None:
+            record = await asyncio.to_thread(record_group, self._state_dir, process.pid)
+        returncode = await self._collect(process, stdout, stderr, record)
+        return bytes(stdout.data), bytes(stderr.data), returncode
+
+    async def _spawn(self, fd: int) -> tuple[asyncio.subprocess.Process, _Capture, _Capture]:
+        try:
+            out_read, out_write = os.pipe()
         except OSError as exc:
+            raise open_error(exc) from None
+        try:
+            err_read, err_write = os.pipe()
+        except OSError as exc:
+            os.close(out_read)
+            os.close(out_write)
+            raise open_error(exc) from None
+        try:
+            async with self._spawn_lock:
+                process = await asyncio.create_subprocess_exec(
+                    self.executable,
+                    *FFPROBE_ARGUMENTS,
+                    f"/dev/fd/{fd}",
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=out_write,
+                    stderr=err_write,
+                    pass_fds=(fd,),
+                    start_new_session=True,
+                    preexec_fn=functools.partial(die_with_parent, os.getpid()),
+                    env={**os.environ, MARKER: str(self._state_dir or "")},
+                )
+                self._live.add(process.pid)
+        except OSError as exc:
+            os.close(out_read)
+            os.close(err_read)
+            if exc.errno in _RESOURCE_ERRORS:
+                raise ProbeError("out_of_resources", f"cannot start ffprobe: {exc}") from None
             # Not found, not executable, not a binary: no file of this scan could be probed.
             raise ProbeUnavailable(f"cannot run ffprobe {self.executable!r}: {exc}") from exc
+        finally:
+            os.close(out_write)
+            os.close(err_write)
+        stdout = _Capture(out_read, limit=OUTPUT_LIMIT, keep_tail=False)
+        stderr = _Capture(err_read, limit=_STDERR_LIMIT * 4, keep_tail=True)
+        return process, stdout, stderr
+
+    async def _collect(
+        self,
+        process: asyncio.subprocess.Process,
+        stdout: _Capture,
+        stderr: _Capture,
+        record: Path | None,
+    ) -> int:
+        """Wait for the child to exit (reading as it writes), sweep what it left, then wait for
+        its pipes, briefly. Whatever happens, the probe's processes are gone at the end."""
+        readers = [asyncio.ensure_future(stdout.read()), asyncio.ensure_future(stderr.read())]
+        exited = asyncio.ensure_future(process.wait())
+        swept = False
         try:
-            async with asyncio.timeout(self.timeout):
-                stdout, stderr = await _communicate(process)
-        except TimeoutError:
-            await _kill_group(process)
-            raise ProbeError(
-                "probe_timeout", f"ffprobe did not answer within {self.timeout:g} s"
-            ) from None
-        except BaseException:
-            # Cancelled (user cancel, job timeout, shutdown): stop the work for real, then go on.
-            await _kill_group(process)
-            raise
-        # ffprobe answered; a grandchild it left behind in its group must not outlive it.
-        _signal_group(process.pid)
-        return stdout, stderr, process.returncode if process.returncode is not None else -1
+            try:
+                async with asyncio.timeout(self.timeout):
+                    await asyncio.wait({exited, readers[0]}, return_when=asyncio.FIRST_COMPLETED)
+                    if stdout.overflowed:
+                        raise ProbeError(
+                            "probe_output_too_large",
+                            f"ffprobe printed more than {OUTPUT_LIMIT // (1024 * 1024)} MiB",
+                        )
+                    returncode = await exited
+            except TimeoutError:
+                raise ProbeError(
+                    "probe_timeout", f"ffprobe did not answer within {self.timeout:g} s"
+                ) from None
+            # Its leftovers die now, so the pipes they held close now.
+            await self._sweep(process, record)
+            swept = True
+            await asyncio.wait(readers, timeout=_PIPE_GRACE)
+            return returncode
+        finally:
+            for task in (*readers, exited):
+                task.cancel()
+            stdout.close()
+            stderr.close()
+            if not swept:
+                await self._sweep(process, record)
+            await asyncio.gather(*readers, exited, return_exceptions=True)
+
+    async def _sweep(self, process: asyncio.subprocess.Process, record: Path | None) -> None:
+        """Kill the probe's group and what it left; reap them. Shielded: a second cancel
+        arriving now must not leave them running."""
+        await asyncio.shield(self._kill_and_reap(process, record))
+
+    async def _kill_and_reap(
+        self, process: asyncio.subprocess.Process, record: Path | None
+    ) -> None:
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_REAP_TIMEOUT):
+                    await process.wait()
+        self._live.discard(process.pid)
+        async with self._spawn_lock:
+            await asyncio.to_thread(sweep_orphans, process.pid, record, set(self._live))
 
 
-async def _communicate(process: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
-    """The child's output, read until the pipes close, or until the child has exited: a
-    descendant still in its group (a wrapper script's leftover) would otherwise hold the pipes
-    open until the probe timeout. Killing the group then closes them, and the output is kept."""
-    reading = asyncio.ensure_future(process.communicate())
-    try:
-        with _exit_watch(process.pid) as exited:
-            either: set[asyncio.Future[Any]] = {reading, exited}
-            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-        if not reading.done():
-            _signal_group(process.pid)
-        return await reading
-    finally:
-        reading.cancel()  # no-op once done; stops the reader if we were cancelled
+class _Fd:
+    """A bare descriptor as the file object ``connect_read_pipe`` wants (``fileno``, ``close``)."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd: int | None = fd
+
+    def fileno(self) -> int:
+        if self._fd is None:
+            raise ValueError("closed")
+        return self._fd
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
-@contextlib.contextmanager
-def _exit_watch(pid: int) -> Iterator[asyncio.Future[None]]:
-    """A future done when process ``pid`` exits (zombie included), through a pidfd on the loop's
-    selector. Without pidfd support (not Linux 5.3+) the future never completes, and only the
-    closing pipes or the probe timeout end the wait."""
-    loop = asyncio.get_running_loop()
-    exited: asyncio.Future[None] = loop.create_future()
-    pidfd: int | None = None
-    try:
-        pidfd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        exited.set_result(None)  # already exited and reaped
-    except (AttributeError, OSError):
-        pass  # no pidfd here: the future stays pending
-    if pidfd is None:
-        yield exited
-        return
-    loop.add_reader(pidfd, _resolve, exited)
-    try:
-        yield exited
-    finally:
-        loop.remove_reader(pidfd)
-        os.close(pidfd)
-        exited.cancel()
+class _Capture:
+    """What one pipe delivered, kept even if reading is stopped half-way. Beyond ``limit``
+    bytes it keeps the first ``limit`` (``keep_tail=False``: sets ``overflowed`` and stops) or
+    the last ``limit`` (``keep_tail=True``: reads on, so the writer never blocks)."""
 
+    def __init__(self, fd: int, *, limit: int, keep_tail: bool) -> None:
+        self.data = bytearray()
+        self.overflowed = False
+        self._pipe = _Fd(fd)
+        self._limit = limit
+        self._keep_tail = keep_tail
+        self._transport: asyncio.ReadTransport | None = None
 
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
+    async def read(self) -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=_READ_CHUNK)
+        protocol = asyncio.StreamReaderProtocol(reader)
+        self._transport, _ = await loop.connect_read_pipe(lambda: protocol, self._pipe)
+        while chunk := await reader.read(_READ_CHUNK):
+            self.data += chunk
+            if len(self.data) <= self._limit:
+                continue
+            if not self._keep_tail:
+                self.overflowed = True
+                return
+            del self.data[: len(self.data) - self._limit]
 
-
-def _signal_group(group: int) -> None:
-    # Gone already (nothing left in the group) is the common, good case.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(group, signal.SIGKILL)
-
-
-async def _kill_group(process: asyncio.subprocess.Process) -> None:
-    """SIGKILL the child's whole process group and reap the child.
-
-    ``wait()`` also waits for the output pipes to close; a descendant that left the group could
-    hold them open forever, so the wait is bounded (the child watcher still reaps the child).
-    """
-    _signal_group(process.pid)
-    # Shielded so that a second cancel arriving now cannot interrupt the reaping itself.
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(_REAP_TIMEOUT):
-            await asyncio.shield(process.wait())
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+        else:
+            self._pipe.close()

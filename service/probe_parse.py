@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from service.schemas import VideoInfo
+from service.schemas import VideoInfo, path_b64
 
 
 class ProbeError(Exception):
@@ -53,6 +53,7 @@ def parse_probe_output(raw: bytes, path: str) -> VideoInfo:
     format_name = fmt.get("format_name")
     return VideoInfo(
         path=path,
+        path_b64=path_b64(path),
         size_bytes=_integer(fmt.get("size")) or 0,
         format_name=format_name if isinstance(format_name, str) else "unknown",
         duration_seconds=duration,

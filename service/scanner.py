@@ -3,7 +3,9 @@
 All filesystem work runs in worker threads (``asyncio.to_thread``), a batch of directories at a
 time, so a huge tree never holds the loop. Only regular files with a video extension are kept:
 a FIFO named ``x.mp4`` is never opened, so it cannot hang the scan. Symlinks are followed only
-while they stay inside a media root; loops and unreadable folders become per-path errors.
+while they stay inside a media root, and only as the walk resolved them: folders are opened and
+files are later probed without following any symlink (see :mod:`service.confined_open`). Loops
+and unreadable folders become per-path errors.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from service.schemas import FileError
+from service.confined_open import open_directory
+from service.schemas import FileError, file_error
 
 VIDEO_EXTENSIONS = frozenset(
     {
@@ -51,7 +54,11 @@ class ScanPathUnreadable(Exception):
 
 @dataclass(frozen=True, slots=True)
 class FoundFile:
+    """A file to probe: ``path`` as listed under the scanned folder (what the job reports),
+    ``real_path`` with the in-root symlinks resolved (what the probe opens, following none)."""
+
     path: Path
+    real_path: Path
     size_bytes: int
 
 
@@ -109,9 +116,11 @@ def _resolve_scan_path(raw: str, roots: tuple[Path, ...]) -> Path:
 
 async def walk_videos(top: Path, recursive: bool, roots: Sequence[Path]) -> WalkResult:
     """Every video file under the resolved directory ``top``, sorted by path, plus the paths
-    that could not be walked."""
+    that could not be walked. Folders are listed through descriptors opened without following
+    symlinks (:mod:`service.confined_open`): a folder swapped for a symlink mid-walk is an
+    error, not a way out of the roots."""
     result = WalkResult()
-    pending = [top]
+    pending = [(top, top)]
     try:
         top_info = await asyncio.to_thread(os.stat, top)
     except OSError as exc:
@@ -125,10 +134,10 @@ async def walk_videos(top: Path, recursive: bool, roots: Sequence[Path]) -> Walk
             result.errors.extend(listing.errors)
             if not recursive:
                 continue
-            for directory, identity in listing.directories:
+            for directory, real, identity in listing.directories:
                 if identity in seen_directories:
                     result.errors.append(
-                        FileError(
+                        file_error(
                             path=str(directory),
                             code="symlink_loop",
                             message="directory already visited through another path (symlink loop)",
@@ -136,7 +145,7 @@ async def walk_videos(top: Path, recursive: bool, roots: Sequence[Path]) -> Walk
                     )
                     continue
                 seen_directories.add(identity)
-                pending.append(directory)
+                pending.append((directory, real))
     result.files.sort(key=lambda found: str(found.path))
     result.errors.sort(key=lambda error: error.path)
     return result
@@ -145,64 +154,85 @@ async def walk_videos(top: Path, recursive: bool, roots: Sequence[Path]) -> Walk
 @dataclass(slots=True)
 class _Listing:
     files: list[FoundFile] = field(default_factory=list)
-    directories: list[tuple[Path, tuple[int, int]]] = field(default_factory=list)
+    directories: list[tuple[Path, Path, tuple[int, int]]] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
 
 
-def _list_directories(directories: Sequence[Path], roots: tuple[Path, ...]) -> list[_Listing]:
-    return [_list_directory(directory, roots) for directory in directories]
+def _list_directories(
+    directories: Sequence[tuple[Path, Path]], roots: tuple[Path, ...]
+) -> list[_Listing]:
+    return [_list_directory(directory, real, roots) for directory, real in directories]
 
 
-def _list_directory(directory: Path, roots: tuple[Path, ...]) -> _Listing:
+def _list_directory(directory: Path, real: Path, roots: tuple[Path, ...]) -> _Listing:
     listing = _Listing()
     try:
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                _classify(entry, roots, listing)
+        fd = open_directory(real)
     except OSError as exc:
         listing.errors.append(describe_os_error(directory, exc))
+        return listing
+    try:
+        with os.scandir(fd) as entries:
+            for entry in entries:
+                _classify(entry, directory, real, roots, listing)
+    except OSError as exc:
+        listing.errors.append(describe_os_error(directory, exc))
+    finally:
+        os.close(fd)
     return listing
 
 
-def _classify(entry: os.DirEntry[str], roots: tuple[Path, ...], listing: _Listing) -> None:
-    path = Path(entry.path)
+def _classify(
+    entry: os.DirEntry[str],
+    directory: Path,
+    real_directory: Path,
+    roots: tuple[Path, ...],
+    listing: _Listing,
+) -> None:
+    path = directory / entry.name
+    real = real_directory / entry.name
     try:
         if entry.is_symlink():
-            target = Path(os.path.realpath(entry.path))
-            if not is_inside(target, roots):
+            real = Path(os.path.realpath(real))
+            if not is_inside(real, roots):
                 listing.errors.append(
-                    FileError(
-                        path=entry.path,
+                    file_error(
+                        path=str(path),
                         code="outside_media_roots",
                         message="symlink points outside the media roots; not followed",
                     )
                 )
                 return
-        # stat() follows symlinks: ELOOP here is a symlink that resolves to itself.
-        info = entry.stat()
+            # The resolved target itself: realpath left no symlink in it, unless it loops.
+            info = os.stat(real, follow_symlinks=False)
+        else:
+            info = entry.stat(follow_symlinks=False)
     except OSError as exc:
         if exc.errno == errno.ENOENT and entry.is_symlink():
-            # stat() followed the link, so what is missing is its target, not the entry.
+            # What is missing is the link's target, not the entry.
             listing.errors.append(
-                FileError(
-                    path=entry.path, code="broken_symlink", message="symlink target is missing"
+                file_error(
+                    path=str(path), code="broken_symlink", message="symlink target is missing"
                 )
             )
         else:
             listing.errors.append(describe_os_error(path, exc))
         return
-    if stat.S_ISDIR(info.st_mode):
-        listing.directories.append((path, (info.st_dev, info.st_ino)))
+    if stat.S_ISLNK(info.st_mode):
+        # realpath() gives up on a symlink that resolves to itself and returns a link.
+        listing.errors.append(describe_os_error(path, OSError(errno.ELOOP, "symlink loop")))
+    elif stat.S_ISDIR(info.st_mode):
+        listing.directories.append((path, real, (info.st_dev, info.st_ino)))
     elif path.suffix.lower() not in VIDEO_EXTENSIONS:
         return
     elif stat.S_ISREG(info.st_mode):
-        listing.files.append(FoundFile(path=path, size_bytes=info.st_size))
+        listing.files.append(FoundFile(path=path, real_path=real, size_bytes=info.st_size))
     else:
         # Never opened (a FIFO would block its reader), but reported: a user looking for this
         # "video" must learn why the scan left it out.
         listing.errors.append(
-            FileError(
-                path=entry.path,
+            file_error(
+                path=str(path),
                 code="not_a_regular_file",
                 message="not a regular file (a FIFO, socket or device); not probed",
             )
@@ -212,10 +242,12 @@ def _classify(entry: os.DirEntry[str], roots: tuple[Path, ...], listing: _Listin
 def describe_os_error(path: Path, exc: OSError) -> FileError:
     """The per-path error a walk reports for ``exc``, with a stable code."""
     if exc.errno == errno.ELOOP:
-        return FileError(path=str(path), code="symlink_loop", message="too many levels of symlinks")
+        return file_error(
+            path=str(path), code="symlink_loop", message="too many levels of symlinks"
+        )
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return FileError(path=str(path), code="permission_denied", message="permission denied")
-    return FileError(path=str(path), code="unreadable", message=exc.strerror or str(exc))
+        return file_error(path=str(path), code="permission_denied", message="permission denied")
+    return file_error(path=str(path), code="unreadable", message=exc.strerror or str(exc))
 
 
 FOLDER_DEPTH = 3

@@ -6,7 +6,10 @@ code produces cannot hide behind a default; ``loopwire wiring`` checks exactly t
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import json
+import os
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -33,7 +36,10 @@ class ErrorBody:
 
 @dataclass(frozen=True, slots=True)
 class VideoInfo:
+    # File names are bytes: ``path`` is for reading (undecodable bytes show as U+FFFD in
+    # responses), ``path_b64`` is the exact name (base64 of the bytes).
     path: str
+    path_b64: str
     size_bytes: int
     format_name: str
     duration_seconds: float | None
@@ -49,6 +55,7 @@ class VideoInfo:
 @dataclass(frozen=True, slots=True)
 class FileError:
     path: str
+    path_b64: str
     code: str
     message: str
 
@@ -76,13 +83,90 @@ class JobStatusResponse:
     started_at: str | None
     finished_at: str | None
     error: ErrorBody | None
+    # False while this state is not on disk yet, and for as long as storage is failing: a
+    # finished job that says saved=false would be lost by a restart.
+    saved: bool
     result: ScanResult | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobSummary:
+    """A job as ``GET /jobs`` lists it: everything but the result (fetch the job for that)."""
+
+    id: str
+    type: str
+    status: JobStatus
+    path: str
+    recursive: bool
+    progress: float | None
+    files_total: int | None
+    files_done: int
+    files_failed: int
+    current_file: str | None
+    eta_seconds: float | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    error: ErrorBody | None
+    saved: bool
+
+
+def summary_of(job: JobStatusResponse) -> JobSummary:
+    return JobSummary(
+        id=job.id,
+        type=job.type,
+        status=job.status,
+        path=job.path,
+        recursive=job.recursive,
+        progress=job.progress,
+        files_total=job.files_total,
+        files_done=job.files_done,
+        files_failed=job.files_failed,
+        current_file=job.current_file,
+        eta_seconds=job.eta_seconds,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        error=job.error,
+        saved=job.saved,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class ScanRequest:
     path: str
     recursive: bool
+
+
+def path_b64(path: str) -> str:
+    """The exact bytes of a file name read as ``str`` (undecodable bytes surrogate-escaped, as
+    ``os`` functions return them), in base64."""
+    return base64.b64encode(os.fsencode(path)).decode("ascii")
+
+
+def file_error(path: str, code: str, message: str) -> FileError:
+    return FileError(path=path, path_b64=path_b64(path), code=code, message=message)
+
+
+def public_dumps(data: Any) -> str:
+    """JSON text for a client: valid UTF-8 whatever the file names hold.
+
+    A file name that is not UTF-8 lives in a ``str`` as surrogate escapes; ``json.dumps`` would
+    send those as lone ``\\udcXX`` escapes, which strict JSON parsers reject. Here each
+    undecodable byte becomes U+FFFD instead (the ``path_b64`` fields keep the exact bytes).
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", errors="surrogateescape" if _escapes_only(text) else "replace")
+        text = raw.decode("utf-8", errors="replace")
+    return text
+
+
+def _escapes_only(text: str) -> bool:
+    """Whether every surrogate in ``text`` is a byte escape (U+DC80..U+DCFF)."""
+    return all("\udc80" <= char <= "\udcff" for char in text if "\ud800" <= char <= "\udfff")
 
 
 def to_json(value: Any) -> dict[str, Any]:
@@ -98,6 +182,8 @@ def error_json(code: str, message: str) -> dict[str, Any]:
 def video_from_json(data: dict[str, Any]) -> VideoInfo:
     return VideoInfo(
         path=data["path"],
+        # Rows written before names were kept as bytes hold no path_b64; their path is exact.
+        path_b64=data.get("path_b64") or path_b64(data["path"]),
         size_bytes=data["size_bytes"],
         format_name=data["format_name"],
         duration_seconds=data["duration_seconds"],
@@ -131,12 +217,13 @@ def job_from_json(data: dict[str, Any]) -> JobStatusResponse:
         started_at=data["started_at"],
         finished_at=data["finished_at"],
         error=None if error is None else ErrorBody(code=error["code"], message=error["message"]),
+        saved=True,  # read back from storage
         result=None
         if result is None
         else ScanResult(
             videos=[video_from_json(v) for v in result["videos"]],
             errors=[
-                FileError(path=e["path"], code=e["code"], message=e["message"])
+                file_error(path=e["path"], code=e["code"], message=e["message"])
                 for e in result["errors"]
             ],
         ),
@@ -164,6 +251,13 @@ def parse_scan_request(body: object) -> ScanRequest:
         raise InvalidRequest("invalid_field", "field 'path' must be a string")
     if not path.strip() or "\x00" in path:
         raise InvalidRequest("invalid_field", "field 'path' must be a non-empty path")
+    try:
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        # A lone surrogate ("\ud800") names no file: no byte string encodes it.
+        raise InvalidRequest(
+            "invalid_field", "field 'path' holds a lone surrogate, which no file name can"
+        ) from None
     if not path.startswith("/"):
         # A relative path would resolve against the server's working directory, which no client
         # knows (and which could even lie inside a media root by accident).

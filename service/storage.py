@@ -2,14 +2,25 @@
 
 aiosqlite runs every statement on its own thread, so a slow disk never stalls request handling.
 Jobs are stored as their API JSON (plus the columns queries need); the library keeps the latest
-metadata per video path.
+metadata per video path. File names are kept exactly: a path that is valid UTF-8 is its own
+key, any other is keyed by its bytes (a BLOB), and documents escape what they cannot hold.
+
+A failed write is never silent: it is logged, :attr:`Storage.problem` says why until a later
+write succeeds (the service reports itself degraded meanwhile), and the next write reopens the
+connection first (a database that was opened read-only stays so until reopened). A row that
+cannot be read back (bad JSON, a missing key, an unknown status) is moved to the
+``quarantine`` table with one log line, and the service starts anyway.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -23,6 +34,8 @@ from service.schemas import (
     video_from_json,
 )
 
+log = logging.getLogger(__name__)
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
@@ -35,56 +48,175 @@ CREATE TABLE IF NOT EXISTS videos (
     path TEXT PRIMARY KEY,
     document TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS quarantine (
+    kind TEXT NOT NULL,
+    key BLOB,
+    reason TEXT NOT NULL,
+    document BLOB
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 INTERRUPTED = ErrorBody(code="interrupted", message="interrupted by restart")
+FINISHED = tuple(status.value for status in JobStatus if status.finished)
+# What reading a stored document back can raise when the row is damaged.
+_CORRUPT = (ValueError, KeyError, TypeError, AttributeError)
+
+T = TypeVar("T")
+
+
+class StorageUnavailable(Exception):
+    """A write failed: the database is not writable (read-only, disk full, gone)."""
+
+
+def video_key(path: str) -> str | bytes:
+    """The library key of ``path``: itself when it is valid UTF-8, else its exact bytes."""
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        return path.encode("utf-8", errors="surrogateescape")
+    return path
+
+
+def _document(value: Any) -> str:
+    # ensure_ascii: a surrogate-escaped file name is stored as "\udcXX" and read back exactly.
+    return json.dumps(to_json(value), ensure_ascii=True)
 
 
 class Storage:
     """One aiosqlite connection; open with :meth:`open`, close with :meth:`close`."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._db = connection
+        self._path = path
+        self._problem: str | None = None
 
     @classmethod
     async def open(cls, path: Path) -> Storage:
-        connection = await aiosqlite.connect(path)
-        try:
-            await connection.executescript(_SCHEMA)
-            await connection.commit()
-        except BaseException:
-            await connection.close()
-            raise
-        return cls(connection)
+        connection = await _connect(path)
+        storage = cls(connection, path)
+        await storage.check_writable()
+        return storage
 
     async def close(self) -> None:
         await self._db.close()
 
-    async def save_job(self, job: JobStatusResponse) -> None:
-        await self._db.execute(
-            "INSERT INTO jobs (id, status, created_at, document) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET status = excluded.status, document = excluded.document",
-            (job.id, job.status.value, job.created_at, json.dumps(to_json(job))),
-        )
-        await self._db.commit()
+    @property
+    def problem(self) -> str | None:
+        """Why the last write failed, or None while writes succeed."""
+        return self._problem
 
-    async def load_jobs(self) -> list[JobStatusResponse]:
-        """Every stored job, newest first."""
-        async with self._db.execute(
-            "SELECT document FROM jobs ORDER BY created_at DESC, id DESC"
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [job_from_json(json.loads(row[0])) for row in rows]
+    async def check_writable(self) -> bool:
+        """Write one row to prove the database takes writes (and clear :attr:`problem`)."""
+        try:
+            await self._write(
+                lambda db: db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('writable', datetime('now')) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                )
+            )
+        except StorageUnavailable:
+            return False
+        return True
+
+    async def _write(self, statements: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """Run ``statements`` and commit; on failure record the problem, roll back and raise
+        :class:`StorageUnavailable`. After a failure the connection is reopened first."""
+        try:
+            if self._problem is not None:
+                await self._reconnect()
+            result = await statements(self._db)
+            await self._db.commit()
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            if self._problem is None:
+                log.error("storage write failed, service degraded: %s", exc)
+            self._problem = f"database {self._path} is not writable: {exc}"
+            try:
+                await self._db.rollback()
+            except (sqlite3.Error, ValueError) as rollback_error:
+                log.debug("rollback after a failed write failed too: %s", rollback_error)
+            raise StorageUnavailable(self._problem) from exc
+        if self._problem is not None:
+            log.warning("storage writable again")
+            self._problem = None
+        return result
+
+    async def _reconnect(self) -> None:
+        fresh = await _connect(self._path)
+        old, self._db = self._db, fresh
+        try:
+            await old.close()
+        except sqlite3.Error as exc:
+            log.debug("closing the failed connection: %s", exc)
+
+    async def save_job(self, job: JobStatusResponse) -> None:
+        await self._write(
+            lambda db: db.execute(
+                "INSERT INTO jobs (id, status, created_at, document) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
+                "document = excluded.document",
+                (job.id, job.status.value, job.created_at, _document(job)),
+            )
+        )
+
+    async def get_job(self, job_id: str) -> JobStatusResponse | None:
+        async with self._db.execute("SELECT document FROM jobs WHERE id = ?", (job_id,)) as rows:
+            row = await rows.fetchone()
+        if row is None:
+            return None
+        try:
+            return job_from_json(json.loads(row[0]))
+        except _CORRUPT:
+            return None  # quarantined at the next start; unreadable meanwhile
+
+    async def list_jobs(
+        self, limit: int, before: tuple[str, str] | None
+    ) -> list[JobStatusResponse]:
+        """Up to ``limit`` stored jobs, newest first, older than ``before`` (created_at, id)."""
+        query = "SELECT document FROM jobs"
+        parameters: tuple[Any, ...] = ()
+        if before is not None:
+            query += " WHERE (created_at, id) < (?, ?)"
+            parameters = before
+        query += " ORDER BY created_at DESC, id DESC LIMIT ?"
+        async with self._db.execute(query, (*parameters, limit)) as rows:
+            documents = [row[0] for row in await rows.fetchall()]
+        jobs = []
+        for document in documents:
+            try:
+                jobs.append(job_from_json(json.loads(document)))
+            except _CORRUPT:
+                continue  # quarantined at the next start
+        return jobs
+
+    async def prune_jobs(self, keep: int) -> int:
+        """Delete the oldest finished jobs beyond the newest ``keep``; return how many."""
+        marks = ", ".join("?" * len(FINISHED))
+        cursor = await self._write(
+            lambda db: db.execute(
+                f"DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status IN ({marks}) "
+                "ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?)",
+                (*FINISHED, keep),
+            )
+        )
+        return cursor.rowcount
 
     async def mark_interrupted(self, finished_at: str) -> int:
         """Mark jobs a previous process left pending or running as failed; return how many."""
         async with self._db.execute(
-            "SELECT document FROM jobs WHERE status IN (?, ?)",
+            "SELECT id, document FROM jobs WHERE status IN (?, ?)",
             (JobStatus.PENDING.value, JobStatus.RUNNING.value),
         ) as cursor:
             rows = list(await cursor.fetchall())
-        for (document,) in rows:
-            job = job_from_json(json.loads(document))
+        updates = []
+        for job_id, document in rows:
+            try:
+                job = job_from_json(json.loads(document))
+            except _CORRUPT:
+                continue  # quarantine() deals with it
             failed = JobStatusResponse(
                 id=job.id,
                 type=job.type,
@@ -101,25 +233,140 @@ class Storage:
                 started_at=job.started_at,
                 finished_at=finished_at,
                 error=INTERRUPTED,
+                saved=True,
                 result=job.result,
             )
-            await self._db.execute(
-                "UPDATE jobs SET status = ?, document = ? WHERE id = ?",
-                (failed.status.value, json.dumps(to_json(failed)), failed.id),
+            updates.append((failed.status.value, _document(failed), job_id))
+        if updates:
+            await self._write(
+                lambda db: db.executemany(
+                    "UPDATE jobs SET status = ?, document = ? WHERE id = ?", updates
+                )
             )
-        await self._db.commit()
-        return len(rows)
+        return len(updates)
+
+    async def quarantine(self) -> int:
+        """Move every row that cannot be read back to the ``quarantine`` table, one log line
+        each; return how many. Rows stay where they are if the database is not writable (they
+        are skipped on reading)."""
+        bad: list[tuple[str, Any, str, Any]] = []
+        async with self._db.execute("SELECT id, status, document FROM jobs") as rows:
+            async for job_id, status, document in rows:
+                reason = _job_problem(status, document)
+                if reason is not None:
+                    bad.append(("jobs", job_id, reason, document))
+        async with self._db.execute("SELECT path, document FROM videos") as rows:
+            async for path, document in rows:
+                reason = _video_problem(document)
+                if reason is not None:
+                    bad.append(("videos", path, reason, document))
+        for kind, key, reason, _ in bad:
+            log.warning("quarantined corrupt %s row %r: %s", kind, key, reason)
+        if bad:
+            try:
+                await self._write(lambda db: _move_to_quarantine(db, bad))
+            except StorageUnavailable:
+                log.warning("could not move corrupt rows to quarantine; skipping them instead")
+        return len(bad)
 
     async def save_videos(self, videos: Sequence[VideoInfo]) -> None:
-        await self._db.executemany(
-            "INSERT INTO videos (path, document) VALUES (?, ?) "
-            "ON CONFLICT (path) DO UPDATE SET document = excluded.document",
-            [(video.path, json.dumps(to_json(video))) for video in videos],
-        )
-        await self._db.commit()
+        """Upsert ``videos`` into the library, all in one transaction; if that fails, one by
+        one, so that a row the database refuses never costs the others."""
+        rows = [(video_key(video.path), _document(video)) for video in videos]
+        try:
+            await self._write(lambda db: _upsert_videos(db, rows))
+        except StorageUnavailable:
+            if len(rows) == 1:
+                raise
+            failed = 0
+            for row in rows:
+                try:
+                    await self._write(functools.partial(_upsert_videos, rows=[row]))
+                except StorageUnavailable:
+                    failed += 1
+            if failed:
+                raise StorageUnavailable(f"{failed} of {len(rows)} videos not saved") from None
 
     async def list_videos(self) -> list[VideoInfo]:
-        """The library, sorted by path."""
-        async with self._db.execute("SELECT document FROM videos ORDER BY path") as cursor:
+        """The library (unsorted; the caller sorts by path)."""
+        async with self._db.execute("SELECT document FROM videos") as cursor:
             rows = await cursor.fetchall()
-        return [video_from_json(json.loads(row[0])) for row in rows]
+        videos = []
+        for (document,) in rows:
+            try:
+                videos.append(video_from_json(json.loads(document)))
+            except _CORRUPT:
+                continue  # quarantined at the next start
+        return videos
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    connection = await aiosqlite.connect(path)
+    try:
+        try:
+            await connection.executescript(_SCHEMA)
+            await connection.commit()
+        except sqlite3.OperationalError as exc:
+            # A read-only database that has its jobs still serves them; the first write then
+            # reports the service degraded. One without them cannot serve anything.
+            if not await _has_jobs_table(connection):
+                raise
+            log.warning("database %s: cannot update its schema: %s", path, exc)
+    except BaseException:
+        await connection.close()
+        raise
+    return connection
+
+
+async def _has_jobs_table(connection: aiosqlite.Connection) -> bool:
+    async with connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'"
+    ) as rows:
+        return await rows.fetchone() is not None
+
+
+async def _upsert_videos(
+    db: aiosqlite.Connection, rows: Iterable[tuple[str | bytes, str]]
+) -> aiosqlite.Cursor:
+    return await db.executemany(
+        "INSERT INTO videos (path, document) VALUES (?, ?) "
+        "ON CONFLICT (path) DO UPDATE SET document = excluded.document",
+        rows,
+    )
+
+
+async def _move_to_quarantine(
+    db: aiosqlite.Connection, bad: list[tuple[str, Any, str, Any]]
+) -> None:
+    await db.executemany(
+        "INSERT INTO quarantine (kind, key, reason, document) VALUES (?, ?, ?, ?)", bad
+    )
+    for kind, key, _, _ in bad:
+        column = "id" if kind == "jobs" else "path"
+        await db.execute(f"DELETE FROM {kind} WHERE {column} = ?", (key,))
+
+
+def _job_problem(status: Any, document: Any) -> str | None:
+    try:
+        job = job_from_json(json.loads(document))
+    except json.JSONDecodeError as exc:
+        return f"not JSON ({exc})"
+    except KeyError as exc:
+        return f"missing key {exc}"
+    except _CORRUPT as exc:
+        return f"{type(exc).__name__}: {exc}"
+    if job.status.value != status:
+        return f"status column {status!r} disagrees with the document's {job.status.value!r}"
+    return None
+
+
+def _video_problem(document: Any) -> str | None:
+    try:
+        video_from_json(json.loads(document))
+    except json.JSONDecodeError as exc:
+        return f"not JSON ({exc})"
+    except KeyError as exc:
+        return f"missing key {exc}"
+    except _CORRUPT as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None

@@ -66,11 +66,13 @@ def _example(title: str, example: Example) -> list[str]:
 
 
 def _toml(config: Mapping[str, object]) -> list[str]:
-    lines: list[str] = []
+    top = {key: value for key, value in config.items() if not isinstance(value, Mapping)}
+    lines = ["[tool.loopwire]"] if top else []
+    lines += [f"{_key(key)} = {_value(value)}" for key, value in top.items()]
     for table, values in config.items():
-        assert isinstance(values, Mapping)
-        lines += [f"[tool.loopwire.{table}]"]
-        lines += [f"{_key(key)} = {_value(value)}" for key, value in values.items()]
+        if isinstance(values, Mapping):
+            lines += [f"[tool.loopwire.{table}]"]
+            lines += [f"{_key(key)} = {_value(value)}" for key, value in values.items()]
     return ["", "```toml", *lines, "```"] if lines else []
 
 

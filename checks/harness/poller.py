@@ -12,6 +12,12 @@ ticker, and time a poll spent waiting while the *measuring* process was stalled 
 shared machine) is not charged to the server. A blocked server does not stall the poller's
 process, so this never excuses the failure the harness exists to catch.
 
+The timetable: at ``started`` one warm-up request (``poller == -1``) opens the connection and is
+counted like any poll, measured from ``started``; poller ``i`` owns the slots ``started + i *
+interval / pollers + k * interval``, so the first slots fall while the warm-up is in flight and a
+slow warm-up makes them late too. Scheduling stops at ``stop``, ``stop_when`` or ``started +
+max_duration``; polls in flight then are awaited and counted.
+
 This module must run in a process other than the server's, or a blocked server loop would pause
 the measurement with it (see :mod:`checks.harness.server`).
 """
@@ -28,6 +34,9 @@ import aiohttp
 
 from checks.harness.looplag import LoopLag
 from checks.harness.stats import percentile
+
+# ``Poll.poller`` of the warm-up request, sent once before the pollers start.
+WARM_UP = -1
 
 
 @dataclass(frozen=True)
@@ -174,11 +183,13 @@ async def poll_on_schedule(
         aiohttp.ClientSession(timeout=timeout, connector=connector) as session,
         LoopLag(interval=0.01) as own_lag,
     ):
-        # Unscheduled and uncounted: the first connection's setup is the client's, not the
-        # server's, cost.
-        await _send(session, url, -1, loop.time(), aiohttp.ClientTimeout(total=1.0))
+        # The timetable starts now, before the warm-up request: a server stalled at the start
+        # delays the warm-up and, behind it, every slot it covered, and each of those polls is
+        # counted late (an uncounted warm-up once hid the first 2 s of a 3 s stall).
         started = loop.time()
         deadline = started + max_duration
+        # Opens the connection before the pollers share the pool; counted like any poll.
+        run.polls.append(await _send(session, url, WARM_UP, started))
         async with asyncio.TaskGroup() as group:
             for index in range(pollers):
                 offset = started + interval * index / pollers
@@ -222,17 +233,11 @@ async def _poller(
             run.stop.set()
 
 
-async def _send(
-    session: aiohttp.ClientSession,
-    url: str,
-    index: int,
-    scheduled: float,
-    budget: aiohttp.ClientTimeout | None = None,
-) -> Poll:
+async def _send(session: aiohttp.ClientSession, url: str, index: int, scheduled: float) -> Poll:
     loop = asyncio.get_running_loop()
     sent = loop.time()
     try:
-        async with session.get(url, timeout=budget or session.timeout) as response:
+        async with session.get(url) as response:
             body = await response.json(content_type=None)
             return Poll(index, scheduled, sent, loop.time(), response.status, body)
     except TimeoutError:

@@ -26,9 +26,24 @@ from checks.harness.processes import group_members
 
 # loopwire's reference service on a free loopback port: the default server under test.
 REFERENCE_SERVICE = (sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", "0")
+REFERENCE_HEALTH_PATH = "/api/v1/health"
 LISTENING = re.compile(r"listening on (https?://\S+)")
 # Placeholder a command may contain when its server cannot pick a port and announce it.
 PORT_PLACEHOLDER = "{port}"
+
+
+def is_reference_checkout(rootdir: Path) -> bool:
+    """Whether ``rootdir`` is a checkout of loopwire, whose tests run the reference service.
+
+    Judged by the layout (the reference service and this harness both under ``rootdir``), not by
+    where loopwire is installed from, so an editable and a wheel install agree. In another
+    project ``python -m service`` finds loopwire's installed copy (not the project under test)
+    or the project's own ``service`` package (not loopwire's): either way the defaults would
+    start a server that never answers their health check.
+    """
+    return (rootdir / "service" / "__main__.py").is_file() and (
+        rootdir / "checks" / "harness" / "server.py"
+    ).is_file()
 
 
 class ServerStartError(RuntimeError):

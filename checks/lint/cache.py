@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,12 @@ from checks.lint.model import ModuleReport
 _MAX_ENTRIES = 20_000
 
 
-def settings_hash(blocking_calls: Mapping[str, str]) -> str:
+def settings_hash(blocking_calls: Mapping[str, str], offload: Sequence[str] = ()) -> str:
     """Everything besides the file itself that changes its analysis: the settings, the linter's
     own code (so an edited rule never serves results of the old one) and the Python version
     (what is a syntax error depends on it)."""
     digest = hashlib.sha256(f"{__version__} {sys.version}".encode())
-    digest.update(json.dumps(dict(blocking_calls), sort_keys=True).encode())
+    digest.update(json.dumps([dict(blocking_calls), list(offload)], sort_keys=True).encode())
     for path in analysis_sources():
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

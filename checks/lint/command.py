@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from checks.config import ConfigError, load_config
-from checks.discovery import Excludes, iter_python_files
+from checks.discovery import Excludes, iter_python_files, target_problems
+from checks.findings import UNANALYSABLE
+from checks.lint.cache_home import default_cache_dir
 from checks.reporting import (
     EXIT_CLEAN,
     EXIT_ERROR,
     EXIT_FINDINGS,
     add_common_options,
+    check_codes,
     finish,
     split_codes,
 )
@@ -31,7 +34,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--cache-dir",
         type=Path,
         default=None,
-        help="where to keep the content-hash cache (default: <project root>/.loopwire_cache)",
+        help="where to keep the content-hash cache (default: .loopwire_cache in the project "
+        "found from the current directory, else the user cache directory)",
     )
     parser.add_argument(
         "--jobs",
@@ -63,10 +67,10 @@ def run(args: argparse.Namespace) -> int:
     from checks.lint.rules import BY_CODE
 
     paths: list[Path] = args.paths or [Path(".")]
-    missing = [path for path in paths if not path.exists()]
-    if missing:
-        for path in missing:
-            print(f"loopwire: no such file or directory: {path}", file=sys.stderr)
+    problems = target_problems(paths)
+    for problem in problems:
+        print(f"loopwire: {problem}", file=sys.stderr)
+    if problems:
         return EXIT_ERROR
     if args.jobs < 0:
         print("loopwire: --jobs must be 0 (one per core) or more", file=sys.stderr)
@@ -77,11 +81,20 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(start=paths[0], explicit=args.config)
     excludes = Excludes([*config.strings("exclude"), *(args.exclude or [])], config.root)
     files = list(iter_python_files(paths, excludes))
-    cache_dir = None if args.no_cache else (args.cache_dir or config.root / ".loopwire_cache")
+    if not files:
+        # A gate over nothing would pass forever; say so instead.
+        named = ", ".join(map(str, paths))
+        print(f"loopwire: no Python files found in {named}", file=sys.stderr)
+        return EXIT_ERROR
+    config_name = None if args.config is None else str(args.config)
+    cache_dir = None if args.no_cache else (args.cache_dir or Path(default_cache_dir(config_name)))
+    codes = [UNANALYSABLE, *BY_CODE]
     options = Options(
         blocking_calls=_blocking_calls(config.section("blocking-calls")),
-        select=split_codes(args.select) or config.strings("select"),
-        ignore=split_codes(args.ignore) or config.strings("ignore"),
+        offload=config.strings("offload-decorators"),
+        startup=config.strings("startup"),
+        select=_codes(split_codes(args.select), config.strings("select"), codes, "select"),
+        ignore=_codes(split_codes(args.ignore), config.strings("ignore"), codes, "ignore"),
         cache_dir=cache_dir,
         jobs=args.jobs,
     )
@@ -91,6 +104,16 @@ def run(args: argparse.Namespace) -> int:
         _fix(files, options, unsafe=args.unsafe_fixes) if args.fix else lint_files(files, options)
     )
     return finish(result.findings, result.files_checked, args.format, BY_CODE)
+
+
+def _codes(
+    given: list[str] | None, configured: list[str], known: list[str], option: str
+) -> list[str]:
+    """The codes of ``--select``/``--ignore`` (or of the configuration when the flag is not
+    given), each checked to name a rule."""
+    if given:
+        return check_codes(given, known, f"--{option}")
+    return check_codes(configured, known, f"[tool.loopwire] {option}")
 
 
 def _diff(files: list[Path], options: Options, *, unsafe: bool) -> int:

@@ -8,6 +8,7 @@ analysed module calls (those are only syntax-checked).
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from checks.core.source import POOL_THRESHOLD, ModuleNames, SourceFile, read_sou
 from checks.findings import UNANALYSABLE, Finding
 from checks.lint import catalog
 from checks.lint.cache import Cache, entry_key, settings_hash
-from checks.lint.model import ModuleReport
+from checks.lint.model import LocalFinding, ModuleReport
 from checks.lint.rules import BY_CODE, aliases_of
 from checks.lint.transitive import Project
 from checks.suppression import filter_suppressed, select_codes
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Options:
     blocking_calls: Mapping[str, str] = field(default_factory=dict)
+    # Decorators (qualified names or fnmatch patterns) that run a function in a worker thread.
+    offload: Sequence[str] = ()
+    # Functions (qualified names or patterns) that run once, at start-up or shutdown.
+    startup: Sequence[str] = ()
     select: Sequence[str] = ()
     ignore: Sequence[str] = ()
     cache_dir: Path | None = None
@@ -53,7 +58,7 @@ class Result:
 
 
 def lint_files(paths: Sequence[Path], options: Options) -> Result:
-    settings = settings_hash(options.blocking_calls)
+    settings = settings_hash(options.blocking_calls, options.offload)
     cache = Cache(options.cache_dir)
     names = ModuleNames()
     files: list[_Entry] = []
@@ -82,32 +87,42 @@ def lint_files(paths: Sequence[Path], options: Options) -> Result:
     # Skipped files still have to be valid Python: an unparsable file is always reported.
     errors.extend(e for f in deferred.values() if (e := _syntax_error(f, cache)) is not None)
     analysed = [f for f in files if f.report is not None]
-    findings = errors + _report(analysed)
+    findings = errors + _report(analysed, options.startup)
     cache.save()
+    chosen = {code.upper() for code in options.select}
+    findings = [f for f in findings if f.code not in catalog.OFF_BY_DEFAULT or f.code in chosen]
     findings = select_codes(findings, options.select, options.ignore)
     return Result(sorted(findings), len(files))
 
 
 def lint_source(
-    source: str, blocking_calls: Mapping[str, str] | None = None, module: str = "example"
+    source: str,
+    blocking_calls: Mapping[str, str] | None = None,
+    module: str = "example",
+    *,
+    offload: Sequence[str] = (),
+    startup: Sequence[str] = (),
 ) -> list[Finding]:
     """Lint one module's text in this process, without cache or files (rule examples, tests)."""
     from checks.lint.worker import analyse
 
-    report = analyse(source.encode(), module, False, blocking_calls or {})
+    report = analyse(source.encode(), module, False, blocking_calls or {}, offload)
     item = _Entry(SourceFile.of_text(f"{module}.py", module, source), "", report)
-    return sorted(_report([item]))
+    return sorted(_report([item], startup))
 
 
-def _report(files: Sequence[_Entry]) -> list[Finding]:
+def _report(files: Sequence[_Entry], startup: Sequence[str] = ()) -> list[Finding]:
     reports = [f.report for f in files if f.report is not None]
     project = Project(reports)
+    once = _StartUp(startup)
     findings: list[Finding] = []
     for item in files:
         report = item.report
         assert report is not None
         mine = [
-            Finding(item.source.path, f.line, f.column, f.code, f.message, f.symbol)
+            once.direct(item.source.path, report.module, f)
+            if once(f.function)
+            else Finding(item.source.path, f.line, f.column, f.code, f.message, f.symbol)
             for f in report.findings
         ]
         for site in report.sites:
@@ -116,20 +131,47 @@ def _report(files: Sequence[_Entry]) -> list[Finding]:
                 continue
             line, column = report.positions[site.index]
             chain = " -> ".join((site.caller, *reach.chain))
+            path = (f"{report.module}.{site.caller}", *reach.path)
+            if once(path[0]):
+                message = BY_CODE[catalog.STARTUP].message.format(
+                    function=site.caller, symbol=reach.chain[0], chain=chain, code=reach.code
+                )
+                code = catalog.STARTUP
+            else:
+                message = BY_CODE[catalog.TRANSITIVE].message.format(
+                    caller=site.caller, symbol=reach.chain[0], chain=chain, code=reach.code
+                )
+                code = catalog.TRANSITIVE
+            # A lazy callee (generator, context manager) is not fixed by a thread: only its
+            # object would be built there.
+            lazy = project.functions[reach.path[0]].lazy
             mine.append(
                 Finding(
-                    item.source.path,
-                    line,
-                    column,
-                    catalog.TRANSITIVE,
-                    BY_CODE[catalog.TRANSITIVE].message.format(
-                        caller=site.caller, symbol=reach.chain[0], chain=chain, code=reach.code
-                    ),
-                    reach.chain[0],
+                    item.source.path, line, column, code, message, reach.chain[0], path, not lazy
                 )
             )
         findings.extend(filter_suppressed(mine, report.noqa_map(), aliases_of))
     return findings
+
+
+class _StartUp:
+    """The functions ``[tool.loopwire] startup`` names (qualified names or fnmatch patterns):
+    they run once, before serving or at shutdown, so what blocks in them (directly or through
+    helpers) is reported under LW113, off by default, instead of LW101-LW112."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.patterns = tuple(patterns)
+
+    def __call__(self, function: str) -> bool:
+        return bool(function) and any(fnmatch.fnmatchcase(function, p) for p in self.patterns)
+
+    @staticmethod
+    def direct(path: str, module: str, found: LocalFinding) -> Finding:
+        display = found.function.removeprefix(f"{module}.")
+        message = BY_CODE[catalog.STARTUP].message.format(
+            function=display, symbol=found.symbol, chain=found.symbol, code=found.code
+        )
+        return Finding(path, found.line, found.column, catalog.STARTUP, message, found.symbol)
 
 
 class _Analyser:
@@ -154,9 +196,9 @@ class _Analyser:
         else:
             from checks.lint.worker import analyse
 
-            calls = self.options.blocking_calls
+            calls, offload = self.options.blocking_calls, self.options.offload
             reports = [
-                analyse(f.source.content, f.source.module, f.source.is_package, calls)
+                analyse(f.source.content, f.source.module, f.source.is_package, calls, offload)
                 for f in files
             ]
         for item, report in zip(files, reports, strict=True):
@@ -178,6 +220,7 @@ class _Analyser:
             [(f.source.content, f.source.module, f.source.is_package) for f in files],
             lambda item: len(item[0]),
             dict(self.options.blocking_calls),
+            tuple(self.options.offload),
         )
 
 

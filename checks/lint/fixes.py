@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from checks.core import syntax
 from checks.core.names import dotted
 from checks.core.rule import Safety
 from checks.findings import Finding
@@ -53,7 +54,7 @@ def fix_source(source: str, findings: Iterable[Finding], *, unsafe: bool = False
     except (cst.ParserSyntaxError, RecursionError) as exc:
         return FixResult(source, problem=f"libcst cannot parse the file: {_first_line(exc)}")
     try:
-        names = Names(source)
+        names = _names(source)
     except (SyntaxError, ValueError, RecursionError) as exc:
         return FixResult(source, problem=f"cannot analyse the file's names: {_first_line(exc)}")
     locator = _Locator(names.top_level(wrapper.module))
@@ -74,7 +75,7 @@ def fix_source(source: str, findings: Iterable[Finding], *, unsafe: bool = False
     for finding in wanted:
         site = _locate(finding, by_position.get((finding.line, finding.column - 1), []))
         rewrite = _rewrite(finding.code)
-        if site is None or rewrite is None or not site.fixable:
+        if site is None or rewrite is None or not site.fixable or not finding.fixable:
             continue
         if rewrite is Rewrite.TO_THREAD and _called_name(site.call) in _LAZY_METHODS:
             continue
@@ -150,6 +151,9 @@ class _Locator(cst.CSTVisitor):
         self.stack: list[bool] = []
         self.functions: list[cst.FunctionDef] = []
         self.awaited: set[int] = set()
+        # Calls whose result a ``with`` enters: moving the call to a thread would leave the
+        # enter and exit (where a context manager's work happens) on the loop, unreported.
+        self.entered: set[int] = set()
         self.path: list[int] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -189,9 +193,12 @@ class _Locator(cst.CSTVisitor):
     def visit_Await(self, node: cst.Await) -> None:
         self.awaited.add(id(node.expression))
 
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        self.entered.add(id(node.item))
+
     def visit_Call(self, node: cst.Call) -> None:
         on_loop = bool(self.stack) and self.stack[-1]
-        fixable = on_loop and id(node) not in self.awaited
+        fixable = on_loop and id(node) not in self.awaited and id(node) not in self.entered
         self.sites.append(_Site(node, fixable, tuple(self.functions), tuple(self.path)))
 
     def visit_Import(self, node: cst.Import) -> None:
@@ -400,6 +407,17 @@ def _to_thread(call: cst.Call) -> cst.Call:
     return call.with_changes(func=_asyncio("to_thread"), args=[first, *call.args])
 
 
+def _names(source: str) -> Names:
+    """The file's names; a file written for a newer Python is read in its lowered form."""
+    try:
+        return Names(source)
+    except SyntaxError:
+        lowered = syntax.newer_syntax(source)
+        if lowered is None:
+            raise
+        return Names(lowered)
+
+
 def _compile_problem(source: str) -> str | None:
     """Why CPython would refuse ``source`` (full compile: ``await`` placement is checked by the
     compiler, not the parser), or None."""
@@ -408,7 +426,9 @@ def _compile_problem(source: str) -> str | None:
             warnings.simplefilter("ignore")
             compile(source, "<fixed>", "exec", dont_inherit=True)
     except SyntaxError as exc:
-        return f"line {exc.lineno}: {exc.msg}"
+        # Written for a newer Python than this one: judge the lowered text.
+        lowered = syntax.newer_syntax(source)
+        return f"line {exc.lineno}: {exc.msg}" if lowered is None else _compile_problem(lowered)
     except (ValueError, RecursionError, MemoryError) as exc:
         return _first_line(exc)
     return None

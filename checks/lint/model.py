@@ -7,6 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# Stands between a class and a method in a call target for ``super().method()``: the method is
+# looked up along the class's MRO after the class itself.
+SUPER = "<super>"
+
 
 @dataclass(frozen=True, slots=True)
 class LocalFinding:
@@ -16,6 +20,8 @@ class LocalFinding:
     message: str
     # What the finding is about: the called name as spelled in the source.
     symbol: str | None = None
+    # Qualified name of the async function the call is in (start-up functions are told apart).
+    function: str = ""
 
 
 @dataclass(slots=True)
@@ -26,6 +32,9 @@ class FunctionSummary:
     blocking: tuple[str, str] | None = None
     # Qualified names of what the body calls that may be project functions.
     calls: list[str] = field(default_factory=list)
+    # A generator function or a ``@contextmanager``: calling it only builds a lazy object,
+    # whose body runs later, on the loop, when it is iterated or entered.
+    lazy: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +57,9 @@ class ModuleReport:
     aliases: dict[str, str] = field(default_factory=dict)
     # Qualified class name -> qualified names of its bases, for inherited ``self.method()``.
     bases: dict[str, list[str]] = field(default_factory=dict)
+    # Qualified class name -> every name its body defines (methods, sync or async, and other
+    # attributes): a call through the class resolves to the first class in the MRO defining it.
+    members: dict[str, list[str]] = field(default_factory=dict)
     sites: list[CallSite] = field(default_factory=list)
     # Line -> codes a ``noqa`` comment there suppresses (None: all of them).
     noqa: dict[int, list[str] | None] = field(default_factory=dict)
@@ -62,13 +74,16 @@ class ModuleReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "module": self.module,
-            "findings": [[f.line, f.column, f.code, f.message, f.symbol] for f in self.findings],
+            "findings": [
+                [f.line, f.column, f.code, f.message, f.symbol, f.function] for f in self.findings
+            ],
             "functions": {
-                key: [s.name, list(s.blocking) if s.blocking else None, s.calls]
+                key: [s.name, list(s.blocking) if s.blocking else None, s.calls, s.lazy]
                 for key, s in self.functions.items()
             },
             "aliases": self.aliases,
             "bases": self.bases,
+            "members": self.members,
             "sites": [[s.index, s.caller, s.target] for s in self.sites],
             "noqa": {str(line): codes for line, codes in self.noqa.items()},
             "positions": {str(index): list(pos) for index, pos in self.positions.items()},
@@ -80,11 +95,12 @@ class ModuleReport:
             module=data["module"],
             findings=[LocalFinding(*item) for item in data["findings"]],
             functions={
-                key: FunctionSummary(name, tuple(blocking) if blocking else None, calls)
-                for key, (name, blocking, calls) in data["functions"].items()
+                key: FunctionSummary(name, tuple(blocking) if blocking else None, calls, lazy)
+                for key, (name, blocking, calls, lazy) in data["functions"].items()
             },
             aliases=data["aliases"],
             bases=data["bases"],
+            members=data["members"],
             sites=[CallSite(*item) for item in data["sites"]],
             noqa={int(line): codes for line, codes in data["noqa"].items()},
             positions={int(index): (pos[0], pos[1]) for index, pos in data["positions"].items()},

@@ -72,9 +72,9 @@ def replay(argv: Sequence[str]) -> int | None:
     parsed = _parse(argv)
     if parsed is None:
         return None
-    paths, options = parsed
+    _, options = parsed
     try:
-        record = _load(_cache_dir(paths, options)).get(_key(argv))
+        record = _load(_cache_dir(options)).get(_key(argv))
     except OSError:
         # No working directory any more, say: the normal run reports what is wrong.
         return None
@@ -137,7 +137,7 @@ def _record(
         "stderr": "".join(stderr),
         "status": status,
     }
-    _save(_cache_dir(*parsed), _key(argv), record)
+    _save(_cache_dir(parsed[1]), _key(argv), record)
 
 
 class _Tee(io.TextIOBase):
@@ -180,27 +180,14 @@ def _key(argv: Sequence[str]) -> tuple[tuple[str, ...], str, str]:
     return tuple(argv), os.getcwd(), sys.executable
 
 
-def _cache_dir(paths: Sequence[str], options: dict[str, str]) -> str:
-    """Where ``loopwire lint`` keeps its cache for these arguments (as ``checks.config`` and
-    ``checks.lint.command`` decide it: ``--cache-dir``, else ``.loopwire_cache`` in the project
-    root, the directory of the configuration file or of the first path)."""
+def _cache_dir(options: dict[str, str]) -> str:
+    """Where ``loopwire lint`` keeps its cache for these options (as ``checks.lint.command``
+    decides it: ``--cache-dir``, else ``checks.lint.cache_home``; never the linted paths)."""
     if "--cache-dir" in options:
         return options["--cache-dir"]
-    config = options.get("--config")
-    if config is not None:
-        root = os.path.realpath(os.path.dirname(os.path.abspath(config)))
-    else:
-        directory = _start_directory(paths[0] if paths else ".")
-        root = next(
-            (d for d in _ancestors(directory) if os.path.isfile(_join(d, "pyproject.toml"))),
-            directory,
-        )
-    return _join(root, ".loopwire_cache")
+    from checks.lint.cache_home import default_cache_dir
 
-
-def _start_directory(path: str) -> str:
-    real = os.path.realpath(path)
-    return real if os.path.isdir(real) else os.path.dirname(real)
+    return default_cache_dir(options.get("--config"))
 
 
 def _ancestors(directory: str) -> Iterable[str]:

@@ -29,12 +29,17 @@ def dotted(node: ast.expr) -> list[str] | None:
 
 
 class Resolver(Scopes):
+    """What names, expressions and annotations refer to, asked of the scope stack as the walk
+    stands at the node being looked at."""
+
     def __init__(self, module: str, is_package: bool) -> None:
         super().__init__()
         self.module = module
         self.package = module if is_package else module.rpartition(".")[0]
         # Module-level imports bind while the module body is prescanned, not in walk order.
         self._prescanning = False
+        # Function and method key -> the kind its return annotation declares (``-> Path``).
+        self.return_kinds: dict[str, str] = {}
 
     def resolve(self, parts: list[str]) -> tuple[str | None, str | None]:
         """A dotted name -> (qualified name if it may be a library function, qualified name if
@@ -79,8 +84,18 @@ class Resolver(Scopes):
                 receiver = self.kind_of(func.value)
                 if receiver is not None:
                     return catalog.RETURNS.get(receiver, {}).get(func.attr)
-            name = self.qualify(func)
-            return catalog.CONSTRUCTORS.get(name) if name is not None else None
+            parts = dotted(func)
+            if parts is None:
+                return None
+            name, target = self.resolve(parts)
+            if name is not None and name in catalog.CONSTRUCTORS:
+                return catalog.CONSTRUCTORS[name]
+            return self.return_kinds.get(target) if target is not None else None
+        if isinstance(node, ast.IfExp):
+            # ``Path(x) if local else None``: where it is used, it may be that kind.
+            return self.kind_of(node.body) or self.kind_of(node.orelse)
+        if isinstance(node, ast.BoolOp):
+            return next((k for v in node.values if (k := self.kind_of(v)) is not None), None)
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Div):
                 left = self.kind_of(node.left)
@@ -94,8 +109,20 @@ class Resolver(Scopes):
                     return binding[1] if binding[0] is Tag.KIND else None
             owner = self.kind_of(node.value)
             if owner is not None:
-                return catalog.ATTRIBUTES.get(owner, {}).get(node.attr)
+                return catalog.attribute_kind(owner, node.attr)
         return None
+
+    def element_kind(self, iterable: ast.expr) -> str | None:
+        """The kind of what iterating ``iterable`` yields (``Path.iterdir()`` yields paths)."""
+        if type(iterable) is ast.Call and type(iterable.func) is ast.Attribute:
+            receiver = self.kind_of(iterable.func.value)
+            if receiver is not None:
+                return catalog.YIELDS.get(receiver, {}).get(iterable.func.attr)
+        return None
+
+    def element_binding(self, iterable: ast.expr) -> Binding:
+        kind = self.element_kind(iterable)
+        return UNKNOWN if kind is None else (Tag.KIND, kind)
 
     def annotation_kind(self, annotation: ast.expr | None) -> str | None:
         if annotation is None or type(annotation) is ast.Constant:
@@ -125,6 +152,20 @@ class Resolver(Scopes):
                 binding = owner_class.attributes.get(node.attr, UNKNOWN)
                 return binding[1] if binding[0] is Tag.INSTANCE else None
         return None
+
+    def super_class(self, node: ast.expr) -> str | None:
+        """``super()`` (or ``super(C, self)``) in a method: the class after which the lookup
+        continues along the MRO."""
+        if not (
+            type(node) is ast.Call
+            and type(node.func) is ast.Name
+            and node.func.id == "super"
+            and self.lookup("super") is None
+        ):
+            return None
+        if not node.args:
+            return self._method_owner()
+        return self._named_class(node.args[0])
 
     def _named_class(self, node: ast.expr) -> str | None:
         parts = dotted(node)

@@ -70,10 +70,13 @@ class Context:
     """The function whose frame a call runs in: async (on the loop), sync (summarised), or none
     (module level and lambdas: neither reported nor summarised)."""
 
-    __slots__ = ("display", "is_async", "summary")
+    __slots__ = ("display", "is_async", "key", "summary")
 
-    def __init__(self, display: str, is_async: bool, summary: FunctionSummary | None) -> None:
+    def __init__(
+        self, display: str, is_async: bool, summary: FunctionSummary | None, key: str = ""
+    ) -> None:
         self.display = display
+        self.key = key  # qualified name of the function
         self.is_async = is_async
         self.summary = summary
 

@@ -11,7 +11,8 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from checks.lint.model import FunctionSummary, ModuleReport
+from checks.lint.model import SUPER, FunctionSummary, ModuleReport
+from checks.lint.mro import linearize, resolve
 
 # Bound on alias hops (re-export chains): deeper ones are not real code.
 _MAX_HOPS = 32
@@ -23,6 +24,8 @@ class Reach:
 
     chain: tuple[str, ...]
     code: str
+    # The same steps by qualified name (function keys, then the blocking call).
+    path: tuple[str, ...] = ()
 
 
 class Project:
@@ -30,11 +33,15 @@ class Project:
         self.functions: dict[str, FunctionSummary] = {}
         self.aliases: dict[str, Mapping[str, str]] = {}
         self.bases: dict[str, list[str]] = {}
+        self.members: dict[str, frozenset[str]] = {}
         for report in reports:
             self.functions.update(report.functions)
             self.aliases[report.module] = report.aliases
             self.bases.update(report.bases)
+            self.members.update((key, frozenset(names)) for key, names in report.members.items())
         self._canonical: dict[str, str | None] = {}
+        self._classes: dict[str, str] = {}
+        self._orders: dict[str, list[str]] = {}
         self.reach = self._spread()
 
     def canonical(self, target: str) -> str | None:
@@ -49,19 +56,53 @@ class Project:
         if hops > _MAX_HOPS:
             return None
         parts = target.split(".")
+        if len(parts) > 2 and parts[-2] == SUPER:
+            owner = self.class_named(".".join(parts[:-2]))
+            return self._method(owner, parts[-1], after=owner)
         for split in range(len(parts) - 1, 0, -1):
             owner = ".".join(parts[:split])
             rest = parts[split:]
             aliases = self.aliases.get(owner)
             if aliases is not None and rest[0] in aliases:
                 return self._find(".".join([aliases[rest[0]], *rest[1:]]), hops + 1)
-            if owner in self.bases and len(rest) == 1:
-                for base in self.bases[owner]:
-                    found = self._find(f"{base}.{rest[0]}", hops + 1)
-                    if found is not None:
-                        return found
-                return None
+            if owner in self.members and len(rest) == 1:
+                return self._method(owner, rest[0])
         return None
+
+    def _method(self, owner: str, name: str, after: str | None = None) -> str | None:
+        """The sync project method ``owner().name`` runs: the first class along the MRO that
+        defines the name decides (an async override, or any other attribute, is not one)."""
+        order = self._orders.get(owner)
+        if order is None:
+            order = self._orders[owner] = linearize(owner, self._bases_of)
+        definer = resolve(order, name, self.members, after)
+        if definer is None:
+            return None
+        key = f"{definer}.{name}"
+        return key if key in self.functions else None
+
+    def _bases_of(self, owner: str) -> list[str] | None:
+        bases = self.bases.get(owner)
+        return None if bases is None else [self.class_named(base) for base in bases]
+
+    def class_named(self, name: str) -> str:
+        """The project class a qualified name refers to through re-exports (itself when it is
+        a project class, or one defined outside the project)."""
+        known = self._classes.get(name)
+        if known is None:
+            known = self._classes[name] = self._class(name, 0)
+        return known
+
+    def _class(self, name: str, hops: int) -> str:
+        if name in self.members or hops > _MAX_HOPS:
+            return name
+        parts = name.split(".")
+        for split in range(len(parts) - 1, 0, -1):
+            aliases = self.aliases.get(".".join(parts[:split]))
+            rest = parts[split:]
+            if aliases is not None and rest[0] in aliases:
+                return self._class(".".join([aliases[rest[0]], *rest[1:]]), hops + 1)
+        return name
 
     def _spread(self) -> dict[str, Reach]:
         callers: dict[str, list[str]] = {}
@@ -70,7 +111,7 @@ class Project:
         for key, summary in self.functions.items():
             if summary.blocking is not None:
                 name, code = summary.blocking
-                reach[key] = Reach((summary.name, name), code)
+                reach[key] = Reach((summary.name, name), code, (key, name))
                 queue.append(key)
             for target in summary.calls:
                 callee = self.canonical(target)
@@ -82,7 +123,7 @@ class Project:
                 if caller not in reach:
                     below = reach[callee]
                     name = self.functions[caller].name
-                    reach[caller] = Reach((name, *below.chain), below.code)
+                    reach[caller] = Reach((name, *below.chain), below.code, (caller, *below.path))
                     queue.append(caller)
         return reach
 

@@ -23,6 +23,18 @@ _NON_CODE_FIELDS = frozenset({"ctx", "op", "type_comment", "kind", "is_async", "
 _CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Values whose type is plainly not one the catalog tracks.
+_LITERALS = (
+    ast.Constant,
+    ast.JoinedStr,
+    ast.List,
+    ast.Tuple,
+    ast.Dict,
+    ast.Set,
+    ast.ListComp,
+    ast.DictComp,
+    ast.SetComp,
+)
 _COMPOUND = (
     ast.If,
     ast.Try,
@@ -58,8 +70,16 @@ class Walker(Classifier):
     """The single pass: walks definitions and statements, keeps the scope stack, and hands
     every call in a function's frame to the classifier."""
 
-    def __init__(self, module: str, is_package: bool, blocking_calls: Mapping[str, str]) -> None:
-        super().__init__(module, is_package, blocking_calls)
+    def __init__(
+        self,
+        module: str,
+        is_package: bool,
+        blocking_calls: Mapping[str, str],
+        offload: Sequence[str] = (),
+    ) -> None:
+        super().__init__(module, is_package, blocking_calls, offload)
+        # Sync function key -> the line of its ``def`` (a ``noqa`` there covers the helper).
+        self.def_lines: dict[str, int] = {}
         self._special: dict[type[ast.AST], Callable[[Any], None]] = {
             ast.FunctionDef: self._function,
             ast.AsyncFunctionDef: self._function,
@@ -83,6 +103,8 @@ class Walker(Classifier):
             ast.Global: self._global,
             ast.ExceptHandler: self._except,
             ast.BinOp: self._binary,
+            ast.Yield: self._yield,
+            ast.YieldFrom: self._yield,
             ast.Constant: self._leaf,
             ast.Name: self._leaf,
             ast.Pass: self._leaf,
@@ -137,6 +159,12 @@ class Walker(Classifier):
         for right in reversed(rights):
             self._walk(right)
 
+    def _yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        summary = self.scopes[-1].context.summary if self.scopes[-1].context else None
+        if summary is not None:
+            summary.lazy = True  # a generator function: its body runs when iterated
+        self._children(node)
+
     def _leaf(self, node: ast.AST) -> None:
         del node  # a literal, a plain name or ``pass`` holds no call
 
@@ -157,6 +185,9 @@ class Walker(Classifier):
                 name = statement.name
                 tag = Tag.ASYNC_DEF if type(statement) is ast.AsyncFunctionDef else Tag.SYNC_DEF
                 self._prescan_bind(scope, name, (tag, f"{scope.key}.{name}"))
+                returned = self.annotation_kind(statement.returns)
+                if returned is not None and tag is Tag.SYNC_DEF:
+                    self.return_kinds[f"{scope.key}.{name}"] = returned
             elif isinstance(statement, ast.ClassDef):
                 name = statement.name
                 self._prescan_bind(scope, name, (Tag.CLASS, f"{scope.key}.{name}"))
@@ -213,10 +244,15 @@ class Walker(Classifier):
         self.bind(name, (Tag.ASYNC_DEF if is_async else Tag.SYNC_DEF, key))
         display = key[len(self.module) + 1 :]
         summary: FunctionSummary | None = None
-        if not is_async:
-            summary = FunctionSummary(display)
+        # A function offloaded to a worker thread by its decorator, or memoised without
+        # arguments (its body runs once), is no step of a chain.
+        decorators = node.decorator_list
+        if not is_async and not self.offloads(decorators) and not self.runs_once(node):
+            summary = FunctionSummary(display, lazy=self.makes_context_manager(node))
             self.report.functions[key] = summary
-        scope = Scope(ScopeKind.FUNCTION, key, Context(display, is_async, summary))
+        if summary is not None:
+            self.def_lines[key] = node.lineno
+        scope = Scope(ScopeKind.FUNCTION, key, Context(display, is_async, summary, key))
         if outer.kind is ScopeKind.CLASS:
             scope.self_name = self._instance_parameter(node)
         self.scopes.append(scope)
@@ -256,6 +292,7 @@ class Walker(Classifier):
         scope = Scope(ScopeKind.CLASS, key, outer.context)
         scope.class_key = key
         self._prescan(node.body, scope)
+        self.report.members[key] = sorted(scope.bindings)
         scope.attributes = self._attribute_bindings(node, scope)
         self.scopes.append(scope)
         self._walk_all(node.body)
@@ -269,6 +306,7 @@ class Walker(Classifier):
             for name, binding in scope.bindings.items()
             if binding[0] in (Tag.KIND, Tag.INSTANCE)
         }
+        conflicting: set[str] = set()
         self.scopes.append(scope)
         for method in node.body:
             if not isinstance(method, _FUNCTIONS):
@@ -290,13 +328,20 @@ class Walker(Classifier):
                 if isinstance(value, ast.Constant) and value.value is None and not annotation:
                     continue  # ``self.proc = None`` until it is started says nothing
                 binding = self.assigned_binding(value, annotation)
-                # Assigned different things in different places: unknown.
-                seen[target.attr] = (
-                    binding if seen.get(target.attr, binding) == binding else UNKNOWN
-                )
+                if binding[0] is Tag.OTHER and not isinstance(value, _LITERALS):
+                    # An untyped value (a parameter, a call's result) says nothing: where the
+                    # attribute is used, it may still hold the kind another assignment gives it.
+                    continue
+                # Assigned different known things in different places: unknown.
+                if seen.setdefault(target.attr, binding) != binding:
+                    conflicting.add(target.attr)
             self.scopes.pop()
         self.scopes.pop()
-        return {name: binding for name, binding in seen.items() if binding[0] is not Tag.OTHER}
+        return {
+            name: binding
+            for name, binding in seen.items()
+            if binding[0] is not Tag.OTHER and name not in conflicting
+        }
 
     @staticmethod
     def _instance_parameter(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
@@ -312,7 +357,7 @@ class Walker(Classifier):
         self.scopes.append(Scope(ScopeKind.COMPREHENSION, self.scope.key, self.scope.context))
         for generator in node.generators:
             self._walk(generator.iter)
-            self.bind_target(generator.target)
+            self.bind_target(generator.target, self.element_binding(generator.iter))
             self._walk_all(generator.ifs)
         if isinstance(node, ast.DictComp):
             self._walk(node.key)
@@ -357,7 +402,7 @@ class Walker(Classifier):
     def _for(self, node: ast.For | ast.AsyncFor) -> None:
         self._walk(node.iter)
         self._walk_target(node.target)
-        self.bind_target(node.target)
+        self.bind_target(node.target, self.element_binding(node.iter))
         self._walk_all(node.body)
         self._walk_all(node.orelse)
 

@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 
 from checks.core import syntax
 from checks.findings import UNANALYSABLE
+from checks.lint.catalog import TRANSITIVE
 from checks.lint.model import LocalFinding, ModuleReport
+from checks.lint.rules import aliases_of
 from checks.lint.walker import Walker
-from checks.suppression import noqa_lines
+from checks.suppression import NoqaMap, line_suppresses, noqa_lines
 
 # Line breaks as CPython's tokenizer counts them (a form feed is not one).
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def analyse(
-    source: bytes, module: str, is_package: bool, blocking_calls: Mapping[str, str]
+    source: bytes,
+    module: str,
+    is_package: bool,
+    blocking_calls: Mapping[str, str],
+    offload: Sequence[str] = (),
 ) -> ModuleReport:
     """Parse once, walk once; report direct findings and where each loop call site is."""
     try:
@@ -30,25 +35,22 @@ def analyse(
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         return _unanalysable(module, 1, 1, f"cannot decode the file: {exc}")
     try:
-        with warnings.catch_warnings():
-            # Invalid escape sequences and the like only warn; they are not ours to report.
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
+        tree = syntax.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         found = syntax.problem(source)
         return _unanalysable(module, *(found or (1, 1, "cannot parse the file")))
-    walker = Walker(module, is_package, blocking_calls)
+    walker = Walker(module, is_package, blocking_calls, offload)
     try:
         report = walker.run(tree)
     except RecursionError:
         return _unanalysable(module, 1, 1, "nesting too deep to analyse")
-    report.noqa = {
-        line: None if codes is None else sorted(codes) for line, codes in noqa_lines(text).items()
-    }
+    noqa = noqa_lines(text)
+    report.noqa = {line: None if codes is None else sorted(codes) for line, codes in noqa.items()}
+    _decide_helpers(report, walker, noqa)
     column = _Columns(text)
     report.findings = [
-        LocalFinding(node.lineno, column(node), code, message, symbol)
-        for node, code, message, symbol in walker.direct
+        LocalFinding(node.lineno, column(node), code, message, symbol, function)
+        for node, code, message, symbol, function in walker.direct
     ]
     report.positions = {
         index: (node.lineno, column(node)) for index, node in enumerate(walker.site_calls)
@@ -56,10 +58,28 @@ def analyse(
     return report
 
 
+def _decide_helpers(report: ModuleReport, walker: Walker, noqa: NoqaMap) -> None:
+    """One place to decide about a blocking helper: a ``noqa`` on a blocking line inside it
+    (naming its code, LW110 or none) takes that call out of every chain through the helper, and
+    one on its ``def`` line takes the helper out of every chain. What remains blocks."""
+    for key, summary in list(report.functions.items()):
+        for line, name, code in walker.blocking_calls.get(key, ()):
+            if not line_suppresses(noqa, line, (code, TRANSITIVE, *aliases_of(code))):
+                summary.blocking = (name, code)
+                break
+        codes = (TRANSITIVE,) if summary.blocking is None else (TRANSITIVE, summary.blocking[1])
+        if line_suppresses(noqa, walker.def_lines[key], codes):
+            del report.functions[key]
+
+
 def analyse_batch(
-    batch: Sequence[tuple[bytes, str, bool]], blocking_calls: Mapping[str, str]
+    batch: Sequence[tuple[bytes, str, bool]],
+    blocking_calls: Mapping[str, str],
+    offload: Sequence[str] = (),
 ) -> list[ModuleReport]:
-    return [analyse(source, module, is_pkg, blocking_calls) for source, module, is_pkg in batch]
+    return [
+        analyse(source, module, is_pkg, blocking_calls, offload) for source, module, is_pkg in batch
+    ]
 
 
 class _Columns:

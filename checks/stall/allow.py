@@ -6,6 +6,11 @@ naming a library frame (``*/subprocess.py:_execute_child``) allows the stalls sp
 wherever the project called it from, and nothing else. Rules come from the ini option
 ``loopwire_stall_allow`` (lines ``SITE = REASON``) and from ``pyproject.toml``:
 ``[tool.loopwire.stall] allow = [{site = "...", reason = "..."}]``.
+
+The site ``<unsampled>`` matches only stalls no sample could be taken of: the loop thread held
+the GIL in C code for the whole stall (a ``fork`` of a large process does), so no line can be
+named. Allowing them is a choice with a cost (a GIL-holding C call of the project's own then
+passes too), so it is never the default and always carries its reason.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from checks.config import ConfigError
 from service.loopwatch.stall import Stall
 
 KNOWN_KEYS = frozenset({"allow"})
+UNSAMPLED = "<unsampled>"
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,8 @@ class AllowRule:
     reason: str
 
     def matches(self, stall: Stall) -> bool:
+        if self.site == UNSAMPLED:
+            return stall.samples == 0
         path, _, part = self.site.rpartition(":")
         if not path:
             path, part = part, "*"

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 from checks.config import load_config
-from checks.discovery import Excludes, iter_python_files
-from checks.reporting import EXIT_ERROR, add_common_options, finish, split_codes
+from checks.discovery import Excludes, iter_python_files, target_problems
+from checks.findings import UNANALYSABLE
+from checks.reporting import EXIT_ERROR, add_common_options, check_codes, finish, split_codes
 from checks.suppression import select_codes
 
 
@@ -25,20 +26,27 @@ def run(args: argparse.Namespace) -> int:
     from checks.wiring.settings import WiringSettings
 
     paths: list[Path] = args.paths or [Path(".")]
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        print(f"loopwire wiring: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+    problems = target_problems(paths)
+    for problem in problems:
+        print(f"loopwire wiring: {problem}", file=sys.stderr)
+    if problems:
         return EXIT_ERROR
     config = load_config(start=paths[0], explicit=args.config)
     settings = WiringSettings.from_config(config)
     excludes = Excludes([*config.strings("exclude"), *(args.exclude or [])], config.root)
-    sources, errors = read_sources(iter_python_files(paths, excludes))
+    files = list(iter_python_files(paths, excludes))
+    if not files:
+        named = ", ".join(map(str, paths))
+        print(f"loopwire wiring: no Python files found in {named}", file=sys.stderr)
+        return EXIT_ERROR
+    sources, errors = read_sources(files)
     findings = errors + analyse(sources, settings)
-    select = split_codes(args.select)
-    ignore = split_codes(args.ignore)
-    findings = select_codes(
-        findings,
-        config.strings("select", "wiring") if select is None else select,
-        config.strings("ignore", "wiring") if ignore is None else ignore,
-    )
+    known = [UNANALYSABLE, *RULES]
+    chosen = {}
+    for option in ("select", "ignore"):
+        given = split_codes(getattr(args, option))
+        where = f"--{option}" if given is not None else f"[tool.loopwire.wiring] {option}"
+        codes = config.strings(option, "wiring") if given is None else given
+        chosen[option] = check_codes(codes, known, where)
+    findings = select_codes(findings, chosen["select"], chosen["ignore"])
     return finish(findings, len(sources) + len(errors), args.format, RULES)

@@ -8,6 +8,12 @@ during the run append to ``$LOOPWIRE_WIRING_LOG``. At the end of the session the
 matched to the schemas of ``[tool.loopwire.wiring.responses]``; the table is printed, written as
 JSON with ``--loopwire-wiring-json PATH``, and the run fails if a field was never non-null or a
 progressive field never moved or went backwards (unless ``[tool.loopwire.wiring.allow]`` says why).
+
+A failed check is one more error in pytest's closing line ("2 passed, 1 error"), listed as
+``ERROR loopwire wiring``. Route keys are ``"METHOD /full/path"`` as the app registers it (a
+sub-app's prefix included); a ``{name}`` in a key matches any one path segment, so the parameter
+names need not be the app's. A key that matches no route of the apps started in-process fails the
+check; one that only went unexercised by the run does not (its fields show as never seen).
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from checks.wiring.responses import Observation, WiringConfig, load_wiring_confi
 MARKER = "loopwire_wiring"
 # The closing FAILED line names this many fields; the table above it shows every one.
 FAILED_NAMED = 8
+# How a failed check is named among pytest's errors ("ERROR loopwire wiring - ...").
+WIRING_NODE = "loopwire wiring"
 
 
 class WiringRecorder:
@@ -89,29 +97,41 @@ class WiringPlugin:
         self._wiring: WiringConfig | None = None
         self._monkeypatch = pytest.MonkeyPatch()
         self._log: Path | None = None
+        # "METHOD /template" of every route the apps started in-process registered.
+        self.registered_routes: set[str] = set()
 
     def _start(self) -> None:
         try:
-            self._wiring = load_wiring_config(load_config(self._config.rootpath))
+            wiring = load_wiring_config(load_config(self._config.rootpath))
         except ConfigError as exc:
             raise pytest.UsageError(f"loopwire wiring: {exc}") from exc
-        if not self._wiring.rules:
+        if not wiring.rules:
             # A check with nothing to check would pass every run: refuse it instead.
             raise pytest.UsageError(
                 "loopwire wiring is enabled but [tool.loopwire.wiring.responses] maps no route "
                 'to a schema (e.g. \'"GET /jobs/{id}" = "app.schemas:Job"\')'
             )
+        # Set only once valid: a session ended by the usage error above has no verdict to print.
+        self._wiring = wiring
         handle, name = tempfile.mkstemp(prefix="loopwire-wiring-", suffix=".jsonl")
         os.close(handle)
         self._log = Path(name)
         # Owned by this session: a parent run's log must not receive this run's observations.
         self._monkeypatch.setenv(LOG_ENV, name)
         recorder = self.recorder
+        registered = self.registered_routes
         original: Callable[[web.AppRunner], Awaitable[None]] = web.AppRunner.setup
 
         async def setup(runner: web.AppRunner) -> None:
             if not instrument(runner.app, recorder.record, recorder.current_scope):
                 recorder.unwatched.append(recorder.scope)
+            elif recorder.active:
+                # Sub-apps' routes are listed too, with their prefix.
+                registered.update(
+                    f"{route.method} {route.resource.canonical}"
+                    for route in runner.app.router.routes()
+                    if route.resource is not None
+                )
             await original(runner)
 
         self._monkeypatch.setattr(web.AppRunner, "setup", setup)
@@ -138,6 +158,7 @@ class WiringPlugin:
             return
         stats = WiringStats(self._wiring)
         stats.add_all(self.recorder.observations)
+        stats.add_registered(self.registered_routes)
         if self._log is not None:
             stats.add_all(read_log(self._log))
         self.report = stats.report()
@@ -147,8 +168,34 @@ class WiringPlugin:
             document["unwatched_apps"] = self.recorder.unwatched
             Path(target).parent.mkdir(parents=True, exist_ok=True)
             Path(target).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        if self.report.failed and session.exitstatus == pytest.ExitCode.OK:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if not self.report.ok:
+            self._count_as_error()
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _count_as_error(self) -> None:
+        """Put the failed check in pytest's own error count, so the closing line says so.
+
+        Setting the exit status alone leaves "2 passed" as the last line of a failed run; an
+        error report in the terminal's stats reads "2 passed, 1 error" and is listed under
+        ERRORS and in the short summary. Runs before the terminal writes any of those.
+        """
+        assert self.report is not None
+        terminal = self._config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is None:
+            return
+        message = (
+            f"loopwire wiring FAILED: {failed_names(self.report)} (table in 'loopwire wiring')"
+        )
+        report = pytest.TestReport(
+            nodeid=WIRING_NODE,
+            location=(str(self._config.rootpath), None, WIRING_NODE),
+            keywords={},
+            outcome="failed",
+            longrepr=message,
+            when="teardown",
+        )
+        terminal.stats.setdefault("error", []).append(report)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.report is None:
@@ -158,11 +205,9 @@ class WiringPlugin:
             terminalreporter.line(line)
         for scope in self.recorder.unwatched:
             terminalreporter.line(f"not watched (app frozen before it started): {scope}")
-        failed = self.report.failed
-        if failed:
-            names = ", ".join(f.name for f in failed[:FAILED_NAMED])
-            more = f" and {len(failed) - FAILED_NAMED} more" if len(failed) > FAILED_NAMED else ""
-            terminalreporter.line(f"loopwire wiring FAILED: {names}{more}", red=True, bold=True)
+        if not self.report.ok:
+            message = f"loopwire wiring FAILED: {failed_names(self.report)}"
+            terminalreporter.line(message, red=True, bold=True)
         else:
             terminalreporter.line("loopwire wiring passed", green=True)
 
@@ -170,6 +215,14 @@ class WiringPlugin:
         self._monkeypatch.undo()
         if self._log is not None:
             self._log.unlink(missing_ok=True)
+
+
+def failed_names(report: WiringReport) -> str:
+    """The failing fields and unmatched keys, the first :data:`FAILED_NAMED` of them by name."""
+    failed = [f.name for f in report.failed]
+    failed += [f"unmatched key {key!r}" for key in report.unmatched_keys]
+    more = f" and {len(failed) - FAILED_NAMED} more" if len(failed) > FAILED_NAMED else ""
+    return ", ".join(failed[:FAILED_NAMED]) + more
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -11,6 +11,7 @@ the classes by import, and lists their fields, following nested schema classes
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import importlib
 import re
 import types
@@ -126,6 +127,18 @@ class WiringConfig:
             if rule_method == method.upper() and _template_regex(template).fullmatch(path):
                 return template
         return path
+
+    def key_matches(self, key: str, route: str) -> bool:
+        """Whether mapping ``key`` names ``route`` (both ``"METHOD /template"``).
+
+        Methods compare case-insensitively; a ``{name}`` in the key stands for any one path
+        segment, so it matches the app's ``{id}``, ``{job_id:\\d+}`` or a concrete value alike.
+        """
+        key_method, _, key_path = key.partition(" ")
+        method, _, path = route.partition(" ")
+        return key_method.upper() == method.upper() and bool(
+            _template_regex(key_path).fullmatch(path)
+        )
 
 
 def _template_regex(template: str) -> re.Pattern[str]:
@@ -247,6 +260,13 @@ class _SchemaResolver:
         except ImportError as exc:
             raise ConfigError(f"schema {target!r}: cannot import {module_name}: {exc}") from exc
         cls = getattr(module, class_name, None)
+        if cls is None:
+            classes = [name for name, value in vars(module).items() if isinstance(value, type)]
+            close = difflib.get_close_matches(class_name, classes, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ConfigError(
+                f"schema {target!r}: module {module_name} has no {class_name!r}{hint}"
+            )
         if not isinstance(cls, type) or _field_types(cls) is None:
             raise ConfigError(f"schema {target!r} is not a dataclass, TypedDict or model class")
         return self.describe(cls)

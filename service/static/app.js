@@ -412,10 +412,12 @@
   }
 
   // The newest pending/running job (the list is newest first), else the newest finished one.
+  // The list holds summaries; the job itself (with its result) is fetched on its own.
   async function latestJob() {
     try {
       const { jobs } = await api("GET", "/jobs");
-      return jobs.find((job) => !FINISHED.has(job.status)) || jobs[0] || null;
+      const latest = jobs.find((job) => !FINISHED.has(job.status)) || jobs[0];
+      return latest ? await api("GET", `/jobs/${encodeURIComponent(latest.id)}`) : null;
     } catch (error) {
       showError({ code: error.code, message: `could not load earlier scans: ${error.message}` });
       return null;

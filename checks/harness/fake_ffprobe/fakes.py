@@ -14,7 +14,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
@@ -37,6 +37,9 @@ class Behaviour:
     enough to outlive any test, bounded so a leak eventually ends); ``grandchild`` spawns a
     sleeping grandchild that inherits stdout, then exits after ``delay`` (or hangs, with
     ``after_spawn="hang"``): only killing the whole process group ends the output pipe.
+    ``output``, when set, is what ``ok`` prints to stdout (verbatim) in place of ffprobe's JSON,
+    so the fake can stand in for any program; ``duration``, ``width``, ``height`` and
+    ``frame_rate`` only shape that ffprobe document.
     """
 
     delay: float = 0.0
@@ -49,6 +52,8 @@ class Behaviour:
     frame_rate: str = "30/1"
     after_spawn: Literal["exit", "hang"] = "exit"
     hang_seconds: float = 3600.0
+    # What an ``ok`` run prints instead of the ffprobe document (any program's output).
+    output: str | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -125,15 +130,41 @@ def write_fake_ffprobe(
     default: Behaviour | None = None,
     *,
     fast: bool = True,
+    schedule: Sequence[Behaviour] = (),
 ) -> FakeFfprobe:
     """Write an executable ``ffprobe`` (and its configuration) into ``directory``.
 
-    ``rules`` maps an ``fnmatch`` pattern on the probed file's basename to its behaviour, first
-    match wins; other files get ``default``. Invocations log into ``directory / "log"``.
-    The executable is a shell script that starts in milliseconds
-    (:mod:`checks.harness.fake_ffprobe.shell`), handing over to the Python fake what it cannot
-    do; ``fast=False`` makes every run the Python fake (tens of milliseconds of start-up).
+    The ffprobe preset of :func:`write_fake_program`. The executable is a shell script that
+    starts in milliseconds (:mod:`checks.harness.fake_ffprobe.shell`), handing over to the
+    Python fake what it cannot do; ``fast=False`` makes every run the Python fake (tens of
+    milliseconds of start-up).
     """
+    return write_fake_program(directory, "ffprobe", rules, default, fast=fast, schedule=schedule)
+
+
+def write_fake_program(
+    directory: Path,
+    name: str,
+    rules: Mapping[str, Behaviour] | None = None,
+    default: Behaviour | None = None,
+    *,
+    fast: bool = True,
+    schedule: Sequence[Behaviour] = (),
+) -> FakeFfprobe:
+    """Write an executable called ``name`` (and its configuration) into ``directory``.
+
+    ``rules`` maps an ``fnmatch`` pattern on the basename of the file a run works on to its
+    behaviour, first match wins; other files get ``default``. The file is the word after
+    ``--``, else after ``-i``, else the last argument not starting with ``-``. Invocations log
+    into ``directory / "log"``. ``schedule`` goes first: the Nth run in start order (0 first)
+    takes ``schedule[N]`` whatever its file; runs past its end fall back to the rules. Only the
+    ffprobe preset without ``schedule`` or custom ``output`` can be the fast shell script; any
+    other program is the Python fake.
+    """
+    if not name or os.sep in name:
+        raise ValueError(f"program name must be a plain file name, not {name!r}")
+    behaviours = [*(rules or {}).values(), default or Behaviour(), *schedule]
+    fast = fast and name == "ffprobe" and not schedule and all(b.output is None for b in behaviours)
     directory = Path(directory).resolve()
     log_dir = directory / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -141,6 +172,7 @@ def write_fake_ffprobe(
         "log_dir": str(log_dir),
         "rules": [[pattern, asdict(b)] for pattern, b in (rules or {}).items()],
         "default": asdict(default or Behaviour()),
+        "schedule": [asdict(b) for b in schedule],
     }
     (directory / fake_ffprobe_script.CONFIG_NAME).write_text(json.dumps(config, indent=2))
     script = directory / fake_ffprobe_script.SCRIPT_NAME
@@ -149,7 +181,7 @@ def write_fake_ffprobe(
     # cannot change it.
     tools = find_shell_tools() if fast else None
     text = None if tools is None else fast_script(config, sys.executable, script, tools)
-    executable = directory / "ffprobe"
+    executable = directory / name
     executable.write_text(text or fallback_script(sys.executable, script))
     executable.chmod(0o755)
     return FakeFfprobe(directory=directory, executable=executable, log_dir=log_dir)

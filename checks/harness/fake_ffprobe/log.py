@@ -8,6 +8,8 @@ of NUL-terminated fields, appended to ``<start>-<pid>.rec`` in the log directory
     written first, before anything slow (``ticks``, the kernel start time, may be empty);
 ``G pid ticks``
     the grandchild the run spawned;
+``P path``
+    the real path of the file the run was handed as ``/dev/fd/N`` (then ``path`` is this);
 ``E end``
     written when the run finished (missing while it runs, or if it was killed).
 
@@ -65,23 +67,27 @@ def parse_record_file(data: bytes) -> Invocation | None:
     argv = tuple(os.fsdecode(arg) for arg in fields[5 : 5 + argc])
     end: float | None = None
     grandchild: tuple[int, int | None] | None = None
+    handed: str | None = None
     rest = fields[5 + argc :]
     while rest:
         tag = rest[0]
-        if tag == b"G" and len(rest) >= 3:
+        if tag == b"P" and len(rest) >= 2:
+            handed = os.fsdecode(rest[1])
+            rest = rest[2:]
+        elif tag == b"G" and len(rest) >= 3:
             grandchild = (int(rest[1]), _optional_int(rest[2]))
             rest = rest[3:]
         elif tag == b"E" and len(rest) >= 2:
             end = float(rest[1])
             rest = rest[2:]
-        elif tag in (b"G", b"E"):
+        elif tag in (b"P", b"G", b"E"):
             break  # the last record, still being written
         else:
             raise ValueError(f"unknown record {tag!r}")
     return Invocation(
         pid=int(fields[1]),
         argv=argv,
-        path=probed_path(list(argv)),
+        path=handed if handed is not None else probed_path(list(argv)),
         start=float(fields[2]),
         end=end,
         grandchild_pid=None if grandchild is None else grandchild[0],

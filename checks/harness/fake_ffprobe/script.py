@@ -57,7 +57,36 @@ def process_start_ticks(pid: int) -> int | None:
     return int(stat.rsplit(")", 1)[1].split()[19])
 
 
+def claim_turn(log_dir: Path) -> int:
+    """This run's place in start order, 0 first: the first free ``turn-N`` name, created
+    exclusively, so concurrent runs never share a turn."""
+    turn = 0
+    while True:
+        try:
+            os.close(os.open(log_dir / f"turn-{turn}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            turn += 1
+        else:
+            return turn
+
+
+def inherited_file(path: str | None) -> str | None:
+    """The file behind ``/dev/fd/N`` (how a confined service hands ffprobe an open file), as
+    its real path, so rules and output follow the file; None for any other path."""
+    if path is None or not path.startswith("/dev/fd/") or not path[8:].isdigit():
+        return None
+    try:
+        return os.readlink(f"/proc/self/fd/{path[8:]}")
+    except OSError:
+        return None
+
+
 def choose(config: dict[str, Any], path: str | None) -> dict[str, Any]:
+    schedule = config.get("schedule") or []
+    if schedule:
+        turn = claim_turn(Path(config["log_dir"]))
+        if turn < len(schedule):
+            return dict(schedule[turn])
     name = os.path.basename(path) if path else ""
     for pattern, behaviour in config["rules"]:
         if fnmatch.fnmatchcase(name, pattern):
@@ -84,10 +113,13 @@ def format_names(path: str) -> tuple[str, str]:
     return FORMAT_NAMES.get(os.path.splitext(path)[1].lower(), MP4_FORMAT)
 
 
-def ok_document(path: str, behaviour: dict[str, Any]) -> dict[str, Any]:
-    """A document shaped like ``ffprobe -print_format json -show_format -show_streams``."""
+def ok_document(path: str, behaviour: dict[str, Any], opened: str | None = None) -> dict[str, Any]:
+    """A document shaped like ``ffprobe -print_format json -show_format -show_streams``.
+
+    ``opened`` is what to measure when it differs from ``path`` (the ``/dev/fd/N`` handed over):
+    the open file, not whatever its path names by now."""
     try:
-        size = os.stat(path).st_size
+        size = os.stat(opened or path).st_size
     except OSError:
         size = 0
     rate = bit_rate(size, float(behaviour["duration"]))
@@ -187,6 +219,12 @@ def main() -> int:
         *map(os.fsencode, argv),
     )
 
+    opened = path
+    resolved = inherited_file(path)
+    if resolved is not None:
+        path = resolved
+        record(log_file, "P", os.fsencode(path))
+
     if "-version" in argv:
         print(VERSION_LINE)
         sys.stdout.flush()
@@ -209,8 +247,10 @@ def main() -> int:
     elif mode == "fail":
         sys.stderr.write(f"{path}: {behaviour['stderr']}\n")
         status = int(behaviour["exit_code"])
+    elif behaviour.get("output") is not None:
+        sys.stdout.write(behaviour["output"])
     else:
-        json.dump(ok_document(path or "", behaviour), sys.stdout, indent=4)
+        json.dump(ok_document(path or "", behaviour, opened), sys.stdout, indent=4)
         sys.stdout.write("\n")
     sys.stdout.flush()
     sys.stderr.flush()

@@ -110,6 +110,15 @@ case $dd,$ii,$has_word in
     *,*,1) path=$word ;;
     *) path= has_path= ;;
 esac
+# A file handed over open as /dev/fd/N: the rules and the output follow the file it is.
+handed= opened=$path
+case $path in
+    /dev/fd/[0-9]*)
+        link=/proc/$$/fd/${path#/dev/fd/}
+        if resolved=$(QUOTING_STYLE=literal @STAT@ -c %N -- "$link" 2>/dev/null); then
+            path=${resolved#"$link -> "} handed=1
+        fi ;;
+esac
 safe=@SAFE@
 case $path in
     *[!$safe]*) fallback "$@" ;;
@@ -121,6 +130,7 @@ log=@LOG_DIR@/$start-$$@SUFFIX@
 {
     printf 'S\000%s\000%s\000%s\000%s\000' "$$" "$start" "$ticks" "$#"
     [ "$#" -eq 0 ] || printf '%s\000' "$@"
+    [ -z "$handed" ] || printf 'P\000%s\000' "$path"
 } > "$log"
 
 if [ -n "$version" ]; then
@@ -143,7 +153,7 @@ esac
 
 ok() {
     # The ok document; $1 $2: the duration as numerator and denominator (0 0 if not positive).
-    size=$(@STAT@ -L -c %s -- "$path" 2>/dev/null) || size=0
+    size=$(@STAT@ -L -c %s -- "$opened" 2>/dev/null) || size=0
     case $size in '' | *[!0-9]*) size=0 ;; esac
     rate=0
     [ "$1" -eq 0 ] || rate=$((size * 8 * $2 / $1))

@@ -13,8 +13,9 @@ RULE = Rule(
     rationale=(
         "`subprocess.run` and friends block the calling thread until the child exits; "
         "on the event loop that freezes every other task (status polling, timeouts, "
-        "cancellation) for as long as the child runs. `os.spawn*` with `P_NOWAIT` does "
-        "not wait and is not reported."
+        "cancellation) for as long as the child runs. `os.spawn*` forks and execs on the "
+        "loop like `subprocess.Popen` whatever its mode (flake8-async's ASYNC220 family), and "
+        "with `P_WAIT` it also waits for the child."
     ),
     suggestion="asyncio.create_subprocess_exec(...) and await proc.communicate()",
     aliases=("ASYNC220", "ASYNC221", "ASYNC222"),
@@ -39,14 +40,6 @@ RULE = Rule(
         ),
         Example(
             """
-            import os
-
-            async def start():
-                os.spawnl(os.P_NOWAIT, '/bin/true', 'true')
-            """,
-        ),
-        Example(
-            """
             import asyncio, subprocess
 
             async def probe(path):
@@ -63,6 +56,16 @@ RULE = Rule(
                 subprocess.run(['ffprobe', path])
             """,
             expected=(Expected(4, 5, "subprocess.run"),),
+        ),
+        Example(
+            """
+            import os
+
+            async def start():
+                os.spawnl(os.P_NOWAIT, '/bin/true', 'true')
+            """,
+            title="Not waiting for the child still forks and execs on the loop.",
+            expected=(Expected(4, 5, "os.spawnl"),),
         ),
         Example(
             """

@@ -16,9 +16,13 @@ RULE = Rule(
     rationale=(
         "`os.path.exists`, `Path.stat`, `Path.iterdir`, `os.scandir`, `os.walk`, "
         "`glob.glob` and friends make system calls that block on the disk (a walk of a "
-        "large media tree for seconds). The pure `os.path` functions (`join`, "
-        "`abspath`, `normpath`, `basename`, ...) only compute strings and are not "
-        "reported."
+        "large media tree for seconds). `abspath`, `relpath` and `expanduser` read the "
+        "working directory or the password database and are reported, as ruff and "
+        "flake8-async do (also `normpath`, which only computes, so a project moving from "
+        "them loses nothing), but no LW110 chain ends in them; `join`, `basename`, "
+        "`dirname` and `splitext` are not reported. "
+        "A value keeps its kind through `Path(x) if c else None`, a `-> Path` return "
+        "annotation and iteration (`Path.iterdir()` yields paths)."
     ),
     suggestion="asyncio.to_thread (or anyio.Path)",
     aliases=("ASYNC240",),
@@ -42,6 +46,26 @@ RULE = Rule(
         ),
     ),
     invalid=(
+        Example(
+            """
+            from pathlib import Path
+
+            def data_dir() -> Path:
+                return Path('data')
+
+            async def load(name, local):
+                path = Path(name) if local else None
+                for entry in data_dir().iterdir():
+                    entry.stat()
+                return path.read_bytes()
+            """,
+            title="Kinds survive a conditional, a return annotation and iteration.",
+            expected=(
+                Expected(8, 18, "Path.iterdir"),
+                Expected(9, 9, "entry.stat"),
+                Expected(10, 12, "path.read_bytes"),
+            ),
+        ),
         Example(
             """
             import os

@@ -11,13 +11,25 @@ RULE = Rule(
     summary="A synchronous HTTP request on the event loop.",
     message=DIRECT_MESSAGE,
     rationale=(
-        "`requests`, sync `httpx` and `urllib` wait for the whole round trip to the "
-        "server; the loop serves nobody meanwhile."
+        "`requests`, sync `httpx` (and `httpx2`, its continuation), `urllib`, urllib3's "
+        "pools and managers, and every API call of a boto3 client wait for the whole round "
+        "trip to the server; the loop serves nobody meanwhile."
     ),
     suggestion="aiohttp.ClientSession or httpx.AsyncClient",
     aliases=("ASYNC210", "ASYNC211", "ASYNC212"),
     fix=Fix(Safety.UNSAFE, Rewrite.TO_THREAD),
     valid=(
+        Example(
+            """
+            import boto3
+
+            s3 = boto3.client('s3')
+
+            async def link(key):
+                return s3.generate_presigned_url('get_object', Params={'Key': key})
+            """,
+            title="Signing a URL is computed locally.",
+        ),
         Example(
             """
             import httpx
@@ -29,6 +41,28 @@ RULE = Rule(
         ),
     ),
     invalid=(
+        Example(
+            """
+            import boto3
+
+            s3 = boto3.client('s3')
+
+            async def fetch(key):
+                return s3.get_object(Bucket='media', Key=key)
+            """,
+            title="Every API call of a boto3 client is an HTTP round trip.",
+            expected=(Expected(6, 12, "s3.get_object"),),
+        ),
+        Example(
+            """
+            import httpx2
+
+            async def fetch(url):
+                return httpx2.get(url)
+            """,
+            title="httpx2 (the continuation of httpx) blocks like httpx.",
+            expected=(Expected(4, 12, "httpx2.get"),),
+        ),
         Example(
             """
             import requests

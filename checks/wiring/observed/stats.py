@@ -130,17 +130,25 @@ class WiringReport:
     observations: int
     routes: dict[str, int]
     unmapped: dict[str, int]
+    # Keys of [tool.loopwire.wiring.responses] that no observed response matched: a key that
+    # names no real route (a typo, a missing prefix) would otherwise only show as unseen fields.
+    unmatched_keys: tuple[str, ...] = ()
 
     @property
     def failed(self) -> tuple[FieldVerdict, ...]:
         return tuple(f for f in self.fields if f.failed)
 
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.unmatched_keys
+
     def as_json(self) -> dict[str, object]:
         return {
-            "ok": not self.failed,
+            "ok": self.ok,
             "observations": self.observations,
             "routes": self.routes,
             "unmapped_routes": self.unmapped,
+            "unmatched_keys": list(self.unmatched_keys),
             "fields": [f.as_json() for f in self.fields],
         }
 
@@ -159,6 +167,7 @@ class WiringStats:
         self._observations = 0
         self._routes: Counter[str] = Counter()
         self._unmapped: Counter[str] = Counter()
+        self._registered: set[str] = set()
 
     def add_all(self, observations: Iterable[Observation]) -> None:
         for observation in observations:
@@ -223,6 +232,26 @@ class WiringStats:
             observations=self._observations,
             routes=dict(sorted(self._routes.items())),
             unmapped=dict(sorted(self._unmapped.items())),
+            unmatched_keys=self._unmatched_keys(),
+        )
+
+    def add_registered(self, routes: Iterable[str]) -> None:
+        """Routes (``"METHOD /template"``) an app under test registered, seen or not."""
+        self._registered.update(routes)
+
+    def _unmatched_keys(self) -> tuple[str, ...]:
+        """Mapping keys that name no registered route of the watched apps and saw no response.
+
+        Judged only when some app's routes are known (apps started in-process); a key merely
+        not exercised by this run is not a mistake.
+        """
+        if not self._registered:
+            return ()
+        return tuple(
+            key
+            for key in self._config.rules
+            if key not in self._routes
+            and not any(self._config.key_matches(key, route) for route in self._registered)
         )
 
     def _verdict(self, qualified: str) -> FieldVerdict:
@@ -386,6 +415,12 @@ def render_table(report: WiringReport) -> list[str]:
         lines.append(f"route {key}: {count} (no schema in [tool.loopwire.wiring.responses])")
     if len(unmapped) > UNMAPPED_SHOWN:
         lines.append(f"... and {len(unmapped) - UNMAPPED_SHOWN} more routes without a schema")
+    for key in report.unmatched_keys:
+        lines.append(
+            f"FAIL: [tool.loopwire.wiring.responses] key {key!r} matches no route of the apps "
+            "under test (keys are 'METHOD /full/path' as registered; {name} matches any one "
+            "path segment)"
+        )
     return lines
 
 

@@ -108,7 +108,8 @@ async def test_completed_jobs_and_videos_survive_restart(
     second = await make_client()
 
     again = await (await second.get(f"/api/v1/jobs/{job['id']}")).json()
-    assert again == done
+    # Fetched the moment it finished, it may not have been on disk yet; now it is.
+    assert again == {**done, "saved": True}
     videos = (await (await second.get("/api/v1/videos")).json())["videos"]
     assert [Path(v["path"]).name for v in videos] == ["a.mp4", "b.mkv"]
 
@@ -135,6 +136,7 @@ async def test_jobs_left_running_are_failed_after_restart(
             started_at="2026-01-01T00:00:01.000000+00:00",
             finished_at=None,
             error=None,
+            saved=False,
             result=None,
         )
     )

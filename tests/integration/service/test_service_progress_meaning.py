@@ -100,7 +100,8 @@ class StuckProgressQueue(jobs.JobQueue):
     def set_progress(
         self, job_id: str, *, files_done: int | None = None, **changes: Any
     ) -> JobStatusResponse:
-        total = self.get(job_id).files_total
+        # The running job's own counter (``get`` reads storage and is async).
+        total = self._active[job_id].files_total
         keep = files_done is not None and files_done == total
         return super().set_progress(job_id, files_done=files_done if keep else None, **changes)
 
@@ -111,7 +112,7 @@ class HalfwayProgressQueue(jobs.JobQueue):
     def set_progress(
         self, job_id: str, *, files_done: int | None = None, **changes: Any
     ) -> JobStatusResponse:
-        total = self.get(job_id).files_total or 0
+        total = self._active[job_id].files_total or 0
         keep = files_done is not None and files_done in (total // 2, total)
         return super().set_progress(job_id, files_done=files_done if keep else None, **changes)
 

@@ -6,10 +6,13 @@ process clean-up through /proc: a test passes only if the work really happened a
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import os
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +20,7 @@ from checks.harness.client import ServiceClient
 from checks.harness.fake_ffprobe.fakes import Behaviour
 from checks.harness.fixtures import FakeFfprobeFactory
 from tests.integration.service.service_support import (
+    Client,
     ClientFactory,
     pid_gone,
     touch_videos,
@@ -248,6 +252,7 @@ async def test_fifo_named_like_a_video_does_not_hang_the_scan(
     assert final["result"]["errors"] == [
         {
             "path": str(media / "x.mp4"),
+            "path_b64": base64.b64encode(bytes(media / "x.mp4")).decode(),
             "code": "not_a_regular_file",
             "message": "not a regular file (a FIFO, socket or device); not probed",
         }
@@ -318,8 +323,8 @@ async def test_videos_endpoint_lists_library_sorted_by_path(
     assert [Path(v["path"]).name for v in videos] == ["a.mkv", "b.mp4"]
     assert videos[0]["size_bytes"] == 1024
     assert set(videos[0]) == {
-        "path", "size_bytes", "format_name", "duration_seconds", "bit_rate", "width", "height",
-        "video_codec", "audio_codec", "frame_rate", "nb_frames",
+        "path", "path_b64", "size_bytes", "format_name", "duration_seconds", "bit_rate", "width",
+        "height", "video_codec", "audio_codec", "frame_rate", "nb_frames",
     }  # fmt: skip
 
 
@@ -336,6 +341,35 @@ async def test_jobs_list_is_newest_first(
     jobs = (await (await client.get("/api/v1/jobs")).json())["jobs"]
 
     assert [job["id"] for job in jobs] == [second["id"], first["id"]]
+
+
+async def test_jobs_list_summarises_running_and_failed_jobs_live(
+    make_client: ClientFactory, media: Path, fake_ffprobe: FakeFfprobeFactory, tmp_path: Path
+) -> None:
+    fake_ffprobe(rules={"slow-*": Behaviour(delay=2.0)})
+    touch_videos(media, "a.mp4", "slow-b.mp4")
+    broken = await make_client(ffprobe=str(tmp_path / "no-ffprobe"), db_path=tmp_path / "b.db")
+    failing = await ServiceClient(broken).start_scan(media)
+    await ServiceClient(broken).wait_finished(failing["id"])
+    client = await make_client(concurrency=1)
+    running = await ServiceClient(client).start_scan(media)
+
+    async def summary(of: Client = client) -> dict[str, Any]:
+        page = await (await of.get("/api/v1/jobs")).json()
+        return {job["id"]: job for job in page["jobs"]}
+
+    async with asyncio.timeout(20):
+        while True:
+            live = (await summary())[running["id"]]
+            if live["eta_seconds"] is not None:
+                break
+            await asyncio.sleep(0.05)
+    assert live["current_file"] == str(media / "slow-b.mp4")
+    assert "result" not in live
+    final = (await summary(broken))[failing["id"]]
+    assert final["error"]["code"] == "ffprobe_not_found"
+    assert final["finished_at"] is not None
+    await ServiceClient(client).wait_finished(running["id"])
 
 
 async def test_folders_lists_roots_and_subfolders(make_client: ClientFactory, media: Path) -> None:

@@ -80,8 +80,15 @@ async def test_stopping_a_scan_kills_its_hanging_probes(
 
 @pytest.fixture
 def no_kill(monkeypatch: pytest.MonkeyPatch, wiring_recorder: WiringRecorder) -> Iterator[None]:
-    """Mutant: the prober's process-group kill does nothing (it still waits for the child)."""
-    monkeypatch.setattr(probe, "_signal_group", lambda group: None)
+    """Mutant: the prober forgets its probe at the end instead of killing its process group and
+    sweeping what it left."""
+
+    async def forget(
+        self: probe.FfprobeProber, process: asyncio.subprocess.Process, record: Path | None
+    ) -> None:
+        self._live.discard(process.pid)
+
+    monkeypatch.setattr(probe.FfprobeProber, "_kill_and_reap", forget)
     with wiring_recorder.paused():
         yield
 

@@ -18,6 +18,7 @@ import pytest
 
 from checks.harness.fixtures import PollFunction, ServiceFactory
 from checks.harness.looplag import LoopLag
+from checks.harness.poller import WARM_UP
 from checks.harness.processes import process_alive
 from checks.harness.server import ServerProcess, ServerStartError
 from checks.harness.stats import percentile
@@ -82,7 +83,7 @@ async def test_poller_passes_a_responsive_server(
     assert verdict.passed, verdict
     assert report.sent >= 20
     # Slots are on a fixed timetable, staggered across pollers.
-    first_slots = sorted(p.scheduled for p in report.polls)[:3]
+    first_slots = sorted(p.scheduled for p in report.polls if p.poller != WARM_UP)[:3]
     assert first_slots[1] - first_slots[0] == pytest.approx(0.05 / 3, abs=1e-6)
 
 
@@ -105,6 +106,34 @@ async def test_poller_fails_a_server_whose_loop_blocks(
     assert any("slower than 0.5 s" in reason for reason in verdict.reasons)
     assert report.max_latency is not None
     assert report.max_latency >= 1.0
+
+
+async def test_a_stall_already_running_when_polling_starts_is_counted(
+    service_process: ServiceFactory, poll_schedule: PollFunction
+) -> None:
+    # Negative control of the warm-up: the server is blocked before the first request is sent.
+    server = await asyncio.to_thread(service_process)
+    blocker = asyncio.create_task(post(server.url("/block?seconds=2")))
+    await asyncio.sleep(0.3)
+    report = await poll_schedule(server.url("/value"), interval=0.05, pollers=3, max_duration=1.0)
+    await blocker
+    warm_up = report.polls[0]
+    assert warm_up.poller == WARM_UP
+    assert warm_up.latency is not None
+    assert warm_up.latency >= 1.0
+    verdict = report.verdict(max_latency=0.5, min_answered=0)
+    assert not verdict.passed
+    assert any("slower than 0.5 s" in reason for reason in verdict.reasons)
+
+
+async def test_service_process_runs_the_server_in_the_given_directory(
+    service_process: ServiceFactory, tmp_path: Path
+) -> None:
+    workdir = tmp_path / "workdir"
+    workdir.mkdir()
+    server = await asyncio.to_thread(service_process, cwd=workdir)
+    cwd = await asyncio.to_thread(Path(f"/proc/{server.pid}/cwd").resolve)
+    assert cwd == workdir.resolve()
 
 
 async def test_stop_when_ends_polling_on_an_answer(

@@ -9,6 +9,7 @@ from textwrap import dedent
 
 import pytest
 
+from checks.core import syntax
 from checks.findings import Finding
 from checks.lint.engine import lint_source
 from checks.lint.fixes import fix_source
@@ -24,6 +25,44 @@ def _fix(source: str, *, unsafe: bool = True) -> tuple[str, list[str], list[str]
     compile(result.source, "<fixed>", "exec", dont_inherit=True)
     remaining = [f.code for f in lint_source(result.source)]
     return result.source, sorted(f.code for f in result.fixed), sorted(remaining)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # A helper whose result a `with` enters: its enter and exit would stay on the loop.
+        """
+        def opened(path):
+            return open(path)
+
+        async def first(path):
+            with opened(path) as handle:
+                return handle.readline()
+        """,
+        # A generator function: only the generator would be built in the thread.
+        """
+        def lines(path):
+            with open(path) as handle:
+                yield from handle
+
+        async def count(path):
+            return sum(1 for _ in lines(path))
+
+        async def first(path):
+            for line in lines(path):
+                return line
+        """,
+    ],
+    ids=["entered-by-with", "generator"],
+)
+def test_a_lazy_or_entered_helper_is_not_moved_to_a_thread(source: str) -> None:
+    # Negative control for the fix: moving these calls to a thread would hide the blocking
+    # work (it runs later, on the loop) and the re-lint would report nothing.
+    fixed, codes, remaining = _fix(source)
+    assert fixed == dedent(source).lstrip("\n")
+    assert codes == []
+    assert remaining
+    assert set(remaining) == {"LW110"}
 
 
 def test_generator_expression_call_is_not_rewritten() -> None:
@@ -312,7 +351,8 @@ def test_every_lint_fixture_fixes_to_compilable_code_that_lints_clean(path: Path
     findings = lint_source(source)
     result = fix_source(source, findings, unsafe=True)
     assert result.problem is None
-    compile(result.source, str(path), "exec", dont_inherit=True)
+    # A fixture written for a newer Python compiles once lowered to this one's grammar.
+    compile(syntax.newer_syntax(result.source) or result.source, str(path), "exec")
     remaining = lint_source(result.source)
     unfixed = Counter(f.code for f in findings) - Counter(f.code for f in result.fixed)
     assert Counter(f.code for f in remaining) == unfixed

@@ -14,6 +14,9 @@ from checks.lint.engine import lint_source
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "lint"
 # The configured calls lint_configured.py exercises.
 BLOCKING_CALLS = {"legacy.fetch": "legacy.fetch_async", "vendor.sdk.*": "vendor.aio"}
+# The project's own offloading decorators and start-up functions the fixtures exercise.
+OFFLOAD = ("tasks.in_*",)
+STARTUP = ("lint_startup.Server.start", "lint_startup.*.on_shutdown")
 _EXPECTED = re.compile(r"# error: (?P<codes>LW\d+(?:,\s*LW\d+)*)\s*$")
 
 
@@ -29,7 +32,8 @@ def _expected(text: str) -> Counter[tuple[int, str]]:
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("lint_*.py")), ids=lambda p: p.stem)
 def test_fixture(path: Path) -> None:
     text = path.read_text()
-    found = Counter((f.line, f.code) for f in lint_source(text, BLOCKING_CALLS, path.stem))
+    findings = lint_source(text, BLOCKING_CALLS, path.stem, offload=OFFLOAD, startup=STARTUP)
+    found = Counter((f.line, f.code) for f in findings)
     expected = _expected(text)
     assert expected, "a fixture without expectations proves nothing"
     missing = sorted((expected - found).elements())

@@ -138,7 +138,7 @@ def test_the_services_prober_rewritten_to_block_is_reported(tmp_path: Path) -> N
     probe = tmp_path / "service" / "probe.py"
     text = probe.read_text()
     call = "stdout, stderr, returncode = await self._run(path)"
-    anchor = "\n\nasync def _communicate("
+    anchor = "\n\nclass _Fd:"
     assert call in text
     assert anchor in text
     text = text.replace("import asyncio\n", "import asyncio\nimport subprocess\n", 1)

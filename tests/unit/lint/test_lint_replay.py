@@ -137,14 +137,21 @@ def test_loopwire_replay_0_always_analyses(project: Path, toolkit: Path) -> None
     assert again.output == first.output
 
 
-def test_a_clean_run_outside_any_project_is_replayed(tmp_path: Path, toolkit: Path) -> None:
-    # No pyproject.toml: the cache lives beside the named file, not "inside" it.
-    (tmp_path / "solo.py").write_text(
+def test_a_clean_run_outside_any_project_is_replayed(
+    tmp_path: Path, toolkit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No pyproject.toml above the working directory: the cache goes to the user cache
+    # directory, never into the linted tree (site-packages, the stdlib).
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    linted = tmp_path / "installed"
+    linted.mkdir()
+    (linted / "solo.py").write_text(
         "import asyncio\n\nasync def f():\n    await asyncio.sleep(0)\n"
     )
-    first = recorded(tmp_path, toolkit, "solo.py")
+    first = recorded(linted, toolkit, "solo.py")
     assert first.status == 0
-    assert (tmp_path / ".loopwire_cache" / "lint.json").is_file()
+    assert (tmp_path / "user-cache" / "loopwire" / "lint.json").is_file()
+    assert not (linted / ".loopwire_cache").exists()
 
 
 def test_same_size_edit_is_not_replayed(project: Path, toolkit: Path) -> None:

@@ -31,12 +31,27 @@ def _blocking_calls(example: Example) -> Mapping[str, str]:
     return calls
 
 
+def _lint(example: Example, source: str) -> list[Finding]:
+    """Lint ``source`` with the example's ``[tool.loopwire]`` (blocking calls, offloading
+    decorators, start-up functions)."""
+    offload = example.config.get("offload-decorators", [])
+    startup = example.config.get("startup", [])
+    assert isinstance(offload, list)
+    assert isinstance(startup, list)
+    return lint_source(
+        source,
+        _blocking_calls(example),
+        offload=[str(item) for item in offload],
+        startup=[str(item) for item in startup],
+    )
+
+
 def findings_of(rule: Rule, example: Example) -> list[Finding]:
     """Every finding of the example's source, checked by the guard the rule belongs to."""
     if rule.code.startswith("LW2"):
         settings = WiringSettings.from_config(Config(Path("."), example.config))
         return analyse([SourceFile.of_text("example.py", "example", example.code)], settings)
-    return lint_source(example.code, _blocking_calls(example))
+    return _lint(example, example.code)
 
 
 def _cases(kind: str) -> list[object]:
@@ -74,7 +89,7 @@ def _check_fix(rule: Rule, example: Example, findings: list[Finding]) -> None:
     assert result.problem is None
     assert result.source == example.fixed
     compile(result.source, "<after>", "exec", dont_inherit=True)
-    remaining = lint_source(result.source, _blocking_calls(example))
+    remaining = _lint(example, result.source)
     unfixed = Counter(f.code for f in findings) - Counter(f.code for f in result.fixed)
     assert Counter(f.code for f in remaining) == unfixed
     again = fix_source(result.source, remaining, unsafe=True)

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from service.jobs import JobEvent, JobEventType, JobNotFound, JobQueue, Subscription
-from service.schemas import JobStatus, JobStatusResponse, VideoInfo
+from service.job_events import JobEvent, JobEventType, Subscription
+from service.jobs import JobNotFound, JobQueue
+from service.schemas import JobStatus, JobStatusResponse, VideoInfo, path_b64
 from service.storage import Storage
 
 
@@ -39,7 +40,8 @@ class GatedProber:
         self.started.set()
         await self.release.wait()
         return VideoInfo(
-            path=str(path), size_bytes=1, format_name="f", duration_seconds=None,
+            path=str(path), path_b64=path_b64(str(path)), size_bytes=1, format_name="f",
+            duration_seconds=None,
             bit_rate=None, width=None, height=None, video_codec=None, audio_codec=None,
             frame_rate=None, nb_frames=None,
         )  # fmt: skip
@@ -83,7 +85,7 @@ async def test_progress_is_live_in_memory_and_throttled_in_storage(
 
     for done in range(1, 1001):
         snapshot = queue.set_progress(job.id, files_total=1000, files_done=done)
-        assert queue.get(job.id).files_done == done  # memory is always current
+        assert (await queue.get(job.id)).files_done == done  # memory is always current
         assert snapshot.progress == done / 1000
     await asyncio.sleep(0.2)  # let the writer drain
 
@@ -106,7 +108,7 @@ async def test_subscription_emits_progress_then_end(
 ) -> None:
     queue, prober = queue_and_prober
     job = queue.submit(media, recursive=True)
-    events = queue.subscribe(job.id)
+    events = await queue.subscribe(job.id)
     first = await asyncio.wait_for(anext(events), 5)
     await asyncio.wait_for(prober.started.wait(), 5)
     prober.release.set()
@@ -125,7 +127,7 @@ def test_subscription_collapses_stale_progress_and_keeps_end_last() -> None:
         id="j", type="scan", status=JobStatus.RUNNING, path="/m", recursive=True,
         progress=0.1, files_total=10, files_done=1, files_failed=0, current_file=None,
         eta_seconds=None, created_at="t", started_at=None, finished_at=None, error=None,
-        result=None,
+        saved=False, result=None,
     )  # fmt: skip
     subscription = Subscription()
     for event_type in (JobEventType.PROGRESS, JobEventType.PROGRESS, JobEventType.END):
@@ -162,7 +164,8 @@ async def test_close_fails_running_jobs_and_saves_them(
 
     await asyncio.wait_for(queue.close(), 5)
 
-    [stored] = [j for j in await storage.load_jobs() if j.id == job.id]
+    stored = await storage.get_job(job.id)
+    assert stored is not None
     assert stored.status is JobStatus.FAILED
     assert stored.error is not None
     assert stored.error.message == "interrupted by shutdown"
@@ -189,7 +192,7 @@ async def test_library_shows_a_finished_jobs_videos_before_the_disk_caught_up(
     queue = JobQueue(storage, prober, media_roots=[media], concurrency=1, job_timeout=60)
     await queue.start()
     job = queue.submit(media, recursive=True)
-    events = queue.subscribe(job.id)
+    events = await queue.subscribe(job.id)
     assert [event.type async for event in events][-1] is JobEventType.END
 
     assert [v.path for v in await queue.list_videos()] == [str(media / "a.mp4")]
@@ -209,7 +212,7 @@ class TimingOutProber:
 
 async def wait_final(queue: JobQueue, job_id: str) -> JobStatusResponse:
     async with asyncio.timeout(10):
-        async for event in queue.subscribe(job_id):
+        async for event in await queue.subscribe(job_id):
             if event.type is JobEventType.END:
                 return event.job
     raise AssertionError("the event stream ended without an end event")

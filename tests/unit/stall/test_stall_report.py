@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from checks.stall.allow import UNSAMPLED, AllowRule
 from service.loopwatch.frames import Frame
 from service.loopwatch.stall import Stall
 
@@ -61,3 +64,13 @@ def test_the_report_shows_the_callbacks_frames_and_marks_the_blamed_one() -> Non
         '    File "/py/asyncio/events.py", line 80, in _run',
         '    File "/app/hooks.py", line 5, in make_thumbnail  <-- blamed',
     ]
+
+
+def test_the_unsampled_rule_allows_only_stalls_no_sample_saw() -> None:
+    rule = AllowRule(UNSAMPLED, "fork of a large process holds the GIL")
+    unseen = dataclasses.replace(
+        stall(0.07, 0.0, 0.0), samples=0, agreed=0, site=None, where="an unknown line", stack=()
+    )
+    assert rule.matches(unseen)
+    # Negative control: a stall the sampler saw (a sleep, a select, a Python loop) still counts.
+    assert not rule.matches(stall(0.07, 0.0, 0.0))

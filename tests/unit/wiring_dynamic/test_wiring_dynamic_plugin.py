@@ -60,7 +60,7 @@ def field(document: dict[str, object], name: str) -> dict[str, object]:
 def test_negative_control_never_set_progress_fails_the_run(pytester: pytest.Pytester) -> None:
     write_project(pytester, "never")
     result, document = run(pytester, "--loopwire-wiring")
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=1, errors=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
@@ -123,7 +123,7 @@ def test_progress_that_barely_moves_fails_naming_the_job(
 ) -> None:
     write_project(pytester, mode)
     result, document = run(pytester, "--loopwire-wiring")
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=1, errors=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     problems = field(document, "Job.progress")["problems"]
     assert isinstance(problems, list)
@@ -184,3 +184,68 @@ def test_enabling_the_check_without_any_schema_mapping_is_a_usage_error(
     result, _ = run(pytester, "--loopwire-wiring")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*maps no route to a schema*"])
+
+
+def test_failed_check_is_counted_in_the_closing_summary_line(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "never")
+    result, _ = run(pytester, "--loopwire-wiring")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["ERROR loopwire wiring - loopwire wiring FAILED: Job.progress*"])
+    assert "error" in result.stdout.lines[-1]
+
+
+def test_passing_check_adds_no_error(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "fixed")
+    result, _ = run(pytester, "--loopwire-wiring")
+    result.assert_outcomes(passed=1, errors=0)
+    assert result.ret == pytest.ExitCode.OK
+
+
+def test_empty_mapping_prints_no_verdict_before_its_usage_error(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "fixed")
+    pytester.makefile(
+        ".toml", pyproject=demo_app_source.PYPROJECT.split("[tool.loopwire.wiring]")[0]
+    )
+    result, _ = run(pytester, "--loopwire-wiring")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "loopwire wiring passed" not in result.stdout.str()
+
+
+def with_key(pytester: pytest.Pytester, old: str, new: str) -> None:
+    pyproject = Path(pytester.path / "pyproject.toml")
+    text = pyproject.read_text()
+    assert old in text
+    pyproject.write_text(text.replace(old, new))
+
+
+def test_mapping_key_matching_no_route_fails_the_check(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "fixed")
+    with_key(pytester, '"GET /jobs/{id}" =', '"GET /job/{id}" =')
+    result, document = run(pytester, "--loopwire-wiring")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["FAIL: *key 'GET /job/{id}' matches no route*"])
+    assert document["unmatched_keys"] == ["GET /job/{id}"]
+
+
+def test_route_keys_match_whatever_the_parameter_names(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "fixed")
+    with_key(pytester, '"GET /jobs/{id}" =', '"get /jobs/{job_id}" =')
+    result, document = run(pytester, "--loopwire-wiring")
+    result.assert_outcomes(passed=1, errors=0)
+    assert document["unmatched_keys"] == []
+
+
+def test_mapping_key_not_exercised_by_the_run_is_not_unmatched(pytester: pytest.Pytester) -> None:
+    # The SSE route exists in the app, but this run never opens it.
+    write_project(pytester, "fixed")
+    _, document = run(pytester, "--loopwire-wiring")
+    assert document["routes"] == {"GET /jobs/{id}": 5, "POST /jobs": 1}
+    assert document["unmatched_keys"] == []
+
+
+def test_misspelt_schema_class_says_it_does_not_exist(pytester: pytest.Pytester) -> None:
+    write_project(pytester, "fixed")
+    with_key(pytester, '"POST /jobs" = "demo_schemas:Job"', '"POST /jobs" = "demo_schemas:Jbo"')
+    result, _ = run(pytester, "--loopwire-wiring")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*module demo_schemas has no 'Jbo'; did you mean Job?*"])

@@ -1,0 +1,1 @@
+"""A small export service: renders files with a slow external program, ``render``."""

@@ -1,0 +1,135 @@
+"""The one task that copies job state to storage, so that no request ever waits for the disk.
+
+The job queue marks a job dirty on every change worth saving; this writer saves the newest state
+of each dirty job (a burst of changes costs one write). A finished job is held here only until
+it is on disk (then storage serves it: finished results are not kept in memory), and its videos
+stay visible through :meth:`JobWriter.unsaved_videos` until they are stored, so the library
+never shows a job as finished without its videos.
+
+When storage fails, nothing is dropped: dirty jobs stay dirty and are retried every
+``RETRY_SECONDS``, and while nothing is dirty a probe write checks whether storage recovered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Protocol
+
+from service.schemas import JobStatusResponse, VideoInfo
+from service.storage import Storage, StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = 1.0
+
+
+class WritableJob(Protocol):
+    """What the writer needs of a job: its id, its videos, its current state, and where to
+    say whether that state is on disk."""
+
+    saved: bool
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def videos(self) -> list[VideoInfo]: ...
+
+    def snapshot(self) -> JobStatusResponse: ...
+
+
+class JobWriter:
+    """Start with :meth:`start`; :meth:`close` drains what is dirty and stops."""
+
+    def __init__(self, storage: Storage, *, retain_jobs: int) -> None:
+        self._storage = storage
+        self._retain_jobs = retain_jobs
+        self._dirty: dict[str, WritableJob] = {}
+        self._finished: dict[str, WritableJob] = {}
+        self._unsaved_videos: dict[str, VideoInfo] = {}
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._write_until_closed(), name="job-storage-writer")
+
+    async def close(self) -> None:
+        self._closing = True
+        self._ready.set()
+        if self._task is not None:
+            await self._task
+
+    def mark_dirty(self, job: WritableJob) -> None:
+        job.saved = False
+        self._dirty[job.id] = job
+        self._ready.set()
+
+    def mark_finished(self, job: WritableJob) -> None:
+        self._finished[job.id] = job
+        self._unsaved_videos.update((video.path, video) for video in job.videos)
+        self.mark_dirty(job)
+
+    def unsaved_job(self, job_id: str) -> WritableJob | None:
+        """A finished job that is not on disk yet (storage cannot serve it)."""
+        return self._finished.get(job_id)
+
+    def unsaved_jobs(self) -> list[WritableJob]:
+        return list(self._finished.values())
+
+    def unsaved_videos(self) -> dict[str, VideoInfo]:
+        return dict(self._unsaved_videos)
+
+    async def _write_until_closed(self) -> None:
+        while True:
+            await self._flush()
+            if self._closing:
+                break
+            if self._storage.problem is None:
+                await self._ready.wait()
+                self._ready.clear()
+                continue
+            # Failing: retry after a pause (new work does not shorten it: the disk is the limit).
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(RETRY_SECONDS):
+                    while not self._closing:
+                        await self._ready.wait()
+                        self._ready.clear()
+            if not self._dirty:
+                await self._storage.check_writable()
+        if self._dirty:
+            log.error(
+                "storage still failing at shutdown: %d job(s) not saved (%s)",
+                len(self._dirty),
+                self._storage.problem,
+            )
+
+    async def _flush(self) -> None:
+        """Write every dirty job's current state (and, for a finished job, its videos); stop at
+        the first failure, keeping what is left dirty."""
+        finished_saved = False
+        while self._dirty:
+            job_id, job = next(iter(self._dirty.items()))
+            del self._dirty[job_id]
+            snapshot = job.snapshot()
+            try:
+                await self._storage.save_job(snapshot)
+                if snapshot.status.finished and job.videos:
+                    await self._storage.save_videos(job.videos)
+            except StorageUnavailable:
+                self._dirty.setdefault(job_id, job)
+                return
+            if job_id in self._dirty:
+                continue  # changed again while being written: not saved yet
+            job.saved = True
+            if snapshot.status.finished:
+                finished_saved = True
+                del self._finished[job_id]
+                for video in job.videos:
+                    if self._unsaved_videos.get(video.path) is video:
+                        del self._unsaved_videos[video.path]
+        if finished_saved:
+            with contextlib.suppress(StorageUnavailable):
+                await self._storage.prune_jobs(self._retain_jobs)
