@@ -128,6 +128,8 @@ class _Job:
     total_frames: int | None = None
     output: list[str] | None = None
     output_note: str | None = None
+    # Monotonic clock at the end: a finished job's fps stays what it was.
+    finished_monotonic: float | None = None
 
     @property
     def type(self) -> str:
@@ -166,7 +168,7 @@ class _Job:
     def fps(self) -> float | None:
         if self.current_frame is None or self.started_monotonic is None:
             return None
-        elapsed = time.monotonic() - self.started_monotonic
+        elapsed = (self.finished_monotonic or time.monotonic()) - self.started_monotonic
         return round(self.current_frame / elapsed, 2) if elapsed > 0 else None
 
     def snapshot(self) -> JobStatusResponse:
@@ -514,6 +516,7 @@ class JobQueue:
         job.error = error
         job.current_file = None
         job.finished_at = utc_now()
+        job.finished_monotonic = time.monotonic()
         job.videos.sort(key=lambda video: video.path)
         job.errors.sort(key=lambda error: error.path)
         del self._active[job.id]

@@ -144,6 +144,14 @@ async def test_thumbnails_job_reports_frames_and_lists_its_output(
     assert etas
     assert etas[-1] < max(etas)
     assert any(job["fps"] for job in seen)
+    listed = (await (await client.get("/api/v1/jobs")).json())["jobs"]
+    summary = next(entry for entry in listed if entry["id"] == job["id"])
+    assert (summary["current_frame"], summary["total_frames"], summary["progress"]) == (
+        final["current_frame"],
+        VIDEO_FRAMES,
+        1.0,
+    )
+    assert summary["fps"] == final["fps"]
 
 
 async def cancel_at_40_percent(client: Client, video: Path) -> dict[str, Any]:
