@@ -5,9 +5,10 @@ ffmpeg, one of the kinds of :mod:`service.kinds`; see :mod:`service.frame_job`).
 
 The in-memory state of a job is always current (handlers and event streams read it); listeners
 get it through :mod:`service.job_events`, storage a copy through :mod:`service.job_writer`,
-throttled for progress (at most every 5 % or 250 ms) and immediate for state changes. A cancel,
-a job timeout or a shutdown cancels the job's task, which cancels the probes, whose processes are
-killed and reaped (see :mod:`service.probe`).
+throttled for progress (a scan: at most every 5 % or 250 ms; a frame job: its first frame and
+every 5 %) and immediate for state changes. A cancel, a job timeout or a shutdown cancels the
+job's task, which cancels its probes or its ffmpeg, whose processes are killed and reaped (see
+:mod:`service.child_process`).
 """
 
 from __future__ import annotations
@@ -531,10 +532,13 @@ class JobQueue:
             subscriber.push(JobEvent(JobEventType.PROGRESS, snapshot))
         progress = snapshot.progress or 0.0
         now = time.monotonic()
+        # A frame job with a known total is saved by its 5 % steps alone (one frame report
+        # comes every half second at most); without a total, every interval keeps storage near.
+        by_time = job.frames is None or job.total_frames is None
         if (
             force_save
             or progress - job.saved_progress >= PROGRESS_SAVE_STEP
-            or now - job.saved_monotonic >= PROGRESS_SAVE_INTERVAL
+            or (by_time and now - job.saved_monotonic >= PROGRESS_SAVE_INTERVAL)
         ):
             job.saved_progress = progress
             job.saved_monotonic = now
