@@ -23,6 +23,8 @@ from service.kinds import FrameKind, Params
 _STDERR_LIMIT = 2000
 # A -progress line is short ("out_time_us=123"); a longer one is not ffmpeg's report.
 _LINE_LIMIT = 4096
+# A report has about a dozen keys; a stream of distinct keys without "progress=" stays bounded.
+_REPORT_KEYS = 64
 # After ffmpeg exited and its group was killed, its pipe closes at once; this bounds a holder
 # beyond our reach.
 _PIPE_GRACE = 0.5
@@ -53,11 +55,13 @@ async def run_ffmpeg(
         process, stdout, stderr = await _spawn(executable, children, kind, params, fd, output_dir)
     finally:
         os.close(fd)
-    record = await children.record(process)
+    record = None
     follower = asyncio.ensure_future(_follow(stdout, kind, on_frame))
     errors = asyncio.ensure_future(stderr.read())
     exited = asyncio.ensure_future(process.wait())
     try:
+        # Inside the try: a cancel arriving while the group is recorded still kills it.
+        record = await children.record(process)
         await asyncio.wait({exited, follower}, return_when=asyncio.FIRST_COMPLETED)
         if follower.done():
             follower.result()  # a broken report stream fails the job now
@@ -131,6 +135,8 @@ async def _follow(stdout: Capture, kind: FrameKind, on_frame: Callable[[int], No
                 "ffmpeg_output_unreadable", "ffmpeg's progress stream is not key=value lines"
             )
         key, _, value = line.decode(errors="replace").strip().partition("=")
+        if len(report) >= _REPORT_KEYS:
+            report.clear()  # a report never has this many keys: not ffmpeg's, start over
         report[key] = value
         if key == "progress":
             frame = kind.current_frame(report)
