@@ -8,6 +8,7 @@ hold the shutdown for its whole timeout.
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -85,14 +86,14 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
 
 async def output_folder(configured: Path | None, roots: tuple[Path, ...]) -> Path:
     """The real folder frame jobs write under: inside a media root, or start-up fails with a
-    clear reason (ValueError)."""
+    clear reason (an OSError, reported like a media root that is not a directory)."""
     if configured is None:
         if not roots:
-            raise ValueError("no media root to write frame job output in")
+            raise OSError(errno.EINVAL, "no media root to write frame job output in")
         return roots[0] / ".loopwire-output"
     real = Path(await asyncio.to_thread(os.path.realpath, configured))
     if not is_inside(real, roots):
-        raise ValueError(f"--output-dir {configured} is not inside a media root")
+        raise OSError(errno.EINVAL, "--output-dir is not inside a media root", str(configured))
     return real
 
 
