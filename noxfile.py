@@ -126,6 +126,13 @@ def responsiveness(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def bench_frames(session: nox.Session) -> None:
+    """A thumbnails job's frames per second against ffmpeg run alone (job machinery overhead)."""
+    install(session)
+    session.run("python", "-m", "bench.frames", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
 def chaos(session: nox.Session) -> None:
     """Attack a real service process (kill -9, bad disk, fd limit, symlink swaps, hostile
     probes); print what held."""

@@ -51,6 +51,17 @@ def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
         "--ffprobe", default=defaults.ffprobe, help="ffprobe executable (%(default)s, from PATH)"
     )
     parser.add_argument(
+        "--ffmpeg", default=defaults.ffmpeg, help="ffmpeg executable (%(default)s, from PATH)"
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="absolute folder inside a media root where frame jobs write "
+        "(default: .loopwire-output in the first media root)",
+    )
+    parser.add_argument(
         "--concurrency",
         type=int,
         default=defaults.concurrency,
@@ -98,6 +109,8 @@ def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
             media_roots=tuple(args.media_roots),
             db_path=args.db,
             ffprobe=args.ffprobe,
+            ffmpeg=args.ffmpeg,
+            output_dir=args.output_dir,
             concurrency=args.concurrency,
             job_timeout=args.job_timeout,
             probe_timeout=args.probe_timeout,

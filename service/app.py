@@ -8,20 +8,23 @@ hold the shutdown for its whole timeout.
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
 
 from service import keys
+from service.child_process import ChildProcesses
 from service.config import ServiceConfig
 from service.errors import error_middleware
-from service.jobs import JobQueue
+from service.jobs import FrameSettings, JobQueue
 from service.loopwatch.aiohttp_app import install_stall_report
 from service.probe import FfprobeProber, Prober
 from service.process_lifetime import reap_leftovers
 from service.routes import ROUTES
-from service.scanner import resolve_roots
+from service.scanner import is_inside, resolve_roots
 from service.storage import Storage
 
 SERVICE_DIR = Path(__file__).resolve().parent
@@ -32,11 +35,13 @@ def create_app(config: ServiceConfig, *, prober: Prober | None = None) -> web.Ap
     deliberately blocking one to prove it notices)."""
     app = web.Application(middlewares=[error_middleware])
     app[keys.CONFIG] = config
+    # One set of children for probes and ffmpeg: a sweep after one spares all the others.
+    app[keys.CHILDREN] = ChildProcesses(probe_state_dir(config))
     app[keys.PROBER] = prober or FfprobeProber(
         config.ffprobe,
         concurrency=config.concurrency,
         timeout=config.probe_timeout,
-        state_dir=probe_state_dir(config),
+        children=app[keys.CHILDREN],
     )
     app[keys.EVENT_STREAMS] = asyncio.Semaphore(config.max_event_streams)
     app.add_routes(ROUTES)
@@ -52,6 +57,7 @@ def create_app(config: ServiceConfig, *, prober: Prober | None = None) -> web.Ap
 async def _job_queue(app: web.Application) -> AsyncIterator[None]:
     config = app[keys.CONFIG]
     roots = await resolve_roots(config.media_roots)
+    output_dir = await output_folder(config.output_dir, roots)
     storage = await Storage.open(config.db_path)
     try:
         # Before any probe of ours runs: what is marked as this service's now is a leftover.
@@ -66,6 +72,7 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
         concurrency=config.concurrency,
         job_timeout=config.job_timeout,
         retain_jobs=config.retain_jobs,
+        frames=FrameSettings(config.ffmpeg, app[keys.CHILDREN], output_dir),
     )
     try:
         await jobs.start()
@@ -75,6 +82,19 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
     finally:
         await jobs.close()
         await storage.close()
+
+
+async def output_folder(configured: Path | None, roots: tuple[Path, ...]) -> Path:
+    """The real folder frame jobs write under: inside a media root, or start-up fails with a
+    clear reason (an OSError, reported like a media root that is not a directory)."""
+    if configured is None:
+        if not roots:
+            raise OSError(errno.EINVAL, "no media root to write frame job output in")
+        return roots[0] / ".loopwire-output"
+    real = Path(await asyncio.to_thread(os.path.realpath, configured))
+    if not is_inside(real, roots):
+        raise OSError(errno.EINVAL, "--output-dir is not inside a media root", str(configured))
+    return real
 
 
 def probe_state_dir(config: ServiceConfig) -> Path:

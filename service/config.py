@@ -20,6 +20,10 @@ class ServiceConfig:
     media_roots: tuple[Path, ...] = ()
     db_path: Path = Path("loopwire.db")
     ffprobe: str = "ffprobe"
+    ffmpeg: str = "ffmpeg"
+    # Where frame jobs write (a folder per job); inside a media root. None: ".loopwire-output"
+    # in the first media root.
+    output_dir: Path | None = None
     # Probes are CPU-bound child processes; more at once than cores only adds contention.
     concurrency: int = field(default_factory=_cpu_count)
     job_timeout: float = 3600.0
@@ -42,5 +46,7 @@ class ServiceConfig:
             raise ValueError("retain-jobs and max-event-streams must be at least 1")
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be between 0 and 65535")
+        if self.output_dir is not None and not self.output_dir.is_absolute():
+            raise ValueError("--output-dir must be an absolute path")
         if self.stall_report is not None and self.stall_report <= 0:
             raise ValueError("--stall-report must be a positive number of milliseconds")

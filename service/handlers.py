@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -15,14 +16,27 @@ from aiohttp import web
 from service import keys
 from service.errors import ApiError
 from service.jobs import JobFinished, JobNotFound, QueueClosed, StorageFailing
-from service.scanner import PathRejected, list_folders, resolve_scan_path
-from service.schemas import InvalidRequest, parse_scan_request, public_dumps, to_json
+from service.kinds import KINDS
+from service.scanner import PathRejected, list_folders, resolve_media_file, resolve_scan_path
+from service.schemas import (
+    InvalidRequest,
+    JobStatusResponse,
+    parse_job_request,
+    parse_scan_request,
+    public_dumps,
+    to_json,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
-_REJECTED_STATUS = {"outside_media_roots": 403, "not_found": 404, "not_a_directory": 400}
+_REJECTED_STATUS = {
+    "outside_media_roots": 403,
+    "not_found": 404,
+    "not_a_directory": 400,
+    "not_a_file": 400,
+}
 
 
 async def health(request: web.Request) -> web.Response:
@@ -68,13 +82,32 @@ async def create_scan(request: web.Request) -> web.Response:
         directory = await resolve_scan_path(scan.path, roots)
     except PathRejected as exc:
         raise ApiError(_REJECTED_STATUS[exc.reason], exc.reason, exc.message) from None
+    jobs = request.app[keys.JOBS]
+    return _accepted(lambda: jobs.submit(directory, scan.recursive))
+
+
+async def create_job(request: web.Request) -> web.Response:
+    """Start a frame job: ``{"kind": ..., "path": FILE, ...the kind's parameters}``."""
+    wanted = parse_job_request(await _json_body(request), list(KINDS))
+    kind = KINDS[wanted.kind]
+    params = kind.parse_params(wanted.body)
+    roots = request.app[keys.MEDIA_ROOTS]
     try:
-        job = request.app[keys.JOBS].submit(directory, scan.recursive)
+        source = await resolve_media_file(wanted.path, roots)
+    except PathRejected as exc:
+        raise ApiError(_REJECTED_STATUS[exc.reason], exc.reason, exc.message) from None
+    jobs = request.app[keys.JOBS]
+    return _accepted(lambda: jobs.submit_frames(kind, params, source))
+
+
+def _accepted(submit: Callable[[], JobStatusResponse]) -> web.Response:
+    try:
+        job = submit()
     except QueueClosed as exc:
         raise ApiError(503, "shutting_down", str(exc)) from None
     except StorageFailing as exc:
         raise ApiError(
-            503, "storage_unavailable", f"no scan accepted while results cannot be saved: {exc}"
+            503, "storage_unavailable", f"no job accepted while results cannot be saved: {exc}"
         ) from None
     return web.json_response(to_json(job), status=202, dumps=public_dumps)
 

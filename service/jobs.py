@@ -1,10 +1,14 @@
-"""The job queue: scan jobs as real asyncio tasks with live progress, cancel, timeout and events.
+"""The job queue: jobs as real asyncio tasks with live progress, cancel, timeout and events.
+
+Two shapes of job share it: a scan (many files probed) and a frame job (one video through
+ffmpeg, one of the kinds of :mod:`service.kinds`; see :mod:`service.frame_job`).
 
 The in-memory state of a job is always current (handlers and event streams read it); listeners
 get it through :mod:`service.job_events`, storage a copy through :mod:`service.job_writer`,
-throttled for progress (at most every 5 % or 250 ms) and immediate for state changes. A cancel,
-a job timeout or a shutdown cancels the job's task, which cancels the probes, whose processes are
-killed and reaped (see :mod:`service.probe`).
+throttled for progress (a scan: at most every 5 % or 250 ms; a frame job: its first frame and
+every 5 %) and immediate for state changes. A cancel, a job timeout or a shutdown cancels the
+job's task, which cancels its probes or its ffmpeg, whose processes are killed and reaped (see
+:mod:`service.child_process`).
 """
 
 from __future__ import annotations
@@ -21,8 +25,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Literal
 
+from service.child_process import ChildProcesses
+from service.frame_job import FrameJobFailed, list_output, remove_output, run_ffmpeg
 from service.job_events import JobEvent, JobEventType, Subscription
 from service.job_writer import JobWriter
+from service.kinds import FrameKind, Params
 from service.probe import Prober, ProbeUnavailable
 from service.probe_parse import ProbeError
 from service.scanner import FoundFile, ScanPathUnreadable, walk_videos
@@ -67,6 +74,23 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+@dataclass(frozen=True, slots=True)
+class FrameSettings:
+    """What frame jobs need: the ffmpeg to run, the service's children (shared with the
+    prober), and the folder (inside a media root) each job writes its own folder under."""
+
+    ffmpeg: str
+    children: ChildProcesses
+    output_dir: Path
+
+
+@dataclass(frozen=True, slots=True)
+class _FrameWork:
+    kind: FrameKind
+    params: Params
+    output_dir: Path
+
+
 class _Keep(Enum):
     """Sentinel for :meth:`JobQueue.set_progress`: leave ``current_file`` as it is."""
 
@@ -79,6 +103,8 @@ class _Job:
     path: str
     recursive: bool
     created_at: str
+    # What a frame job runs; None for a scan.
+    frames: _FrameWork | None
     status: JobStatus = JobStatus.PENDING
     files_total: int | None = None
     files_done: int = 0
@@ -98,11 +124,27 @@ class _Job:
     saved_monotonic: float = 0.0
     task: asyncio.Task[None] | None = None
     subscribers: set[Subscription] = field(default_factory=set)
+    # Frame jobs only (None for a scan).
+    current_frame: int | None = None
+    total_frames: int | None = None
+    output: list[str] | None = None
+    output_note: str | None = None
+    # Monotonic clock at the end: a finished job's fps stays what it was.
+    finished_monotonic: float | None = None
+
+    @property
+    def type(self) -> str:
+        return "scan" if self.frames is None else self.frames.kind.name
 
     @property
     def progress(self) -> float | None:
         if self.status is JobStatus.COMPLETED:
             return 1.0
+        if self.frames is not None:
+            if not self.total_frames or self.current_frame is None:
+                return None
+            # 1.0 means done: a job at its last frame is still writing its output.
+            return min(round(self.current_frame / self.total_frames, 4), 0.999)
         if self.files_total is None:
             return None
         if self.files_total == 0:
@@ -112,16 +154,28 @@ class _Job:
     def eta_seconds(self) -> float | None:
         if self.status is not JobStatus.RUNNING or self.started_monotonic is None:
             return None
+        if self.frames is not None:
+            if not self.total_frames or not self.current_frame:
+                return None
+            elapsed = time.monotonic() - self.started_monotonic
+            remaining = max(self.total_frames - self.current_frame, 0)
+            return round(elapsed / self.current_frame * remaining, 3)
         if self.files_total is None or self.files_done == 0:
             return None
         elapsed = time.monotonic() - self.started_monotonic
         remaining = max(self.files_total - self.files_done, 0)
         return round(elapsed / self.files_done * remaining, 3)
 
+    def fps(self) -> float | None:
+        if self.current_frame is None or self.started_monotonic is None:
+            return None
+        elapsed = (self.finished_monotonic or time.monotonic()) - self.started_monotonic
+        return round(self.current_frame / elapsed, 2) if elapsed > 0 else None
+
     def snapshot(self) -> JobStatusResponse:
         return JobStatusResponse(
             id=self.id,
-            type="scan",
+            type=self.type,
             status=self.status,
             path=self.path,
             recursive=self.recursive,
@@ -131,6 +185,9 @@ class _Job:
             files_failed=self.files_failed,
             current_file=self.current_file,
             eta_seconds=self.eta_seconds(),
+            current_frame=self.current_frame,
+            total_frames=self.total_frames,
+            fps=self.fps(),
             created_at=self.created_at,
             started_at=self.started_at,
             finished_at=self.finished_at,
@@ -139,8 +196,10 @@ class _Job:
             # Results are only published once final: a running job's list keeps growing, and
             # resending it with every progress event would make a scan quadratic.
             result=ScanResult(videos=list(self.videos), errors=list(self.errors))
-            if self.status.finished
+            if self.status.finished and self.frames is None
             else None,
+            output=self.output,
+            output_note=self.output_note,
         )
 
 
@@ -159,12 +218,14 @@ class JobQueue:
         concurrency: int,
         job_timeout: float,
         retain_jobs: int = 1000,
+        frames: FrameSettings | None = None,
     ) -> None:
         self._storage = storage
         self._prober = prober
         self._roots = tuple(media_roots)
         self._concurrency = concurrency
         self._job_timeout = job_timeout
+        self._frames = frames
         # Running jobs only: a finished job lives in storage (or in the writer until saved).
         self._active: dict[str, _Job] = {}
         self._writer = JobWriter(storage, retain_jobs=retain_jobs)
@@ -199,14 +260,42 @@ class JobQueue:
 
     def submit(self, path: Path, recursive: bool) -> JobStatusResponse:
         """Create a scan job for the resolved directory ``path`` and start it."""
+        self._check_accepting()
+        job = _Job(
+            id=uuid.uuid4().hex,
+            path=str(path),
+            recursive=recursive,
+            created_at=utc_now(),
+            frames=None,
+        )
+        return self._launch(job)
+
+    def submit_frames(self, kind: FrameKind, params: Params, path: Path) -> JobStatusResponse:
+        """Create a frame job of ``kind`` on the resolved regular file ``path`` and start it;
+        its output goes to its own folder under the configured output folder."""
+        self._check_accepting()
+        if self._frames is None:
+            raise QueueClosed("this service runs no frame jobs")
+        job_id = uuid.uuid4().hex
+        job = _Job(
+            id=job_id,
+            path=str(path),
+            recursive=False,
+            created_at=utc_now(),
+            frames=_FrameWork(kind, params, self._frames.output_dir / job_id),
+        )
+        return self._launch(job)
+
+    def _check_accepting(self) -> None:
         if self._closing:
             raise QueueClosed("the service is shutting down")
         problem = self._storage.problem
         if problem is not None:
             raise StorageFailing(problem)
-        job = _Job(id=uuid.uuid4().hex, path=str(path), recursive=recursive, created_at=utc_now())
+
+    def _launch(self, job: _Job) -> JobStatusResponse:
         self._active[job.id] = job
-        job.task = asyncio.create_task(self._run(job), name=f"scan-job-{job.id}")
+        job.task = asyncio.create_task(self._run(job), name=f"{job.type}-job-{job.id}")
         # A task cancelled before its first step never runs _run at all; this still ends it.
         job.task.add_done_callback(lambda _: self._task_done(job))
         self._changed(job, force_save=True)
@@ -317,18 +406,21 @@ class JobQueue:
         deadline = asyncio.timeout(self._job_timeout)
         try:
             async with deadline:
-                await self._scan(job)
+                await (self._scan(job) if job.frames is None else self._run_frames(job, job.frames))
         except (ProbeUnavailable, ScanPathUnreadable) as exc:
             self._finish(job, JobStatus.FAILED, ErrorBody(code=exc.code, message=str(exc)))
+        except (FrameJobFailed, ProbeError) as exc:
+            self._finish(job, JobStatus.FAILED, ErrorBody(code=exc.code, message=exc.message))
         except Exception as exc:
             # A TimeoutError is the job's own deadline only if that deadline expired; one raised
             # from inside the scan (a network filesystem, a prober) is a failure like any other.
             if isinstance(exc, TimeoutError) and deadline.expired():
                 self._finish(job, JobStatus.TIMED_OUT, _timeout_error(self._job_timeout))
                 return
-            log.exception("scan job %s failed", job.id)
+            log.exception("%s job %s failed", job.type, job.id)
             message = str(exc) or type(exc).__name__
-            self._finish(job, JobStatus.FAILED, ErrorBody(code="scan_failed", message=message))
+            code = f"{job.type}_failed"
+            self._finish(job, JobStatus.FAILED, ErrorBody(code=code, message=message))
         else:
             self._finish(job, JobStatus.COMPLETED, None)
 
@@ -361,6 +453,45 @@ class JobQueue:
             # A worker only fails on a job-wide problem (e.g. no ffprobe); report the first.
             raise grouped.exceptions[0] from None
 
+    async def _run_frames(self, job: _Job, work: _FrameWork) -> None:
+        """Count the input's frames, run ffmpeg, list the output; on any other end (failure,
+        cancel, timeout) delete the partial output and say what is left."""
+        assert self._frames is not None  # submit_frames() refuses frame jobs otherwise
+        settings = self._frames
+        source = Path(job.path)
+        succeeded = False
+        try:
+            job.total_frames = total_frames(await self._prober.probe(source))
+            self._changed(job, force_save=True)
+            await asyncio.to_thread(work.output_dir.mkdir, parents=True)
+            await run_ffmpeg(
+                settings.ffmpeg,
+                settings.children,
+                work.kind,
+                work.params,
+                source,
+                work.output_dir,
+                lambda frame: self._frame_reached(job, frame),
+            )
+            job.output = await list_output(work.output_dir)
+            succeeded = True
+        finally:
+            if not succeeded:
+                deleted, left = await remove_output(work.output_dir)
+                job.output = left
+                job.output_note = f"partial output deleted ({deleted} file(s)); " + (
+                    f"left behind: {', '.join(left)}" if left else "nothing left"
+                )
+
+    def _frame_reached(self, job: _Job, frame: int) -> None:
+        """A progress report: only forward (reports never move a job back), saved at the
+        first frame and every 5 %, pushed to listeners on every change."""
+        if job.current_frame is not None and frame <= job.current_frame:
+            return
+        first = job.current_frame is None
+        job.current_frame = frame
+        self._changed(job, force_save=first)
+
     async def _probe(self, file: FoundFile) -> tuple[VideoInfo | None, FileError | None]:
         try:
             video = await self._prober.probe(file.real_path)
@@ -386,6 +517,7 @@ class JobQueue:
         job.error = error
         job.current_file = None
         job.finished_at = utc_now()
+        job.finished_monotonic = time.monotonic()
         job.videos.sort(key=lambda video: video.path)
         job.errors.sort(key=lambda error: error.path)
         del self._active[job.id]
@@ -400,14 +532,27 @@ class JobQueue:
             subscriber.push(JobEvent(JobEventType.PROGRESS, snapshot))
         progress = snapshot.progress or 0.0
         now = time.monotonic()
+        # A frame job with a known total is saved by its 5 % steps alone (one frame report
+        # comes every half second at most); without a total, every interval keeps storage near.
+        by_time = job.frames is None or job.total_frames is None
         if (
             force_save
             or progress - job.saved_progress >= PROGRESS_SAVE_STEP
-            or now - job.saved_monotonic >= PROGRESS_SAVE_INTERVAL
+            or (by_time and now - job.saved_monotonic >= PROGRESS_SAVE_INTERVAL)
         ):
             job.saved_progress = progress
             job.saved_monotonic = now
             self._writer.mark_dirty(job)
+
+
+def total_frames(video: VideoInfo) -> int | None:
+    """The input's frame count: the container's, else duration x frame rate; None when
+    neither is known (never a made-up number)."""
+    if video.nb_frames:
+        return video.nb_frames
+    if video.duration_seconds and video.frame_rate:
+        return max(round(video.duration_seconds * video.frame_rate), 1)
+    return None
 
 
 def _timeout_error(seconds: float) -> ErrorBody:

@@ -7,12 +7,15 @@ from pathlib import Path
 
 from aiohttp import web
 
+from service.child_process import ChildProcesses
 from service.config import ServiceConfig
 from service.jobs import JobQueue
 from service.probe import Prober
 
 CONFIG = web.AppKey("config", ServiceConfig)
 PROBER = web.AppKey[Prober]("prober")
+# Every child process of the service (probes, ffmpeg), tracked together.
+CHILDREN = web.AppKey("children", ChildProcesses)
 # Free places for event streams (see service.sse).
 EVENT_STREAMS = web.AppKey("event_streams", asyncio.Semaphore)
 # Set by the startup context (they need the running loop: a db connection, resolved paths).

@@ -16,35 +16,24 @@ never waits on a descendant that escaped.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
-import functools
 import os
-import signal
 from pathlib import Path
 from typing import Protocol
 
+from service.child_process import Capture, ChildProcesses, pipe_pair
 from service.confined_open import open_error, open_regular_file
 from service.probe_parse import ProbeError, parse_probe_output
-from service.process_lifetime import (
-    MARKER,
-    die_with_parent,
-    record_group,
-    sweep_orphans,
-)
 from service.schemas import VideoInfo
 
 # ffprobe's stderr can be long (one line per broken packet); keep what explains the failure.
 _STDERR_LIMIT = 500
 # ffprobe's JSON for a real file is kilobytes; beyond this it is a broken or hostile probe.
 OUTPUT_LIMIT = 4 * 1024 * 1024
-_READ_CHUNK = 64 * 1024
 # JSON on stdout (errors too, via -show_error); "--" so that no file name reads as an option.
 FFPROBE_ARGUMENTS = (
     "-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-show_error", "--",
 )  # fmt: skip
-# A SIGKILLed child is reaped in milliseconds; this only bounds a pathological descendant.
-_REAP_TIMEOUT = 2.0
 # After the child exited and its leftovers were killed, the pipes close at once; this bounds a
 # holder beyond our reach (not our descendant any more).
 _PIPE_GRACE = 0.5
@@ -68,20 +57,23 @@ class Prober(Protocol):
 class FfprobeProber:
     """Probes with an ffprobe executable; at most ``concurrency`` processes run at once.
 
-    ``state_dir`` is where probe process groups are recorded for a restart to reap (None: not
-    recorded; the parent-death signal and the sweeps still apply)."""
+    ``children`` starts and ends its processes (shared with the service's other children, so
+    that a sweep spares them); by default its own, recording groups in ``state_dir``."""
 
     def __init__(
-        self, executable: str, concurrency: int, timeout: float, state_dir: Path | None = None
+        self,
+        executable: str,
+        concurrency: int,
+        timeout: float,
+        state_dir: Path | None = None,
+        *,
+        children: ChildProcesses | None = None,
     ) -> None:
         self.executable = executable
         self.timeout = timeout
         self._slots = asyncio.Semaphore(concurrency)
-        self._state_dir = state_dir
-        # Spawns and sweeps exclude each other: a sweep reaps untracked zombie children, and a
-        # probe that just started is untracked until its spawn returns.
-        self._spawn_lock = asyncio.Lock()
-        self._live: set[int] = set()
+        self._children = children or ChildProcesses(state_dir)
+        self._live = self._children.live
 
     async def probe(self, path: Path) -> VideoInfo:
         async with self._slots:
@@ -103,38 +95,22 @@ class FfprobeProber:
             process, stdout, stderr = await self._spawn(fd)
         finally:
             os.close(fd)
-        record = None
-        if self._state_dir is not None:
-            record = await asyncio.to_thread(record_group, self._state_dir, process.pid)
+        record = await self._children.record(process)
         returncode = await self._collect(process, stdout, stderr, record)
         return bytes(stdout.data), bytes(stderr.data), returncode
 
-    async def _spawn(self, fd: int) -> tuple[asyncio.subprocess.Process, _Capture, _Capture]:
+    async def _spawn(self, fd: int) -> tuple[asyncio.subprocess.Process, Capture, Capture]:
         try:
-            out_read, out_write = os.pipe()
+            out_read, out_write, err_read, err_write = pipe_pair()
         except OSError as exc:
             raise open_error(exc) from None
         try:
-            err_read, err_write = os.pipe()
-        except OSError as exc:
-            os.close(out_read)
-            os.close(out_write)
-            raise open_error(exc) from None
-        try:
-            async with self._spawn_lock:
-                process = await asyncio.create_subprocess_exec(
-                    self.executable,
-                    *FFPROBE_ARGUMENTS,
-                    f"/dev/fd/{fd}",
-                    stdin=asyncio.subprocess.DEVNULL,
-                    stdout=out_write,
-                    stderr=err_write,
-                    pass_fds=(fd,),
-                    start_new_session=True,
-                    preexec_fn=functools.partial(die_with_parent, os.getpid()),
-                    env={**os.environ, MARKER: str(self._state_dir or "")},
-                )
-                self._live.add(process.pid)
+            process = await self._children.spawn(
+                (self.executable, *FFPROBE_ARGUMENTS, f"/dev/fd/{fd}"),
+                pass_fds=(fd,),
+                stdout=out_write,
+                stderr=err_write,
+            )
         except OSError as exc:
             os.close(out_read)
             os.close(err_read)
@@ -145,15 +121,15 @@ class FfprobeProber:
         finally:
             os.close(out_write)
             os.close(err_write)
-        stdout = _Capture(out_read, limit=OUTPUT_LIMIT, keep_tail=False)
-        stderr = _Capture(err_read, limit=_STDERR_LIMIT * 4, keep_tail=True)
+        stdout = Capture(out_read, limit=OUTPUT_LIMIT, keep_tail=False)
+        stderr = Capture(err_read, limit=_STDERR_LIMIT * 4, keep_tail=True)
         return process, stdout, stderr
 
     async def _collect(
         self,
         process: asyncio.subprocess.Process,
-        stdout: _Capture,
-        stderr: _Capture,
+        stdout: Capture,
+        stderr: Capture,
         record: Path | None,
     ) -> int:
         """Wait for the child to exit (reading as it writes), sweep what it left, then wait for
@@ -197,63 +173,4 @@ class FfprobeProber:
     async def _kill_and_reap(
         self, process: asyncio.subprocess.Process, record: Path | None
     ) -> None:
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(_REAP_TIMEOUT):
-                    await process.wait()
-        self._live.discard(process.pid)
-        async with self._spawn_lock:
-            await asyncio.to_thread(sweep_orphans, process.pid, record, set(self._live))
-
-
-class _Fd:
-    """A bare descriptor as the file object ``connect_read_pipe`` wants (``fileno``, ``close``)."""
-
-    def __init__(self, fd: int) -> None:
-        self._fd: int | None = fd
-
-    def fileno(self) -> int:
-        if self._fd is None:
-            raise ValueError("closed")
-        return self._fd
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-
-class _Capture:
-    """What one pipe delivered, kept even if reading is stopped half-way. Beyond ``limit``
-    bytes it keeps the first ``limit`` (``keep_tail=False``: sets ``overflowed`` and stops) or
-    the last ``limit`` (``keep_tail=True``: reads on, so the writer never blocks)."""
-
-    def __init__(self, fd: int, *, limit: int, keep_tail: bool) -> None:
-        self.data = bytearray()
-        self.overflowed = False
-        self._pipe = _Fd(fd)
-        self._limit = limit
-        self._keep_tail = keep_tail
-        self._transport: asyncio.ReadTransport | None = None
-
-    async def read(self) -> None:
-        loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader(limit=_READ_CHUNK)
-        protocol = asyncio.StreamReaderProtocol(reader)
-        self._transport, _ = await loop.connect_read_pipe(lambda: protocol, self._pipe)
-        while chunk := await reader.read(_READ_CHUNK):
-            self.data += chunk
-            if len(self.data) <= self._limit:
-                continue
-            if not self._keep_tail:
-                self.overflowed = True
-                return
-            del self.data[: len(self.data) - self._limit]
-
-    def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
-        else:
-            self._pipe.close()
+        await self._children.kill_and_reap(process, record)

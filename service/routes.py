@@ -12,6 +12,7 @@ ROUTES = [
     web.get("/", handlers.index, name="index"),
     web.get(f"{API}/health", handlers.health, name="health"),
     web.post(f"{API}/scans", handlers.create_scan, name="create_scan"),
+    web.post(f"{API}/jobs", handlers.create_job, name="create_job"),
     web.get(f"{API}/jobs", handlers.list_jobs, name="list_jobs"),
     web.get(f"{API}/jobs/{{job_id}}", handlers.get_job, name="get_job"),
     web.post(f"{API}/jobs/{{job_id}}/cancel", handlers.cancel_job, name="cancel_job"),

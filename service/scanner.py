@@ -32,7 +32,7 @@ VIDEO_EXTENSIONS = frozenset(
 # a cancel is noticed between batches.
 _BATCH_DIRECTORIES = 16
 
-RejectReason = Literal["outside_media_roots", "not_found", "not_a_directory"]
+RejectReason = Literal["outside_media_roots", "not_found", "not_a_directory", "not_a_file"]
 
 
 class PathRejected(Exception):
@@ -100,6 +100,26 @@ async def resolve_scan_path(raw: str, roots: Sequence[Path]) -> Path:
 
 
 def _resolve_scan_path(raw: str, roots: tuple[Path, ...]) -> Path:
+    resolved, mode = _resolve_inside(raw, roots)
+    if not stat.S_ISDIR(mode):
+        raise PathRejected("not_a_directory", f"{raw!r} is not a directory")
+    return resolved
+
+
+async def resolve_media_file(raw: str, roots: Sequence[Path]) -> Path:
+    """The real regular file a frame job names, or :class:`PathRejected` (same order of checks
+    as :func:`resolve_scan_path`). The job later opens it beneath no symlink."""
+    return await asyncio.to_thread(_resolve_media_file, raw, tuple(roots))
+
+
+def _resolve_media_file(raw: str, roots: tuple[Path, ...]) -> Path:
+    resolved, mode = _resolve_inside(raw, roots)
+    if not stat.S_ISREG(mode):
+        raise PathRejected("not_a_file", f"{raw!r} is not a regular file")
+    return resolved
+
+
+def _resolve_inside(raw: str, roots: tuple[Path, ...]) -> tuple[Path, int]:
     resolved = Path(os.path.realpath(os.path.abspath(raw)))
     if not is_inside(resolved, roots):
         raise PathRejected("outside_media_roots", f"{raw!r} is not inside a media root")
@@ -109,9 +129,7 @@ def _resolve_scan_path(raw: str, roots: tuple[Path, ...]) -> Path:
         raise PathRejected("not_found", f"{raw!r} does not exist") from None
     except OSError as exc:
         raise PathRejected("not_found", f"{raw!r} cannot be read: {exc.strerror}") from None
-    if not stat.S_ISDIR(mode):
-        raise PathRejected("not_a_directory", f"{raw!r} is not a directory")
-    return resolved
+    return resolved, mode
 
 
 async def walk_videos(top: Path, recursive: bool, roots: Sequence[Path]) -> WalkResult:

@@ -10,6 +10,7 @@ import base64
 import dataclasses
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -79,6 +80,11 @@ class JobStatusResponse:
     files_failed: int
     current_file: str | None
     eta_seconds: float | None
+    # Frame jobs (any kind but "scan"): the input frame reached, the input's frame count from
+    # ffprobe (null when truly unknown: progress is then null too), frames per second so far.
+    current_frame: int | None
+    total_frames: int | None
+    fps: float | None
     created_at: str
     started_at: str | None
     finished_at: str | None
@@ -87,6 +93,9 @@ class JobStatusResponse:
     # finished job that says saved=false would be lost by a restart.
     saved: bool
     result: ScanResult | None
+    # Frame jobs: the files produced (once completed), and what a stopped job left behind.
+    output: list[str] | None
+    output_note: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +113,9 @@ class JobSummary:
     files_failed: int
     current_file: str | None
     eta_seconds: float | None
+    current_frame: int | None
+    total_frames: int | None
+    fps: float | None
     created_at: str
     started_at: str | None
     finished_at: str | None
@@ -124,6 +136,9 @@ def summary_of(job: JobStatusResponse) -> JobSummary:
         files_failed=job.files_failed,
         current_file=job.current_file,
         eta_seconds=job.eta_seconds,
+        current_frame=job.current_frame,
+        total_frames=job.total_frames,
+        fps=job.fps,
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,
@@ -136,6 +151,16 @@ def summary_of(job: JobStatusResponse) -> JobSummary:
 class ScanRequest:
     path: str
     recursive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    """A ``POST /jobs`` body: the kind's name, the input file, and the whole body (the kind
+    reads its own parameters from it)."""
+
+    kind: str
+    path: str
+    body: dict[str, object]
 
 
 def path_b64(path: str) -> str:
@@ -213,6 +238,10 @@ def job_from_json(data: dict[str, Any]) -> JobStatusResponse:
         files_failed=data["files_failed"],
         current_file=data["current_file"],
         eta_seconds=data["eta_seconds"],
+        # Rows saved before frame jobs existed hold none of their fields.
+        current_frame=data.get("current_frame"),
+        total_frames=data.get("total_frames"),
+        fps=data.get("fps"),
         created_at=data["created_at"],
         started_at=data["started_at"],
         finished_at=data["finished_at"],
@@ -227,6 +256,8 @@ def job_from_json(data: dict[str, Any]) -> JobStatusResponse:
                 for e in result["errors"]
             ],
         ),
+        output=data.get("output"),
+        output_note=data.get("output_note"),
     )
 
 
@@ -244,6 +275,28 @@ def parse_scan_request(body: object) -> ScanRequest:
     JSON boolean (optional, true by default; ``1`` or ``"yes"`` are rejected, not guessed at)."""
     if not isinstance(body, dict):
         raise InvalidRequest("invalid_body", "the request body must be a JSON object")
+    path = _parse_path(body)
+    recursive = body.get("recursive", True)
+    if not isinstance(recursive, bool):
+        raise InvalidRequest("invalid_field", "field 'recursive' must be true or false")
+    return ScanRequest(path=path, recursive=recursive)
+
+
+def parse_job_request(body: object, kinds: Sequence[str]) -> JobRequest:
+    """Validate a decoded ``POST /jobs`` body: ``kind`` one of ``kinds``, ``path`` as for a
+    scan (here a file)."""
+    if not isinstance(body, dict):
+        raise InvalidRequest("invalid_body", "the request body must be a JSON object")
+    kind = body.get("kind")
+    if kind not in kinds:
+        raise InvalidRequest(
+            "invalid_field", f"field 'kind' must be one of: {', '.join(sorted(kinds))}"
+        )
+    assert isinstance(kind, str)
+    return JobRequest(kind=kind, path=_parse_path(body), body=body)
+
+
+def _parse_path(body: dict[str, object]) -> str:
     if "path" not in body:
         raise InvalidRequest("missing_field", "field 'path' is required")
     path = body["path"]
@@ -262,7 +315,4 @@ def parse_scan_request(body: object) -> ScanRequest:
         # A relative path would resolve against the server's working directory, which no client
         # knows (and which could even lie inside a media root by accident).
         raise InvalidRequest("invalid_field", "field 'path' must be an absolute path")
-    recursive = body.get("recursive", True)
-    if not isinstance(recursive, bool):
-        raise InvalidRequest("invalid_field", "field 'recursive' must be true or false")
-    return ScanRequest(path=path, recursive=recursive)
+    return path

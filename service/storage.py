@@ -229,12 +229,17 @@ class Storage:
                 files_failed=job.files_failed,
                 current_file=None,
                 eta_seconds=None,
+                current_frame=job.current_frame,
+                total_frames=job.total_frames,
+                fps=None,
                 created_at=job.created_at,
                 started_at=job.started_at,
                 finished_at=finished_at,
                 error=INTERRUPTED,
                 saved=True,
                 result=job.result,
+                output=job.output,
+                output_note=job.output_note,
             )
             updates.append((failed.status.value, _document(failed), job_id))
         if updates:

@@ -17,7 +17,7 @@
   const LABELS = {
     idle: "Idle",
     pending: "Waiting to start…",
-    running: "Scanning…",
+    running: "Working…",
     completed: "Completed",
     failed: "Failed",
     cancelled: "Cancelled",
@@ -45,6 +45,12 @@
     folder: $("folder"),
     recursive: $("recursive"),
     start: $("start"),
+    thumbsForm: $("thumbs-form"),
+    videoFile: $("video-file"),
+    every: $("every-seconds"),
+    startThumbs: $("start-thumbs"),
+    frames: $("frames"),
+    output: $("output-files"),
     cancel: $("cancel"),
     origin: $("job-origin"),
     status: $("status"),
@@ -130,6 +136,7 @@
 
   function updateButtons() {
     ui.start.disabled = !ready || ui.folder.options.length === 0 || current.id !== null;
+    ui.startThumbs.disabled = !ready || current.id !== null;
     ui.cancel.disabled = current.id === null;
   }
 
@@ -204,9 +211,11 @@
 
   function drawProgress(job) {
     const progress = job.progress;
+    // A frame job whose frame count is unknown has no bar: it says it is working, no more.
+    ui.bar.hidden = (progress === null || progress === undefined) && job.status === "running";
     if (progress === null || progress === undefined) {
       ui.bar.setAttribute("value", "0");
-      ui.percent.textContent = "0%";
+      ui.percent.textContent = ui.bar.hidden ? "working" : "0%";
       return;
     }
     // Floor, so the bar shows 100% only when the service says the job is done.
@@ -238,6 +247,11 @@
       ui.currentFile.textContent = "–";
       ui.currentFile.removeAttribute("title");
     }
+    const frameTotal = job.total_frames === null ? "?" : job.total_frames;
+    ui.frames.textContent =
+      job.current_frame === null || job.current_frame === undefined
+        ? "–"
+        : `${job.current_frame} of ${frameTotal}` + (job.fps ? ` · ${job.fps} fps` : "");
     ui.eta.textContent = finished ? "–" : formatEta(job.eta_seconds);
     if (job.error) showError(job.error);
     if (finished) finish(job);
@@ -303,7 +317,22 @@
       current = idle();
     }
     renderResults(job.result);
+    renderOutput(job);
     updateButtons();
+  }
+
+  // A frame job's files (once completed), or what a stopped one left behind.
+  function renderOutput(job) {
+    ui.output.replaceChildren(
+      ...(job.output || []).map((path) => {
+        const item = document.createElement("li");
+        item.textContent = path;
+        return item;
+      }),
+    );
+    if (job.type !== "scan") ui.empty.hidden = true;
+    if (job.output_note) ui.summary.textContent = asSentence(job.output_note);
+    else if (job.output) ui.summary.textContent = `${job.output.length} file(s) written`;
   }
 
   function poll(id) {
@@ -357,6 +386,7 @@
     current = FINISHED.has(job.status) ? idle() : { id: job.id, stop: () => {} };
     shown = { id: job.id, path: job.path };
     ui.rows.replaceChildren();
+    ui.output.replaceChildren();
     ui.summary.textContent = "";
     ui.empty.hidden = false;
     ui.transport.textContent = "–";
@@ -374,6 +404,24 @@
         await api("POST", "/scans", {
           path: ui.folder.value,
           recursive: ui.recursive.checked,
+        }),
+      );
+    } catch (error) {
+      showError(error);
+      updateButtons();
+    }
+  }
+
+  async function startThumbnails(event) {
+    event.preventDefault();
+    showError(null);
+    ui.startThumbs.disabled = true;
+    try {
+      show(
+        await api("POST", "/jobs", {
+          kind: "thumbnails",
+          path: ui.videoFile.value,
+          every_seconds: Number(ui.every.value),
         }),
       );
     } catch (error) {
@@ -438,6 +486,7 @@
   }
 
   ui.form.addEventListener("submit", startScan);
+  ui.thumbsForm.addEventListener("submit", startThumbnails);
   ui.cancel.addEventListener("click", cancelScan);
   init();
 })();

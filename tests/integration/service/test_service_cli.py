@@ -190,3 +190,25 @@ async def test_a_missing_media_root_stops_the_start(tmp_path: Path) -> None:
     assert stdout == b""  # never announced a URL
     assert f"media root is not a directory: '{missing}'" in stderr.decode()
     assert "Traceback" not in stderr.decode()
+
+
+async def test_an_output_dir_outside_the_media_roots_stops_the_start(
+    tmp_path: Path, media: Path
+) -> None:
+    outside = tmp_path / "elsewhere"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service", "--port", "0", "--media-root", str(media),
+        "--db", str(tmp_path / "out.db"), "--output-dir", str(outside),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        async with asyncio.timeout(20):
+            stdout, stderr = await process.communicate()
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+    assert process.returncode == 1
+    assert stdout == b""
+    assert f"--output-dir is not inside a media root: '{outside}'" in stderr.decode()
+    assert "Traceback" not in stderr.decode()

@@ -132,12 +132,17 @@ async def test_jobs_left_running_are_failed_after_restart(
             files_failed=0,
             current_file=str(tmp_path / "c.mp4"),
             eta_seconds=3.0,
+            current_frame=None,
+            total_frames=None,
+            fps=None,
             created_at="2026-01-01T00:00:00.000000+00:00",
             started_at="2026-01-01T00:00:01.000000+00:00",
             finished_at=None,
             error=None,
             saved=False,
             result=None,
+            output=None,
+            output_note=None,
         )
     )
     await storage.close()

@@ -138,12 +138,12 @@ def test_the_services_prober_rewritten_to_block_is_reported(tmp_path: Path) -> N
     probe = tmp_path / "service" / "probe.py"
     text = probe.read_text()
     call = "stdout, stderr, returncode = await self._run(path)"
-    anchor = "\n\nclass _Fd:"
     assert call in text
-    assert anchor in text
+    # FfprobeProber is the module's last class: the helper is appended as its last method.
+    assert text.rstrip("\n").rsplit("\nclass ", 1)[-1].startswith("FfprobeProber")
     text = text.replace("import asyncio\n", "import asyncio\nimport subprocess\n", 1)
     text = text.replace(call, "stdout, stderr, returncode = self._run_blocking(path)")
-    text = text.replace(anchor, _BLOCKING_RUN.rstrip("\n") + anchor, 1)
+    text = text.rstrip("\n") + _BLOCKING_RUN
     probe.write_text(text)
     line = text[: text.index("self._run_blocking(path)")].count("\n") + 1
 
@@ -157,3 +157,34 @@ def test_the_services_prober_rewritten_to_block_is_reported(tmp_path: Path) -> N
         "FfprobeProber.probe -> FfprobeProber._run_blocking -> subprocess.run (LW101)"
         in findings[0][3]
     )
+
+
+# The frame job counting frames the way the known bug did: a sync helper that runs ffprobe with
+# ``subprocess.run``, called from the job's coroutine.
+_BLOCKING_COUNT = """
+
+def _count_frames_blocking(path: Path) -> int | None:
+    completed = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_frames", "-show_streams", str(path)],
+        capture_output=True,
+    )
+    return len(completed.stdout) or None
+"""
+
+
+def test_a_frame_job_counting_frames_with_a_blocking_call_is_reported(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "service", tmp_path / "service")
+    jobs = tmp_path / "service" / "jobs.py"
+    text = jobs.read_text()
+    call = "job.total_frames = total_frames(await self._prober.probe(source))"
+    assert call in text
+    text = text.replace("import asyncio\n", "import asyncio\nimport subprocess\n", 1)
+    text = text.replace(call, "job.total_frames = _count_frames_blocking(source)")
+    text = text.rstrip("\n") + _BLOCKING_COUNT
+    jobs.write_text(text)
+    line = text[: text.index("_count_frames_blocking(source)")].count("\n") + 1
+
+    result = run_cli("lint", "--format", "json", "--no-cache", "service", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    findings = [(f["path"], f["line"], f["code"]) for f in json.loads(result.stdout)]
+    assert findings == [(str(Path("service/jobs.py")), line, "LW110")], findings

@@ -126,8 +126,9 @@ def test_subscription_collapses_stale_progress_and_keeps_end_last() -> None:
     job = JobStatusResponse(
         id="j", type="scan", status=JobStatus.RUNNING, path="/m", recursive=True,
         progress=0.1, files_total=10, files_done=1, files_failed=0, current_file=None,
-        eta_seconds=None, created_at="t", started_at=None, finished_at=None, error=None,
-        saved=False, result=None,
+        eta_seconds=None, current_frame=None, total_frames=None, fps=None, created_at="t",
+        started_at=None, finished_at=None, error=None, saved=False, result=None, output=None,
+        output_note=None,
     )  # fmt: skip
     subscription = Subscription()
     for event_type in (JobEventType.PROGRESS, JobEventType.PROGRESS, JobEventType.END):

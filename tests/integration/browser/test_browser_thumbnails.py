@@ -1,0 +1,99 @@
+"""The page runs a thumbnails job on one long video (real ffmpeg, paced at the video's own rate
+so the 10 s video takes about 10 s): the bar and the time left move to 100%, the output is
+listed."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from checks.harness.fixtures import ServiceFactory
+from checks.wiring.observed.browser import assert_progress_bar_moved
+from tests.integration.browser.scan_page import FINISHED, ScanPage
+from tests.integration.service.test_service_frame_jobs import (
+    SLOW_FFMPEG,
+    UNKNOWN_TOTAL_FFPROBE,
+    script,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.needs_browser, pytest.mark.needs_ffmpeg]
+
+
+def test_the_bar_and_time_left_of_a_thumbnails_job_move_to_100(
+    browser: Browser, tmp_path: Path, service_process: ServiceFactory
+) -> None:
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None or shutil.which("ffprobe") is None:
+        pytest.skip("ffmpeg not installed: apt-get install ffmpeg")
+    media = tmp_path / "media"
+    media.mkdir()
+    video = media / "long.mp4"
+    subprocess.run(
+        [
+            *(ffmpeg, "-nostdin", "-v", "error", "-f", "lavfi"),
+            *("-i", "testsrc=duration=10:size=96x64:rate=25", "-pix_fmt", "yuv420p"),
+            *("-c:v", "libx264", str(video)),
+        ],
+        check=True,
+        timeout=120,
+    )
+    paced = tmp_path / "ffmpeg-paced"
+    paced.write_text(f'#!/bin/sh\nexec {ffmpeg} -re "$@"\n')
+    paced.chmod(0o755)
+    server = service_process(
+        "--media-root", str(media), "--db", str(tmp_path / "service.db"), "--ffmpeg", str(paced)
+    )
+    assert server.base_url is not None
+    page = ScanPage.open(browser, server.base_url)
+    try:
+        page.page.fill("#video-file", str(video.resolve()))
+        page.page.fill("#every-seconds", "2")
+        page.page.click("#start-thumbs")
+        page.page.wait_for_selector("#status[data-job-id]", timeout=15_000)
+        assert page.wait_for_status(*FINISHED, timeout=60) == "completed"
+        assert_progress_bar_moved(page.bar_values())
+        assert page.page.text_content("#progress-text") == "100%"
+        etas = page.eta_texts()
+        assert any(re.fullmatch(r"about [1-9]\d* s", text) for text in etas), etas
+        assert page.page.text_content("#frames") is not None
+        outputs = page.page.locator("#output-files li").all_text_contents()
+        assert outputs
+        assert all(text.endswith(".jpg") for text in outputs), outputs
+    finally:
+        page.close()
+
+
+def test_without_a_frame_count_the_page_says_working_without_a_bar(
+    browser: Browser, tmp_path: Path, service_process: ServiceFactory
+) -> None:
+    media = tmp_path / "media"
+    media.mkdir()
+    video = media / "clip.mkv"
+    video.write_bytes(b"\0" * 16)
+    server = service_process(
+        "--media-root", str(media), "--db", str(tmp_path / "service.db"),
+        "--ffprobe", script(tmp_path, "ffprobe", UNKNOWN_TOTAL_FFPROBE),
+        "--ffmpeg", script(tmp_path, "ffmpeg", SLOW_FFMPEG),
+    )  # fmt: skip
+    assert server.base_url is not None
+    page = ScanPage.open(browser, server.base_url)
+    try:
+        page.page.fill("#video-file", str(video.resolve()))
+        page.page.click("#start-thumbs")
+        page.page.wait_for_function(
+            "document.getElementById('frames').textContent.includes(' of ?')", timeout=15_000
+        )
+        assert page.page.text_content("#progress-text") == "working"
+        assert page.page.locator("#progress").is_hidden()
+        assert page.wait_for_status(*FINISHED, timeout=30) == "completed"
+        assert page.page.locator("#progress").is_visible()
+        assert page.page.text_content("#progress-text") == "100%"
+        # The bar never showed a made-up position while the total was unknown.
+        assert set(page.bar_values()) <= {0, 100}, page.bar_values()
+    finally:
+        page.close()
