@@ -19,20 +19,19 @@ import signal
 import sqlite3
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from checks.harness.attacks import (
     MINIMAL_PROBE_JSON,
-    exchange,
     peak_rss_kib,
     post_scan,
     process_gone,
     request,
+    swapping,
     wait_for,
     wait_job,
     write_probe_script,
@@ -196,7 +195,7 @@ def swapping_symlinks(arena: Arena) -> tuple[bool, int, int]:
     pairs.append((arena.media / "sub", arena.media / "sub-link"))
     server = arena.serve(fake.executable)
     leaked = False
-    with _swapping(pairs):
+    with swapping(pairs):
         for _ in range(6):
             job = wait_job(server, post_scan(server, arena.media)["id"])
             leaked |= "secret" in json.dumps(job) or any(
@@ -204,24 +203,6 @@ def swapping_symlinks(arena: Arena) -> tuple[bool, int, int]:
             )
     arena.measure(server)
     return not leaked, 0, _left(arena.fakes)
-
-
-@contextlib.contextmanager
-def _swapping(pairs: list[tuple[Path, Path]]) -> Iterator[None]:
-    stop = threading.Event()
-
-    def swap() -> None:
-        while not stop.is_set():
-            for first, second in pairs:
-                exchange(first, second)
-
-    thread = threading.Thread(target=swap, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=10)
 
 
 def flooding_probe(arena: Arena) -> tuple[bool, int, int]:

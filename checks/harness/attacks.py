@@ -5,12 +5,14 @@ client never would (a NUL in a path, a lone surrogate in a JSON body)."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import http.client
 import json
 import os
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -127,3 +129,23 @@ def exchange(first: Path, second: Path) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.renameat2(_AT_FDCWD, bytes(first), _AT_FDCWD, bytes(second), _RENAME_EXCHANGE):
         raise OSError(ctypes.get_errno(), "renameat2 RENAME_EXCHANGE failed")
+
+
+@contextlib.contextmanager
+def swapping(pairs: Sequence[tuple[Path, Path]]) -> Iterator[None]:
+    """While the block runs, a thread keeps exchanging each pair of paths (a file or folder and
+    a symlink to outside), as fast as it can."""
+    stop = threading.Event()
+
+    def swap() -> None:
+        while not stop.is_set():
+            for first, second in pairs:
+                exchange(first, second)
+
+    thread = threading.Thread(target=swap, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)

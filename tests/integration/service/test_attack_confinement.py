@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from checks.harness.attacks import exchange, post_scan, request, start_service, wait_job
+from checks.harness.attacks import post_scan, request, start_service, wait_job
+from checks.harness.attacks import swapping as swapping_paths
 from checks.harness.fixtures import FakeFfprobeFactory, ServiceFactory
 
 pytestmark = pytest.mark.integration
@@ -42,20 +42,8 @@ def swapping(tmp_path: Path, media: Path) -> Iterator[None]:
     (media / "sub" / "inside.mp4").write_bytes(b"i" * INSIDE_SIZE)
     (media / "sub-link").symlink_to(outside / "secret-folder")
     pairs.append((media / "sub", media / "sub-link"))
-    stop = threading.Event()
-
-    def swap() -> None:
-        while not stop.is_set():
-            for first, second in pairs:
-                exchange(first, second)
-
-    thread = threading.Thread(target=swap, daemon=True)
-    thread.start()
-    try:
+    with swapping_paths(pairs):
         yield
-    finally:
-        stop.set()
-        thread.join(timeout=10)
 
 
 def test_swapped_symlinks_never_leak_outside_files(
