@@ -17,7 +17,7 @@ nox.options.sessions = ["gates"]
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
-LINTED = ["service", "checks", "bench"]
+LINTED = ["service", "loopwire", "bench"]
 WIRED = ["service"]
 
 # Debian package that provides each binary the integration tests run for real.
@@ -25,9 +25,13 @@ SYSTEM_BINARIES = {"ffprobe": "ffmpeg", "ffmpeg": "ffmpeg", "chromium": "chromiu
 
 
 def install(session: nox.Session, *groups: str) -> None:
-    """Install the project (editable) and the named dependency groups."""
+    """Install loopwire (editable), the reference service's dependencies and the named groups.
+
+    The service runs from the checkout (it is not part of the installed package), so every
+    session that may start it gets its group.
+    """
     deps: list[str] = []
-    for group in groups:
+    for group in ("service", *groups):
         deps.extend(nox.project.dependency_groups(PYPROJECT, group))
     session.install("-e", ".", *deps)
 
@@ -122,7 +126,7 @@ def wiring(session: nox.Session) -> None:
 def responsiveness(session: nox.Session) -> None:
     """Scan slow fake files while polling the service; print latency and wall-time table."""
     install(session)
-    session.run("python", "-m", "checks.harness.scenario", *session.posargs)
+    session.run("python", "-m", "loopwire.harness.scenario", *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from checks.harness.attacks import (
+from loopwire.harness.attacks import (
     MINIMAL_PROBE_JSON,
     peak_rss_kib,
     post_scan,
@@ -36,8 +36,8 @@ from checks.harness.attacks import (
     wait_job,
     write_probe_script,
 )
-from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
-from checks.harness.server import REFERENCE_SERVICE, ServerProcess
+from loopwire.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
+from loopwire.harness.server import REFERENCE_SERVICE, ServerProcess
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from checks.harness.server import REFERENCE_SERVICE, ServerProcess
+from loopwire.harness.server import REFERENCE_SERVICE, ServerProcess
 from service.kinds.thumbnails import KIND
 
 

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.measure import memory_kb
-from checks.harness.client import ServiceClient, connect, is_finished
-from checks.harness.server import REFERENCE_SERVICE, ServerProcess
+from loopwire.harness.client import ServiceClient, connect, is_finished
+from loopwire.harness.server import REFERENCE_SERVICE, ServerProcess
 
 CLIENTS = 8
 

@@ -156,7 +156,7 @@ def chain_of(finding: dict[str, object]) -> list[str]:
 
 def supports_startup_code() -> bool:
     """Whether the loopwire under test knows LW113 (an older one refuses unknown codes)."""
-    from checks.lint.rules import BY_CODE
+    from loopwire.lint.rules import BY_CODE
 
     return STARTUP in BY_CODE
 
@@ -180,7 +180,7 @@ def lint_package(
     files = package.files
     lines = sum(path.read_bytes().count(b"\n") for path in files)
     loopwire = executable("loopwire")
-    prefix = [loopwire] if loopwire else [sys.executable, "-m", "checks"]
+    prefix = [loopwire] if loopwire else [sys.executable, "-m", "loopwire"]
     roots = [str(root) for root in package.roots]
     # No cache: the time is a first run's, and nothing is written into the installed tree.
     options = ["--no-cache", "--format", "json", *project_config(package, configs, cwd)]
@@ -237,7 +237,7 @@ def flake8_async(files: Sequence[Path], site: Path, cwd: Path) -> PeerRun:
 
 def equivalents() -> dict[str, set[str]]:
     """Peer code -> the loopwire codes that report the same thing."""
-    from checks.lint.rules import RULES
+    from loopwire.lint.rules import RULES
 
     table: dict[str, set[str]] = {}
     for rule in RULES:

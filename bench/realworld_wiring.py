@@ -93,7 +93,7 @@ def run_wiring(package: Package, target: Path) -> Result:
     roots = [target / root for root in package.roots]
     corpora = [collect(root.name, root) for root in roots]
     # From the target directory, which has no pyproject.toml: no configuration at all.
-    command = [sys.executable, "-m", "checks", "wiring", "--format", "json"]
+    command = [sys.executable, "-m", "loopwire", "wiring", "--format", "json"]
     started = time.perf_counter()
     done = subprocess.run(
         [*command, *(str(root) for root in roots)],

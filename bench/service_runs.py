@@ -28,11 +28,11 @@ from bench.poll_modes import PollMode
 from bench.report import duration
 from bench.settings import Settings
 from bench.stats import Latency
-from checks.harness.blocking_probe import BLOCKING_SERVICE
-from checks.harness.client import Job, ServiceClient, connect, is_finished
-from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
-from checks.harness.poller import poll_on_schedule
-from checks.harness.server import REFERENCE_SERVICE, ServerProcess
+from loopwire.harness.blocking_probe import BLOCKING_SERVICE
+from loopwire.harness.client import Job, ServiceClient, connect, is_finished
+from loopwire.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
+from loopwire.harness.poller import poll_on_schedule
+from loopwire.harness.server import REFERENCE_SERVICE, ServerProcess
 
 # How often the bench looks at a job while waiting for a state: fine enough for the latencies
 # it reports, far below what would load the server.

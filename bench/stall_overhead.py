@@ -21,9 +21,9 @@ from bench.linter import log
 from bench.media import empty_files
 from bench.report import Target, duration
 from bench.stats import Latency, Summary
-from checks.harness.client import ServiceClient, is_finished
-from checks.harness.fake_ffprobe.fakes import Behaviour
-from checks.harness.poller import poll_on_schedule
+from loopwire.harness.client import ServiceClient, is_finished
+from loopwire.harness.fake_ffprobe.fakes import Behaviour
+from loopwire.harness.poller import poll_on_schedule
 
 if TYPE_CHECKING:
     from bench.service import ServiceBench

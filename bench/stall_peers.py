@@ -23,9 +23,9 @@ from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
-from service.loopwatch.frames import Attribution
-from service.loopwatch.stall import Stall
-from service.loopwatch.watchdog import LoopWatch
+from loopwire.loopwatch.frames import Attribution
+from loopwire.loopwatch.stall import Stall
+from loopwire.loopwatch.watchdog import LoopWatch
 
 THRESHOLD = 0.05
 HOOKS: dict[str, Callable[[float], None]] = {"per_file": time.sleep}

@@ -53,7 +53,7 @@ class Tool:
 
 def _loopwire(*options: str) -> Callable[[Sequence[Path]], list[str]]:
     found = executable("loopwire")
-    prefix = [found] if found else [sys.executable, "-m", "checks"]
+    prefix = [found] if found else [sys.executable, "-m", "loopwire"]
     return lambda files: [*prefix, *options, *map(str, files)]
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from aiohttp import web
 
+from loopwire.loopwatch.aiohttp_app import install_stall_report
 from service import keys
 from service.child_process import ChildProcesses
 from service.config import ServiceConfig
 from service.errors import error_middleware
 from service.jobs import FrameSettings, JobQueue
-from service.loopwatch.aiohttp_app import install_stall_report
 from service.probe import FfprobeProber, Prober
 from service.process_lifetime import reap_leftovers
 from service.routes import ROUTES

@@ -15,7 +15,9 @@ pytest_plugins = ["pytester"]
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide.md"
 SECTION = re.compile(r"^### `([a-z_]+)`", re.MULTILINE)
-PLUGIN_SECTION = re.compile(r"-+ fixtures defined from checks\.[\w.]+ -+\n(.*?)(?=\n-+ |\Z)", re.S)
+PLUGIN_SECTION = re.compile(
+    r"-+ fixtures defined from loopwire\.[\w.]+ -+\n(.*?)(?=\n-+ |\Z)", re.S
+)
 FIXTURE_LINE = re.compile(r"^(\w+) -- ", re.MULTILINE)
 
 

@@ -1,22 +1,30 @@
-"""The guards stay apart: ``checks.lint`` and ``checks.wiring`` never import each other, the
-shared core imports neither, and ``service`` imports nothing from ``checks``. Imports are read
-with ``ast`` (relative ones resolved, lazy ones inside functions included)."""
+"""The guards stay apart: ``loopwire.lint`` and ``loopwire.wiring`` never import each other, the
+shared core imports neither, ``service`` imports nothing of the toolkit but the loop watchdog
+(``loopwire.loopwatch``, which it runs in production), and the watchdog imports nothing else of
+loopwire. Imports are read with ``ast`` (relative ones resolved, lazy ones inside functions
+included)."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-from checks.core.source import ModuleNames, absolute_module
+from loopwire.core.source import ModuleNames, absolute_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # Package -> packages it must never import.
 FORBIDDEN = {
-    "checks.lint": ("checks.wiring",),
-    "checks.wiring": ("checks.lint",),
-    "checks.core": ("checks.lint", "checks.wiring", "checks.harness"),
-    "service": ("checks",),
+    "loopwire.lint": ("loopwire.wiring",),
+    "loopwire.wiring": ("loopwire.lint",),
+    "loopwire.core": ("loopwire.lint", "loopwire.wiring", "loopwire.harness"),
+    "loopwire.loopwatch": ("loopwire",),
+    "service": ("loopwire",),
+}
+# Package -> what it may import although a FORBIDDEN prefix covers it.
+ALLOWED = {
+    "loopwire.loopwatch": ("loopwire.loopwatch",),
+    "service": ("loopwire.loopwatch",),
 }
 
 
@@ -30,7 +38,7 @@ def imported(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = absolute_module(package, node.module or "", node.level)
             names.add(base)
-            # ``from checks import wiring`` imports the sub-package.
+            # ``from loopwire import wiring`` imports the sub-package.
             names.update(f"{base}.{alias.name}" for alias in node.names)
     return names
 
@@ -46,6 +54,8 @@ def violations(root: Path) -> list[str]:
         for path in sorted(directory.rglob("*.py")):
             for name in sorted(imported(path)):
                 relative = path.relative_to(root).as_posix()
+                if any(_within(name, ok) for ok in ALLOWED.get(package, ())):
+                    continue
                 if any(_within(name, bad) for bad in forbidden):
                     found.append(f"{relative} imports {name}")
     return found
@@ -56,19 +66,30 @@ def test_the_guards_and_the_service_import_only_what_they_may() -> None:
 
 
 def test_a_forbidden_import_is_caught(tmp_path: Path) -> None:
-    for package in ("checks", "checks/lint", "checks/wiring", "checks/core", "service"):
+    packages = (
+        "loopwire",
+        "loopwire/lint",
+        "loopwire/wiring",
+        "loopwire/core",
+        "loopwire/loopwatch",
+    )
+    for package in (*packages, "service"):
         (tmp_path / package).mkdir(parents=True, exist_ok=True)
         (tmp_path / package / "__init__.py").write_text("")
-    (tmp_path / "checks/lint/a.py").write_text("def f():\n    from ..wiring import rules\n")
-    (tmp_path / "checks/wiring/b.py").write_text("from checks import lint\n")
-    (tmp_path / "checks/core/c.py").write_text("import checks.wiring.rules\n")
-    (tmp_path / "service/d.py").write_text("from checks.findings import Finding\n")
+    (tmp_path / "loopwire/lint/a.py").write_text("def f():\n    from ..wiring import rules\n")
+    (tmp_path / "loopwire/wiring/b.py").write_text("from loopwire import lint\n")
+    (tmp_path / "loopwire/core/c.py").write_text("import loopwire.wiring.rules\n")
+    (tmp_path / "service/d.py").write_text("from loopwire.findings import Finding\n")
     (tmp_path / "service/e.py").write_text("import json\nfrom . import d\n")
+    (tmp_path / "service/f.py").write_text("from loopwire.loopwatch import watchdog\n")
+    (tmp_path / "loopwire/loopwatch/g.py").write_text("from ..harness import client\n")
     assert violations(tmp_path) == [
-        "checks/lint/a.py imports checks.wiring",
-        "checks/lint/a.py imports checks.wiring.rules",
-        "checks/wiring/b.py imports checks.lint",
-        "checks/core/c.py imports checks.wiring.rules",
-        "service/d.py imports checks.findings",
-        "service/d.py imports checks.findings.Finding",
+        "loopwire/lint/a.py imports loopwire.wiring",
+        "loopwire/lint/a.py imports loopwire.wiring.rules",
+        "loopwire/wiring/b.py imports loopwire.lint",
+        "loopwire/core/c.py imports loopwire.wiring.rules",
+        "loopwire/loopwatch/g.py imports loopwire.harness",
+        "loopwire/loopwatch/g.py imports loopwire.harness.client",
+        "service/d.py imports loopwire.findings",
+        "service/d.py imports loopwire.findings.Finding",
     ]

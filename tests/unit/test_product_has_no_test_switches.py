@@ -22,7 +22,7 @@ SWITCH = re.compile(r"lw-test|LOOPWIRE_\w+")
 
 
 def product_findings(root: Path) -> list[str]:
-    """``path:line: what`` for every mention of tests or a switch, and every import of checks."""
+    """``path:line: what`` for every mention of tests or a switch, and every import of the toolkit (but the loop watchdog it runs)."""
     findings: list[str] = []
     for path in sorted(p for p in root.rglob("*") if p.suffix in TEXT_SUFFIXES):
         relative = path.relative_to(root.parent)
@@ -40,12 +40,13 @@ def product_findings(root: Path) -> list[str]:
                 else:
                     continue
                 for name in names:
-                    if name == "checks" or name.startswith("checks."):
+                    toolkit = name == "loopwire" or name.startswith("loopwire.")
+                    if toolkit and not name.startswith("loopwire.loopwatch"):
                         findings.append(f"{relative}:{node.lineno}: imports {name}")
     return findings
 
 
-def test_service_mentions_no_test_switch_and_imports_no_checks() -> None:
+def test_service_mentions_no_test_switch_and_imports_no_toolkit() -> None:
     assert product_findings(SERVICE) == []
 
 
@@ -54,7 +55,7 @@ def test_negative_control_switches_and_imports_are_found(tmp_path: Path) -> None
     shutil.copytree(SERVICE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     with (copy / "__main__.py").open("a", encoding="utf-8") as fh:
         fh.write('\nif os.environ.get("LOOPWIRE_BLOCKING_PROBE") == "1":\n')
-        fh.write("    from checks.harness.blocking_probe import BlockingProber\n")
+        fh.write("    from loopwire.harness.blocking_probe import BlockingProber\n")
     with (copy / "static" / "app.js").open("a", encoding="utf-8") as fh:
         fh.write('const ignore = new URLSearchParams(location.search).get("lw-test-x");\n')
     with (copy / "static" / "index.html").open("a", encoding="utf-8") as fh:
@@ -63,7 +64,7 @@ def test_negative_control_switches_and_imports_are_found(tmp_path: Path) -> None
     findings = product_findings(copy)
 
     assert any("__main__.py" in f and "'LOOPWIRE_BLOCKING_PROBE'" in f for f in findings)
-    assert any("imports checks.harness.blocking_probe" in f for f in findings)
+    assert any("imports loopwire.harness.blocking_probe" in f for f in findings)
     assert any("app.js" in f and "'lw-test'" in f for f in findings)
     assert any("index.html" in f and "'testid'" in f for f in findings)
     assert len(findings) == 4, findings

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from checks.harness.fake_program import Behaviour, FakeProgram
+from loopwire.harness.fake_program import Behaviour, FakeProgram
 
 FILES = ["a.png", "b.png", "c.png", "d.png", "e.png"]
 

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Callable
 
 import aiohttp
-from checks.harness.fake_program import Behaviour, FakeProgram
-from checks.harness.fixtures import PollFunction, ServiceFactory
+from loopwire.harness.fake_program import Behaviour, FakeProgram
+from loopwire.harness.fixtures import PollFunction, ServiceFactory
 
 
 async def test_status_answers_while_files_render(

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
-from checks.harness.server import ServerProcess
+from loopwire.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
+from loopwire.harness.server import ServerProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

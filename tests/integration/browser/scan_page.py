@@ -1,7 +1,7 @@
 """Drive the service's scan page in a real browser and collect what it showed and received.
 
 The page object hides selectors and waits; the recordings come from loopwire's browser helpers
-(:mod:`checks.wiring.observed.browser`), installed before the page's own scripts run.
+(:mod:`loopwire.wiring.observed.browser`), installed before the page's own scripts run.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize
 
-from checks.harness.client import FINISHED as FINISHED_STATUSES
-from checks.wiring.observed.browser import API_RECORDER_JS, PROGRESS_BAR_RECORDER_JS
-from checks.wiring.pytest_wiring import WiringRecorder
+from loopwire.harness.client import FINISHED as FINISHED_STATUSES
+from loopwire.wiring.observed.browser import API_RECORDER_JS, PROGRESS_BAR_RECORDER_JS
+from loopwire.wiring.pytest_wiring import WiringRecorder
 
 FINISHED = tuple(sorted(FINISHED_STATUSES))
 # Every text the "Time left" cell shows, in order, in ``window.__etaTexts``.

@@ -15,8 +15,8 @@ import time
 import pytest
 from playwright.sync_api import Browser
 
-from checks.wiring.observed.browser import assert_progress_bar_moved
-from checks.wiring.pytest_wiring import WiringRecorder
+from loopwire.wiring.observed.browser import assert_progress_bar_moved
+from loopwire.wiring.pytest_wiring import WiringRecorder
 from tests.integration.browser.conftest import ServeMedia
 from tests.integration.browser.scan_page import FINISHED, ScanPage
 

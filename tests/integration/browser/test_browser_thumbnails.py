@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from checks.harness.fixtures import ServiceFactory
-from checks.wiring.observed.browser import assert_progress_bar_moved
+from loopwire.harness.fixtures import ServiceFactory
+from loopwire.wiring.observed.browser import assert_progress_bar_moved
 from tests.integration.browser.scan_page import FINISHED, ScanPage
 from tests.integration.service.test_service_frame_jobs import (
     SLOW_FFMPEG,

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness import blocking_probe
-from checks.harness.client import is_running
-from checks.harness.scenario import (
+from loopwire.harness import blocking_probe
+from loopwire.harness.client import is_running
+from loopwire.harness.scenario import (
     ScenarioOptions,
     progress_regressions,
     render_table,
@@ -24,7 +24,7 @@ from checks.harness.scenario import (
 pytestmark = pytest.mark.integration
 
 # The deliberate bug's line, as the service's stall report names it (relative to the cwd).
-BLOCKING_LINE = "checks/harness/blocking_probe.py:{}".format(
+BLOCKING_LINE = "loopwire/harness/blocking_probe.py:{}".format(
     next(
         number
         for number, line in enumerate(inspect.getsource(blocking_probe).splitlines(), 1)

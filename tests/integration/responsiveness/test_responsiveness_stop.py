@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.client import connect, is_finished, is_running
-from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
-from checks.harness.fixtures import FakeFfprobeFactory, PollFunction, ServiceFactory
-from checks.harness.scenario import (
+from loopwire.harness.client import connect, is_finished, is_running
+from loopwire.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
+from loopwire.harness.fixtures import FakeFfprobeFactory, PollFunction, ServiceFactory
+from loopwire.harness.scenario import (
     cpu_burners,
     make_media,
     service_args,
     wait_for_no_survivors,
 )
-from checks.harness.server import ServerProcess
+from loopwire.harness.server import ServerProcess
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,6 @@
 """Helpers shared by the service's integration tests: placeholder videos, waiting for a condition,
 telling whether a process is fully gone. The API itself is driven through
-:class:`checks.harness.client.ServiceClient`."""
+:class:`loopwire.harness.client.ServiceClient`."""
 
 from __future__ import annotations
 

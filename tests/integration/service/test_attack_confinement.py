@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.attacks import post_scan, request, start_service, wait_job
-from checks.harness.attacks import swapping as swapping_paths
-from checks.harness.fixtures import FakeFfprobeFactory, ServiceFactory
+from loopwire.harness.attacks import post_scan, request, start_service, wait_job
+from loopwire.harness.attacks import swapping as swapping_paths
+from loopwire.harness.fixtures import FakeFfprobeFactory, ServiceFactory
 
 pytestmark = pytest.mark.integration
 

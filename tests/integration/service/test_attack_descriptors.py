@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from checks.harness.attacks import post_scan, request, wait_job
-from checks.harness.fake_ffprobe.fakes import Behaviour
-from checks.harness.fixtures import FakeFfprobeFactory
-from checks.harness.server import ServerProcess
+from loopwire.harness.attacks import post_scan, request, wait_job
+from loopwire.harness.fake_ffprobe.fakes import Behaviour
+from loopwire.harness.fixtures import FakeFfprobeFactory
+from loopwire.harness.server import ServerProcess
 from tests.integration.service.service_support import touch_videos
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.attacks import (
+from loopwire.harness.attacks import (
     MINIMAL_PROBE_JSON,
     peak_rss_kib,
     post_scan,
@@ -21,8 +21,8 @@ from checks.harness.attacks import (
     wait_job,
     write_probe_script,
 )
-from checks.harness.fake_ffprobe.fakes import Behaviour
-from checks.harness.fixtures import FakeFfprobeFactory, ServiceFactory
+from loopwire.harness.fake_ffprobe.fakes import Behaviour
+from loopwire.harness.fixtures import FakeFfprobeFactory, ServiceFactory
 from tests.integration.service.service_support import touch_videos
 
 pytestmark = pytest.mark.integration

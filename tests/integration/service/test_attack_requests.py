@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.attacks import request, start_service
-from checks.harness.fixtures import ServiceFactory
+from loopwire.harness.attacks import request, start_service
+from loopwire.harness.fixtures import ServiceFactory
 
 pytestmark = pytest.mark.integration
 

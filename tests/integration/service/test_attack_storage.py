@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.attacks import (
+from loopwire.harness.attacks import (
     post_scan,
     request,
     start_service,
     wait_for,
     wait_job,
 )
-from checks.harness.fixtures import FakeFfprobeFactory, ServiceFactory
+from loopwire.harness.fixtures import FakeFfprobeFactory, ServiceFactory
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from checks.harness.fake_ffprobe.fakes import Behaviour
-from checks.harness.fixtures import FakeFfprobeFactory
+from loopwire.harness.fake_ffprobe.fakes import Behaviour
+from loopwire.harness.fixtures import FakeFfprobeFactory
 from tests.integration.service.service_support import pid_gone, touch_videos, wait_until
 
 pytestmark = pytest.mark.integration

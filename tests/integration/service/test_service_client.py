@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.client import FINISHED, ServiceClient, ServiceError, is_finished
+from loopwire.harness.client import FINISHED, ServiceClient, ServiceError, is_finished
 from service.schemas import JobStatus
 from tests.integration.service.service_support import ClientFactory, touch_videos
 

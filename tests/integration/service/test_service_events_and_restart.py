@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from checks.harness.client import ServiceClient
-from checks.harness.fake_ffprobe.fakes import Behaviour
-from checks.harness.fixtures import FakeFfprobeFactory
+from loopwire.harness.client import ServiceClient
+from loopwire.harness.fake_ffprobe.fakes import Behaviour
+from loopwire.harness.fixtures import FakeFfprobeFactory
 from service.schemas import JobStatus, JobStatusResponse
 from service.storage import Storage
 from tests.integration.service.service_support import (

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from checks.harness.fixtures import ServiceFactory
-from checks.harness.server import ServerProcess
+from loopwire.harness.fixtures import ServiceFactory
+from loopwire.harness.server import ServerProcess
 from service.child_process import ChildProcesses
 from service.jobs import FrameSettings, JobQueue
 from service.kinds import KINDS

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from checks.wiring.pytest_wiring import WiringRecorder
+from loopwire.wiring.pytest_wiring import WiringRecorder
 from service import child_process, jobs
 from tests.integration.service.service_support import Client, ClientFactory, wait_until
 

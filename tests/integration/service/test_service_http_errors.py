@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from checks.harness.client import ServiceClient
-from checks.harness.fixtures import FakeFfprobeFactory
+from loopwire.harness.client import ServiceClient
+from loopwire.harness.fixtures import FakeFfprobeFactory
 from tests.integration.service.service_support import (
     Client,
     ClientFactory,

@@ -18,13 +18,13 @@ from typing import Any, Literal
 
 import pytest
 
-from checks.config import load_config
-from checks.harness.client import ServiceClient
-from checks.harness.fake_ffprobe.fakes import Behaviour
-from checks.harness.fixtures import FakeFfprobeFactory
-from checks.wiring.observed.stats import FieldVerdict, WiringStats
-from checks.wiring.pytest_wiring import WiringRecorder
-from checks.wiring.responses import Observation, load_wiring_config
+from loopwire.config import load_config
+from loopwire.harness.client import ServiceClient
+from loopwire.harness.fake_ffprobe.fakes import Behaviour
+from loopwire.harness.fixtures import FakeFfprobeFactory
+from loopwire.wiring.observed.stats import FieldVerdict, WiringStats
+from loopwire.wiring.pytest_wiring import WiringRecorder
+from loopwire.wiring.responses import Observation, load_wiring_config
 from service import app as service_app
 from service import jobs
 from service.schemas import JobStatus, JobStatusResponse

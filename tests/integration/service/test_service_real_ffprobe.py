@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.client import ServiceClient
+from loopwire.harness.client import ServiceClient
 from service.probe import FfprobeProber
 from service.probe_parse import ProbeError
 from tests.integration.service.service_support import ClientFactory

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from checks.harness.client import ServiceClient
-from checks.harness.fake_ffprobe.fakes import Behaviour
-from checks.harness.fixtures import FakeFfprobeFactory
+from loopwire.harness.client import ServiceClient
+from loopwire.harness.fake_ffprobe.fakes import Behaviour
+from loopwire.harness.fixtures import FakeFfprobeFactory
 from tests.integration.service.service_support import (
     Client,
     ClientFactory,

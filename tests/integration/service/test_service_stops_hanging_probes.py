@@ -15,10 +15,10 @@ from typing import Literal
 
 import pytest
 
-from checks.harness.client import ServiceClient
-from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
-from checks.harness.fixtures import FakeFfprobeFactory
-from checks.wiring.pytest_wiring import WiringRecorder
+from loopwire.harness.client import ServiceClient
+from loopwire.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
+from loopwire.harness.fixtures import FakeFfprobeFactory
+from loopwire.wiring.pytest_wiring import WiringRecorder
 from service import probe
 from tests.integration.service.service_support import (
     ClientFactory,

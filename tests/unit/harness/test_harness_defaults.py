@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.server import is_reference_checkout
+from loopwire.harness.server import is_reference_checkout
 
 pytest_plugins = ["pytester"]
 

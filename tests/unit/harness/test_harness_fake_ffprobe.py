@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from checks.cli import main as loopwire_main
-from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
-from checks.harness.fake_ffprobe.script import probed_path
-from checks.harness.fixtures import FakeFfprobeFactory
-from checks.harness.processes import process_alive
+from loopwire.cli import main as loopwire_main
+from loopwire.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
+from loopwire.harness.fake_ffprobe.script import probed_path
+from loopwire.harness.fixtures import FakeFfprobeFactory
+from loopwire.harness.processes import process_alive
 
 ARGS = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "--"]
 ENGINES = pytest.mark.parametrize("fast", [True, False], ids=["shell", "python"])
@@ -216,7 +216,7 @@ def test_fixture_teardown_kills_survivors(tmp_path: Path) -> None:
             f"""
             import subprocess
             import time
-            from checks.harness.fake_ffprobe.fakes import Behaviour
+            from loopwire.harness.fake_ffprobe.fakes import Behaviour
 
             def test_leaves_a_hanging_probe(fake_ffprobe):
                 fake = fake_ffprobe(default=Behaviour(mode="hang"))

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
-from checks.harness.fake_ffprobe.log import Invocation, parse_record_file
-from checks.harness.fake_ffprobe.script import probed_path
-from checks.harness.fake_ffprobe.shell import (
+from loopwire.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
+from loopwire.harness.fake_ffprobe.log import Invocation, parse_record_file
+from loopwire.harness.fake_ffprobe.script import probed_path
+from loopwire.harness.fake_ffprobe.shell import (
     SHELL,
     ShellTools,
     fast_script,

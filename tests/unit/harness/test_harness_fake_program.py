@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
-from checks.harness.fake_program import Behaviour, FakeProgram
+from loopwire.harness.fake_program import Behaviour, FakeProgram
 
 
 def test_fake_program_has_its_name_and_prints_its_output(

@@ -16,12 +16,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from checks.harness.fixtures import PollFunction, ServiceFactory
-from checks.harness.looplag import LoopLag
-from checks.harness.poller import WARM_UP
-from checks.harness.processes import process_alive
-from checks.harness.server import ServerProcess, ServerStartError
-from checks.harness.stats import percentile
+from loopwire.harness.fixtures import PollFunction, ServiceFactory
+from loopwire.harness.looplag import LoopLag
+from loopwire.harness.poller import WARM_UP
+from loopwire.harness.processes import process_alive
+from loopwire.harness.server import ServerProcess, ServerStartError
+from loopwire.harness.stats import percentile
 
 TINY_SERVER = textwrap.dedent(
     """

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from checks.harness.blocking_probe import BlockingProber
-from checks.harness.fake_ffprobe.fakes import Behaviour
-from checks.harness.fixtures import FakeFfprobeFactory
-from checks.harness.looplag import LoopLag
-from checks.harness.poller import Poll, PollReport
-from checks.harness.scenario import ScenarioOptions, progress_regressions
+from loopwire.harness.blocking_probe import BlockingProber
+from loopwire.harness.fake_ffprobe.fakes import Behaviour
+from loopwire.harness.fixtures import FakeFfprobeFactory
+from loopwire.harness.looplag import LoopLag
+from loopwire.harness.poller import Poll, PollReport
+from loopwire.harness.scenario import ScenarioOptions, progress_regressions
 from service.probe import FfprobeProber
 
 

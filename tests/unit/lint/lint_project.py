@@ -23,9 +23,9 @@ def write_project(root: Path, files: Mapping[str, str], pyproject: str = "") -> 
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``python -m checks ...`` as a user runs it: a real process, real exit status."""
+    """``python -m loopwire ...`` as a user runs it: a real process, real exit status."""
     return subprocess.run(
-        [sys.executable, "-m", "checks", *args],
+        [sys.executable, "-m", "loopwire", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

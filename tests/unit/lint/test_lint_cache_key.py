@@ -1,12 +1,12 @@
 """A cached report is keyed by every module that shaped it, so editing one never serves a stale
-report (``noqa`` comments, for one, are read by ``checks.suppression`` and cached)."""
+report (``noqa`` comments, for one, are read by ``loopwire.suppression`` and cached)."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-from checks.lint.cache import analysis_sources
+from loopwire.lint.cache import analysis_sources
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -37,6 +37,6 @@ def _imported_checks_modules(start: str) -> set[Path]:
 
 
 def test_every_module_the_analysis_imports_is_in_the_cache_key() -> None:
-    imported = _imported_checks_modules("checks.lint.worker")
-    assert ROOT / "checks" / "suppression.py" in imported
+    imported = _imported_checks_modules("loopwire.lint.worker")
+    assert ROOT / "loopwire" / "suppression.py" in imported
     assert imported <= {path.resolve() for path in analysis_sources()}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.lint.rules import RULES
-from checks.wiring.rules import RULES as WIRING_RULES
+from loopwire.lint.rules import RULES
+from loopwire.wiring.rules import RULES as WIRING_RULES
 from tests.unit.lint.lint_project import run_cli, write_project
 
 BLOCKING = "import subprocess\n\nasync def probe(path):\n    subprocess.run(['ffprobe', path])\n"
@@ -52,7 +52,7 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     # ``loopwire lint --format json | head``: the pipe closes while findings are still written.
     many = "import time\n\nasync def nap():\n" + "    time.sleep(1)\n" * 5000
     write_project(tmp_path, {"many.py": many})
-    command = [sys.executable, "-m", "checks", "lint", "--no-cache", "--format", "json", "."]
+    command = [sys.executable, "-m", "loopwire", "lint", "--no-cache", "--format", "json", "."]
     with subprocess.Popen(
         command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as process:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.config import load_config
+from loopwire.config import load_config
 from tests.unit.lint.lint_project import run_cli, write_project
 
 BLOCKING = "import time\n\nasync def f():\n    time.sleep(1)\n"
@@ -93,7 +93,7 @@ def test_a_target_without_python_files_says_so(project: Path, guard: str) -> Non
 def _lint_from(cwd: Path, target: Path, cache_home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "LOOPWIRE_REPLAY": "0"}
     return subprocess.run(
-        [sys.executable, "-m", "checks", "lint", str(target)],
+        [sys.executable, "-m", "loopwire", "lint", str(target)],
         cwd=cwd,
         env=env,
         capture_output=True,

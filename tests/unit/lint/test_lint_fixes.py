@@ -9,10 +9,10 @@ from textwrap import dedent
 
 import pytest
 
-from checks.core import syntax
-from checks.findings import Finding
-from checks.lint.engine import lint_source
-from checks.lint.fixes import fix_source
+from loopwire.core import syntax
+from loopwire.findings import Finding
+from loopwire.lint.engine import lint_source
+from loopwire.lint.fixes import fix_source
 
 
 def _fix(source: str, *, unsafe: bool = True) -> tuple[str, list[str], list[str]]:

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from checks.findings import Finding
-from checks.lint.engine import Options, lint_files
-from checks.lint.fix_files import plan_fixes, stamps, write_plan
+from loopwire.findings import Finding
+from loopwire.lint.engine import Options, lint_files
+from loopwire.lint.fix_files import plan_fixes, stamps, write_plan
 from tests.unit.lint.lint_project import run_cli, write_project
 
 MIXED = (
@@ -144,9 +144,9 @@ def test_plain_lint_imports_neither_the_fixer_nor_libcst(tmp_path: Path) -> None
     write_project(tmp_path, {"app.py": MIXED})
     probe = tmp_path / "probe.py"
     probe.write_text(
-        "import sys\nfrom checks.cli import main\n"
+        "import sys\nfrom loopwire.cli import main\n"
         "status = main(['lint', '--no-cache', 'app.py'])\n"
-        "print(sorted(m for m in ('libcst', 'checks.lint.fixes') if m in sys.modules))\n"
+        "print(sorted(m for m in ('libcst', 'loopwire.lint.fixes') if m in sys.modules))\n"
     )
     result = subprocess.run(
         [sys.executable, str(probe)], cwd=tmp_path, capture_output=True, text=True, check=False

@@ -11,8 +11,8 @@ from collections import Counter
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from checks.lint.engine import lint_source
-from checks.lint.fixes import fix_source
+from loopwire.lint.engine import lint_source
+from loopwire.lint.fixes import fix_source
 
 HEADER = (
     "import subprocess\nimport time\nfrom pathlib import Path\n\n\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.lint.engine import lint_source
+from loopwire.lint.engine import lint_source
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "lint"
 # The configured calls lint_configured.py exercises.

@@ -7,7 +7,7 @@ import ast
 
 import pytest
 
-from checks.core.lowering import lower
+from loopwire.core.lowering import lower
 
 NEWER = {
     "pep695 function": "def first[T: (int, str) = int](items: list[T]) -> T:\n"

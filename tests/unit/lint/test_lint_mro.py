@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.lint.mro import linearize, resolve
+from loopwire.lint.mro import linearize, resolve
 
 
 def _python_mro(classes: dict[str, tuple[str, ...]], name: str) -> list[str]:

@@ -104,7 +104,7 @@ def test_relative_and_module_imports_are_followed(tmp_path: Path) -> None:
 def test_blocking_prober_of_the_harness_fails_without_its_suppression(tmp_path: Path) -> None:
     # The harness's deliberately blocking prober: the rewritten-to-block copy of the service's
     # ffprobe code. Its one noqa (ASYNC221, the flake8-async code) is what keeps checks/ clean.
-    source = ROOT / "checks" / "harness" / "blocking_probe.py"
+    source = ROOT / "loopwire" / "harness" / "blocking_probe.py"
     copy = tmp_path / "blocking_probe.py"
     text = source.read_text()
     assert "# noqa: ASYNC221" in text

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from checks.lint.engine import lint_source
-from checks.suppression import noqa_lines
+from loopwire.lint.engine import lint_source
+from loopwire.suppression import noqa_lines
 
 
 def test_codes_and_bare_noqa() -> None:

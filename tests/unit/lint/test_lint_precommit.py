@@ -6,7 +6,7 @@ import re
 import shlex
 from pathlib import Path
 
-from checks.cli import build_parser
+from loopwire.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -33,7 +33,10 @@ def test_repository_uses_its_own_hook() -> None:
     lint_entry, gates_entry = _field(text, "entry")
     assert shlex.split(gates_entry) == ["python3", "-m", "nox", "-s", "gates"]
     command = shlex.split(lint_entry)
-    assert command[:3] == ["python", "-m", "checks"]
+    assert command[:3] == ["python", "-m", "loopwire"]
     parser, _ = build_parser(command[3:])
     args = parser.parse_args(command[3:])
-    assert (args.command, [str(p) for p in args.paths]) == ("lint", ["service", "checks", "bench"])
+    assert (args.command, [str(p) for p in args.paths]) == (
+        "lint",
+        ["service", "loopwire", "bench"],
+    )

@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from checks.findings import UNANALYSABLE
-from checks.lint.engine import Options, Result, lint_files
+from loopwire.findings import UNANALYSABLE
+from loopwire.lint.engine import Options, Result, lint_files
 from tests.unit.lint.lint_project import run_cli, write_project
 
 
@@ -221,9 +221,9 @@ def test_lint_never_imports_libcst_and_a_cached_run_parses_nothing(tmp_path: Pat
     )
     script = (
         "import sys\n"
-        "from checks.cli import main\n"
+        "from loopwire.cli import main\n"
         "status = main(['lint', '--format', 'json', 'pkg'])\n"
-        "parsed = 'checks.lint.worker' in sys.modules\n"
+        "parsed = 'loopwire.lint.worker' in sys.modules\n"
         "print('libcst' in sys.modules, parsed, status, file=sys.stderr)\n"
     )
     cold = _python(script, project)

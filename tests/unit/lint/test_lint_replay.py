@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.lint import replay
+from loopwire.lint import replay
 from tests.unit.lint.lint_project import write_project
 
 BLOCKING = "import time\n\nasync def f():\n    time.sleep(1)\n"
@@ -28,9 +28,9 @@ CLEAN_SAME_SIZE = "import time\n\nasync def f():\n    time.ctime(1)\n"
 _MARKER = "\nLINTER-IMPORTED "
 _SCRIPT = (
     "import sys\n"
-    "from checks.cli import main\n"
+    "from loopwire.cli import main\n"
     "status = main(sys.argv[1:])\n"
-    f"print({_MARKER!r}, 'checks.lint.engine' in sys.modules, file=sys.stderr)\n"
+    f"print({_MARKER!r}, 'loopwire.lint.engine' in sys.modules, file=sys.stderr)\n"
     "sys.exit(status)\n"
 )
 
@@ -88,7 +88,7 @@ def recorded(cwd: Path, toolkit: Path, *args: str) -> Run:
 def copy_toolkit(destination: Path) -> Path:
     shutil.copytree(
         Path(replay.__file__).parents[1],
-        destination / "checks",
+        destination / "loopwire",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     return destination
@@ -211,7 +211,7 @@ def test_new_package_marker_above_named_files_is_not_replayed(
 def test_change_to_the_linter_code_is_not_replayed(project: Path, tmp_path: Path) -> None:
     toolkit = copy_toolkit(tmp_path / "toolkit")
     recorded(project, toolkit, "pkg")
-    with (toolkit / "checks" / "lint" / "transitive.py").open("a") as fh:
+    with (toolkit / "loopwire" / "lint" / "transitive.py").open("a") as fh:
         fh.write("\n")
     assert lint(project, toolkit, "pkg").analysed
 

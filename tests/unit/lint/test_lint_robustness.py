@@ -12,8 +12,8 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from checks.findings import UNANALYSABLE
-from checks.lint.engine import Options, lint_files, lint_source
+from loopwire.findings import UNANALYSABLE
+from loopwire.lint.engine import Options, lint_files, lint_source
 
 
 def _compiles(path: Path) -> bool:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from checks.core.docs import page
-from checks.core.registry import collect
+from loopwire.core.docs import page
+from loopwire.core.registry import collect
 
 RULE_MODULE = """
-from checks.core.rule import Example, Expected, Rule
+from loopwire.core.rule import Example, Expected, Rule
 
 RULE = Rule(
     code="LW299",

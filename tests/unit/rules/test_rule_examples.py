@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from checks.config import Config
-from checks.core.rule import Example, Expected, Rule, Safety
-from checks.core.source import SourceFile
-from checks.findings import Finding
-from checks.lint.engine import lint_source
-from checks.lint.fixes import fix_source
-from checks.registry import all_rules
-from checks.wiring.analysis import analyse
-from checks.wiring.settings import WiringSettings
+from loopwire.config import Config
+from loopwire.core.rule import Example, Expected, Rule, Safety
+from loopwire.core.source import SourceFile
+from loopwire.findings import Finding
+from loopwire.lint.engine import lint_source
+from loopwire.lint.fixes import fix_source
+from loopwire.registry import all_rules
+from loopwire.wiring.analysis import analyse
+from loopwire.wiring.settings import WiringSettings
 
 
 def _blocking_calls(example: Example) -> Mapping[str, str]:

@@ -1,14 +1,14 @@
 """The registry, the rules pages and the fixtures name the same rules, and every rule is a
-complete unit: ``python -m checks.pages`` regenerates the pages."""
+complete unit: ``python -m loopwire.pages`` regenerates the pages."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from checks.lint import catalog
-from checks.pages import pages
-from checks.registry import all_rules, find, lint_rules, wiring_rules
+from loopwire.lint import catalog
+from loopwire.pages import pages
+from loopwire.registry import all_rules, find, lint_rules, wiring_rules
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -63,7 +63,7 @@ def test_registry_docs_and_fixtures_name_the_same_codes() -> None:
 def test_rules_pages_are_up_to_date() -> None:
     for relative, text in pages().items():
         assert (ROOT / relative).read_text() == text, (
-            f"regenerate: python -m checks.pages ({relative})"
+            f"regenerate: python -m loopwire.pages ({relative})"
         )
 
 

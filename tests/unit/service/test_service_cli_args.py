@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.harness.blocking_probe import BlockingProber, blocking_app
+from loopwire.harness.blocking_probe import BlockingProber, blocking_app
 from service import keys
 from service.__main__ import parse_args
 from service.app import create_app

@@ -6,7 +6,7 @@ import asyncio
 import sysconfig
 from pathlib import Path
 
-from service.loopwatch.frames import Attribution, Frame
+from loopwire.loopwatch.frames import Attribution, Frame
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.stall.threshold import parse_threshold
+from loopwire.stall.threshold import parse_threshold
 from tests.unit.stall.stall_sessions import INI, run_guarded
 
 pytest_plugins = ["pytester"]

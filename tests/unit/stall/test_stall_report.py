@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from checks.stall.allow import UNSAMPLED, AllowRule
-from service.loopwatch.frames import Frame
-from service.loopwatch.stall import Stall
+from loopwire.loopwatch.frames import Frame
+from loopwire.loopwatch.stall import Stall
+from loopwire.stall.allow import UNSAMPLED, AllowRule
 
 STACK = (
     Frame("/venv/pytest/main.py", 10, "main"),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.wiring.pytest_wiring import WiringRecorder
+from loopwire.wiring.pytest_wiring import WiringRecorder
 from tests.unit.stall.stall_sessions import line_of, run_guarded
 
 pytest_plugins = ["pytester"]
@@ -27,7 +27,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from checks.harness.fake_ffprobe.fakes import Behaviour
+from loopwire.harness.fake_ffprobe.fakes import Behaviour
 from service.app import create_app
 from service.config import ServiceConfig
 from service.probe import FfprobeProber

@@ -10,10 +10,10 @@ import pytest
 from aiohttp import web
 from pytest_aiohttp import AiohttpClient
 
-from checks.harness.stall_log import stall_sites
-from checks.stall.aiohttp_app import install_stall_report
+from loopwire.harness.stall_log import stall_sites
+from loopwire.loopwatch.aiohttp_app import NOT_COUNTED, STALL_LOGGER
+from loopwire.loopwatch.aiohttp_app import install_stall_report
 from service.__main__ import parse_args
-from service.loopwatch.aiohttp_app import NOT_COUNTED, STALL_LOGGER
 
 
 def test_the_flag_reaches_the_config_in_seconds() -> None:

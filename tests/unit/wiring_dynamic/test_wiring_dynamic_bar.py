@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.wiring.observed.browser import assert_progress_bar_moved, progress_bar_problems
+from loopwire.wiring.observed.browser import assert_progress_bar_moved, progress_bar_problems
 
 
 def test_a_bar_that_moved_through_intermediate_values_passes() -> None:

@@ -10,8 +10,8 @@ import pytest
 from aiohttp import web
 from pytest_aiohttp import AiohttpClient
 
-from checks.wiring.observed.capture import LOG_ENV, instrument, instrument_from_env, read_log
-from checks.wiring.responses import Observation
+from loopwire.wiring.observed.capture import LOG_ENV, instrument, instrument_from_env, read_log
+from loopwire.wiring.responses import Observation
 
 
 def make_app() -> web.Application:

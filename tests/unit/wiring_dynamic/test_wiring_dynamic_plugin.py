@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.wiring.pytest_wiring import WiringRecorder
+from loopwire.wiring.pytest_wiring import WiringRecorder
 from tests.unit.wiring_dynamic import demo_app_source
 
 pytest_plugins = ["pytester"]

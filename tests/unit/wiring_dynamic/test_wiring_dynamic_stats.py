@@ -10,10 +10,10 @@ from typing import TypedDict
 
 import pytest
 
-from checks.config import Config, ConfigError
-from checks.wiring.observed.capture import SseParser
-from checks.wiring.observed.stats import DISTINCT_CAP, WiringStats, render_table
-from checks.wiring.responses import Observation, load_wiring_config
+from loopwire.config import Config, ConfigError
+from loopwire.wiring.observed.capture import SseParser
+from loopwire.wiring.observed.stats import DISTINCT_CAP, WiringStats, render_table
+from loopwire.wiring.responses import Observation, load_wiring_config
 
 
 @dataclass

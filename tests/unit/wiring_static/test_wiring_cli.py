@@ -14,7 +14,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "wiring"
 
 def wiring(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "checks", "wiring", *args],
+        [sys.executable, "-m", "loopwire", "wiring", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from checks.config import load_config
-from checks.core.source import SourceFile
-from checks.discovery import Excludes, iter_python_files
-from checks.findings import Finding
-from checks.wiring.analysis import analyse, read_sources
-from checks.wiring.settings import WiringSettings
+from loopwire.config import load_config
+from loopwire.core.source import SourceFile
+from loopwire.discovery import Excludes, iter_python_files
+from loopwire.findings import Finding
+from loopwire.wiring.analysis import analyse, read_sources
+from loopwire.wiring.settings import WiringSettings
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "wiring"
 

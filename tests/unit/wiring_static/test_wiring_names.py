@@ -7,8 +7,8 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from checks.core.source import ModuleNames
-from checks.wiring.names import ImportTable
+from loopwire.core.source import ModuleNames
+from loopwire.wiring.names import ImportTable
 
 
 def table(source: str, module: str = "pkg.sub.mod", is_package: bool = False) -> ImportTable:

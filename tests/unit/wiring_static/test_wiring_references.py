@@ -4,9 +4,9 @@ schema. Each test has its negative control: the same reference, meaning the sche
 
 from __future__ import annotations
 
-from checks.core.source import SourceFile
-from checks.wiring.analysis import analyse
-from checks.wiring.settings import WiringSettings
+from loopwire.core.source import SourceFile
+from loopwire.wiring.analysis import analyse
+from loopwire.wiring.settings import WiringSettings
 
 PAYLOAD = SourceFile.of_text(
     "lib/types/guild.py",

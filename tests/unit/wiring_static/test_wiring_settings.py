@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checks.config import load_config
-from checks.wiring.settings import DEFAULT_LISTENER_CALLS, WiringSettings
+from loopwire.config import load_config
+from loopwire.wiring.settings import DEFAULT_LISTENER_CALLS, WiringSettings
 
 
 def settings_from(tmp_path: Path, body: str) -> WiringSettings:

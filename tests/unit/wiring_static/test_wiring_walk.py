@@ -21,9 +21,9 @@ from typing import Any
 import libcst as cst
 import pytest
 
-from checks.wiring.collector import CODE_FIELDS, Collector
-from checks.wiring.facts import ModuleFacts
-from checks.wiring.settings import WiringSettings
+from loopwire.wiring.collector import CODE_FIELDS, Collector
+from loopwire.wiring.facts import ModuleFacts
+from loopwire.wiring.settings import WiringSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 STDLIB = Path(sysconfig.get_paths()["stdlib"])

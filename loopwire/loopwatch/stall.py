@@ -1,0 +1,92 @@
+"""One stall of one event loop: how long, split how, where, and how sure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loopwire.loopwatch.frames import Frame, Stack
+
+
+@dataclass(frozen=True)
+class Stall:
+    """The loop's heartbeat ran ``duration`` seconds late.
+
+    ``waiting_for_cpu`` is the part the loop thread spent runnable but not running (other
+    processes had the CPUs), when the kernel says; ``collecting_garbage`` the part it spent in
+    the garbage collector; ``own`` is the rest, the part its code is answerable for (the two
+    may overlap, a collection can wait for a CPU too, so ``own`` is at least zero). ``site`` is
+    the blamed frame of the stack most samples agreed on (``agreed`` of ``samples``),
+    described as ``where``; ``stack`` is that stack.
+    """
+
+    duration: float
+    threshold: float
+    waiting_for_cpu: float | None
+    on_cpu: float | None
+    collecting_garbage: float
+    samples: int
+    agreed: int
+    site: Frame | None
+    where: str
+    path: str
+    stack: Stack
+    thread: str
+
+    @property
+    def own(self) -> float:
+        return max(self.duration - (self.waiting_for_cpu or 0.0) - self.collecting_garbage, 0.0)
+
+    @property
+    def over(self) -> bool:
+        """Whether the loop's own share of the stall is past the threshold."""
+        return self.own > self.threshold
+
+    def headline(self) -> str:
+        split = ""
+        if self.waiting_for_cpu is not None and self.on_cpu is not None:
+            blocked = max(self.duration - self.waiting_for_cpu - self.on_cpu, 0.0)
+            split = (
+                f"; on CPU {_ms(self.on_cpu)}, blocked {_ms(blocked)}, "
+                f"waiting for a CPU {_ms(self.waiting_for_cpu)}"
+            )
+        if self.collecting_garbage >= 0.001:
+            split += f"; collecting garbage {_ms(self.collecting_garbage)}"
+        return (
+            f"event loop stalled {_ms(self.duration)} (threshold {_ms(self.threshold)}) "
+            f"at {self.where} ({self.agreed} of {self.samples} samples agree{split}) "
+            f"[thread {self.thread}]"
+        )
+
+    def format(self) -> str:
+        """The headline, then the agreed stack, innermost last, as a traceback prints it."""
+        lines = [self.headline()]
+        if self.stack:
+            # Frames outside the loop's current callback (whatever runs the loop) are all alike.
+            inner = _callback_frames(self.stack)
+            hidden = len(self.stack) - len(inner)
+            lines.append(
+                f"  stack of the loop's callback, innermost last ({hidden} outer frames cut):"
+            )
+            for frame in inner:
+                mark = "  <-- blamed" if frame == self.site else ""
+                lines.append(
+                    f'    File "{frame.filename}", line {frame.lineno}, in {frame.function}{mark}'
+                )
+        else:
+            lines.append(
+                "  no stack sample: the loop thread held the GIL in C code, or this process "
+                "got no CPU, for the whole stall"
+            )
+        return "\n".join(lines)
+
+
+def _callback_frames(stack: Stack) -> Stack:
+    """The frames inside the loop's innermost ``_run_once`` (all of them if it has none)."""
+    for index in range(len(stack) - 1, -1, -1):
+        if stack[index].function == "_run_once":
+            return stack[index + 1 :]
+    return stack
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"

@@ -1,0 +1,53 @@
+"""The run's stall sites ranked by total stalled time, for the end-of-run summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from loopwire.loopwatch.stall import Stall
+
+# The summary lists this many sites; the rest are counted in one line.
+SHOWN = 15
+
+
+@dataclass
+class Site:
+    where: str
+    count: int = 0
+    worst: float = 0.0
+    total: float = 0.0
+    verdicts: set[str] = field(default_factory=set)
+    tests: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Ranking:
+    """Every stall past the threshold, by site. A verdict is ``failed``, ``allowed: REASON``
+    or ``not counted: waiting for a CPU or collecting garbage``."""
+
+    sites: dict[str, Site] = field(default_factory=dict)
+
+    def add(self, stall: Stall, verdict: str, test: str) -> None:
+        site = self.sites.setdefault(stall.where, Site(stall.where))
+        site.count += 1
+        site.worst = max(site.worst, stall.own)
+        site.total += stall.own
+        site.verdicts.add(verdict)
+        site.tests.add(test)
+
+    def lines(self) -> Iterator[str]:
+        ranked = sorted(self.sites.values(), key=lambda s: s.total, reverse=True)
+        yield f"{'count':>5}  {'worst':>8}  {'total':>8}  site  (tests; verdicts)"
+        for site in ranked[:SHOWN]:
+            tests = f"{len(site.tests)} test{'s' if len(site.tests) != 1 else ''}"
+            yield (
+                f"{site.count:>5}  {_ms(site.worst):>8}  {_ms(site.total):>8}  {site.where}  "
+                f"({tests}; {', '.join(sorted(site.verdicts))})"
+            )
+        if len(ranked) > SHOWN:
+            yield f"... and {len(ranked) - SHOWN} more sites"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
