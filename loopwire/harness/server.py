@@ -36,10 +36,10 @@ def is_reference_checkout(rootdir: Path) -> bool:
     """Whether ``rootdir`` is a checkout of loopwire, whose tests run the reference service.
 
     Judged by the layout (the reference service and this harness both under ``rootdir``), not by
-    where loopwire is installed from, so an editable and a wheel install agree. In another
-    project ``python -m service`` finds loopwire's installed copy (not the project under test)
-    or the project's own ``service`` package (not loopwire's): either way the defaults would
-    start a server that never answers their health check.
+    where loopwire is installed from, so an editable and a wheel install agree. The reference
+    service is not installed: in another project ``python -m service`` finds nothing or the
+    project's own ``service`` package, and the defaults would start a server that never answers
+    their health check.
     """
     return (rootdir / "service" / "__main__.py").is_file() and (
         rootdir / "loopwire" / "harness" / "server.py"
