@@ -11,8 +11,7 @@ from aiohttp import web
 from pytest_aiohttp import AiohttpClient
 
 from loopwire.harness.stall_log import stall_sites
-from loopwire.loopwatch.aiohttp_app import NOT_COUNTED, STALL_LOGGER
-from loopwire.loopwatch.aiohttp_app import install_stall_report
+from loopwire.loopwatch.aiohttp_app import NOT_COUNTED, STALL_LOGGER, install_stall_report
 from service.__main__ import parse_args
 
 
