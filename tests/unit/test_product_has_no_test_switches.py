@@ -22,7 +22,8 @@ SWITCH = re.compile(r"lw-test|LOOPWIRE_\w+")
 
 
 def product_findings(root: Path) -> list[str]:
-    """``path:line: what`` for every mention of tests or a switch, and every import of the toolkit (but the loop watchdog it runs)."""
+    """``path:line: what`` for every mention of tests or a switch, and every import of the
+    toolkit but the loop watchdog it runs."""
     findings: list[str] = []
     for path in sorted(p for p in root.rglob("*") if p.suffix in TEXT_SUFFIXES):
         relative = path.relative_to(root.parent)
