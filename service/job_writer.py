@@ -130,7 +130,9 @@ class JobWriter:
                     finished_saved = True
                     self._forget(job)
             if saved < len(states):
-                for job, _ in states[saved:]:
+                # The job that failed goes last: if only its row is refused, the next round
+                # saves the others before it fails again.
+                for job, _ in (*states[saved + 1 :], states[saved]):
                     self._dirty.setdefault(job.id, job)
                 return
         if finished_saved:
