@@ -159,7 +159,7 @@ class Storage:
         self, jobs: Sequence[JobStatusResponse], videos: Sequence[VideoInfo] = ()
     ) -> None:
         """Upsert ``jobs`` and ``videos`` (into the library) in one transaction: a burst of
-        changes costs one commit, so writing keeps up with however many jobs finish."""
+        changes costs one commit, not one per job."""
         job_rows = [(job.id, job.status.value, job.created_at, _document(job)) for job in jobs]
         video_rows = [(video_key(video.path), _document(video)) for video in videos]
 
