@@ -1,10 +1,11 @@
 """The one task that copies job state to storage, so that no request ever waits for the disk.
 
 The job queue marks a job dirty on every change worth saving; this writer saves the newest state
-of each dirty job (a burst of changes costs one write). A finished job is held here only until
-it is on disk (then storage serves it: finished results are not kept in memory), and its videos
-stay visible through :meth:`JobWriter.unsaved_videos` until they are stored, so the library
-never shows a job as finished without its videos.
+of each dirty job (a burst of changes to one job costs one write), the dirty jobs together in
+one transaction, so that writing keeps pace however fast jobs finish. A finished job is held
+here only until it is on disk (then storage serves it: finished results are not kept in
+memory), and its videos stay visible through :meth:`JobWriter.unsaved_videos` until they are
+stored, so the library never shows a job as finished without its videos.
 
 When storage fails, nothing is dropped: dirty jobs stay dirty and are retried every
 ``RETRY_SECONDS``, and while nothing is dirty a probe write checks whether storage recovered.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from typing import Protocol
 
@@ -23,6 +25,9 @@ from service.storage import Storage, StorageUnavailable
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 1.0
+# Jobs written in one transaction: one commit for a whole burst (a commit per job fell behind
+# and kept every finished job in memory), yet a bounded slice of the loop to build the rows.
+BATCH_JOBS = 256
 
 
 class WritableJob(Protocol):
@@ -107,29 +112,55 @@ class JobWriter:
             )
 
     async def _flush(self) -> None:
-        """Write every dirty job's current state (and, for a finished job, its videos); stop at
-        the first failure, keeping what is left dirty."""
+        """Write every dirty job's current state (and, for a finished job, its videos), up to
+        ``BATCH_JOBS`` jobs a transaction; stop at the first failure, keeping what is left
+        dirty."""
         finished_saved = False
         while self._dirty:
-            job_id, job = next(iter(self._dirty.items()))
-            del self._dirty[job_id]
-            snapshot = job.snapshot()
-            try:
-                await self._storage.save_job(snapshot)
-                if snapshot.status.finished and job.videos:
-                    await self._storage.save_videos(job.videos)
-            except StorageUnavailable:
-                self._dirty.setdefault(job_id, job)
+            batch = list(itertools.islice(self._dirty.values(), BATCH_JOBS))
+            for job in batch:
+                del self._dirty[job.id]
+            states = [(job, job.snapshot()) for job in batch]
+            saved = await self._save(states)
+            for job, state in states[:saved]:
+                if job.id in self._dirty:
+                    continue  # changed again while being written: not saved yet
+                job.saved = True
+                if state.status.finished:
+                    finished_saved = True
+                    self._forget(job)
+            if saved < len(states):
+                # The job that failed goes last: if only its row is refused, the next round
+                # saves the others before it fails again.
+                for job, _ in (*states[saved + 1 :], states[saved]):
+                    self._dirty.setdefault(job.id, job)
                 return
-            if job_id in self._dirty:
-                continue  # changed again while being written: not saved yet
-            job.saved = True
-            if snapshot.status.finished:
-                finished_saved = True
-                del self._finished[job_id]
-                for video in job.videos:
-                    if self._unsaved_videos.get(video.path) is video:
-                        del self._unsaved_videos[video.path]
         if finished_saved:
             with contextlib.suppress(StorageUnavailable):
                 await self._storage.prune_jobs(self._retain_jobs)
+
+    async def _save(self, states: list[tuple[WritableJob, JobStatusResponse]]) -> int:
+        """Save ``states`` in one transaction, or, if the database refuses it, job by job (a row
+        it refuses never costs the others); return how many, from the first, were saved."""
+        videos = [video for job, state in states if state.status.finished for video in job.videos]
+        try:
+            await self._storage.save_jobs([state for _, state in states], videos)
+        except StorageUnavailable:
+            pass
+        else:
+            return len(states)
+        for index, (job, state) in enumerate(states):
+            try:
+                await self._storage.save_job(state)
+                if state.status.finished and job.videos:
+                    await self._storage.save_videos(job.videos)
+            except StorageUnavailable:
+                return index
+        return len(states)
+
+    def _forget(self, job: WritableJob) -> None:
+        """A finished job is on disk: storage serves it from now on."""
+        del self._finished[job.id]
+        for video in job.videos:
+            if self._unsaved_videos.get(video.path) is video:
+                del self._unsaved_videos[video.path]

@@ -95,8 +95,7 @@ class FfprobeProber:
             process, stdout, stderr = await self._spawn(fd)
         finally:
             os.close(fd)
-        record = await self._children.record(process)
-        returncode = await self._collect(process, stdout, stderr, record)
+        returncode = await self._collect(process, stdout, stderr)
         return bytes(stdout.data), bytes(stderr.data), returncode
 
     async def _spawn(self, fd: int) -> tuple[asyncio.subprocess.Process, Capture, Capture]:
@@ -130,14 +129,17 @@ class FfprobeProber:
         process: asyncio.subprocess.Process,
         stdout: Capture,
         stderr: Capture,
-        record: Path | None,
     ) -> int:
-        """Wait for the child to exit (reading as it writes), sweep what it left, then wait for
-        its pipes, briefly. Whatever happens, the probe's processes are gone at the end."""
+        """Record the child's group, wait for it to exit (reading as it writes), sweep what it
+        left, then wait for its pipes, briefly. Whatever happens, the probe's processes are gone
+        at the end."""
         readers = [asyncio.ensure_future(stdout.read()), asyncio.ensure_future(stderr.read())]
         exited = asyncio.ensure_future(process.wait())
+        record: Path | None = None
         swept = False
         try:
+            # Inside the try: a cancel arriving while the group is recorded still kills it.
+            record = await self._children.record(process)
             try:
                 async with asyncio.timeout(self.timeout):
                     await asyncio.wait({exited, readers[0]}, return_when=asyncio.FIRST_COMPLETED)

@@ -153,14 +153,27 @@ class Storage:
             log.debug("closing the failed connection: %s", exc)
 
     async def save_job(self, job: JobStatusResponse) -> None:
-        await self._write(
-            lambda db: db.execute(
+        await self.save_jobs([job])
+
+    async def save_jobs(
+        self, jobs: Sequence[JobStatusResponse], videos: Sequence[VideoInfo] = ()
+    ) -> None:
+        """Upsert ``jobs`` and ``videos`` (into the library) in one transaction: a burst of
+        changes costs one commit, not one per job."""
+        job_rows = [(job.id, job.status.value, job.created_at, _document(job)) for job in jobs]
+        video_rows = [(video_key(video.path), _document(video)) for video in videos]
+
+        async def statements(db: aiosqlite.Connection) -> None:
+            await db.executemany(
                 "INSERT INTO jobs (id, status, created_at, document) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
                 "document = excluded.document",
-                (job.id, job.status.value, job.created_at, _document(job)),
+                job_rows,
             )
-        )
+            if video_rows:
+                await _upsert_videos(db, video_rows)
+
+        await self._write(statements)
 
     async def get_job(self, job_id: str) -> JobStatusResponse | None:
         async with self._db.execute("SELECT document FROM jobs WHERE id = ?", (job_id,)) as rows:

@@ -9,7 +9,7 @@ import json
 import sys
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +32,11 @@ FRAMES = 40  # what SLOW_FFMPEG reports
 class CountingStorage(Storage):
     saved: list[JobStatusResponse]
 
-    async def save_job(self, job: JobStatusResponse) -> None:
-        self.saved.append(job)
-        await super().save_job(job)
+    async def save_jobs(
+        self, jobs: Sequence[JobStatusResponse], videos: Sequence[VideoInfo] = ()
+    ) -> None:
+        self.saved.extend(jobs)
+        await super().save_jobs(jobs, videos)
 
 
 class FortyFrames:

@@ -24,9 +24,11 @@ class CountingStorage(Storage):
 
     saved: list[JobStatusResponse]
 
-    async def save_job(self, job: JobStatusResponse) -> None:
-        self.saved.append(job)
-        await super().save_job(job)
+    async def save_jobs(
+        self, jobs: Sequence[JobStatusResponse], videos: Sequence[VideoInfo] = ()
+    ) -> None:
+        self.saved.extend(jobs)
+        await super().save_jobs(jobs, videos)
 
 
 class GatedProber:
@@ -177,9 +179,12 @@ class HeldStorage(Storage):
 
     release: asyncio.Event
 
-    async def save_videos(self, videos: Sequence[VideoInfo]) -> None:
-        await self.release.wait()
-        await super().save_videos(videos)
+    async def save_jobs(
+        self, jobs: Sequence[JobStatusResponse], videos: Sequence[VideoInfo] = ()
+    ) -> None:
+        if videos:
+            await self.release.wait()
+        await super().save_jobs(jobs, videos)
 
 
 async def test_library_shows_a_finished_jobs_videos_before_the_disk_caught_up(
