@@ -152,6 +152,19 @@ class Storage:
         except sqlite3.Error as exc:
             log.debug("closing the failed connection: %s", exc)
 
+    async def _rows(self, query: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        """Every row of a read. A failed write reconnects, closing the old connection, while a
+        read may still be waiting on it: such a read runs once more on the new connection."""
+        db = self._db
+        try:
+            async with db.execute(query, parameters) as cursor:
+                return list(await cursor.fetchall())
+        except (ValueError, sqlite3.ProgrammingError):  # the connection was closed under it
+            if db is self._db:
+                raise
+        async with self._db.execute(query, parameters) as cursor:
+            return list(await cursor.fetchall())
+
     async def save_job(self, job: JobStatusResponse) -> None:
         await self.save_jobs([job])
 
@@ -176,10 +189,10 @@ class Storage:
         await self._write(statements)
 
     async def get_job(self, job_id: str) -> JobStatusResponse | None:
-        async with self._db.execute("SELECT document FROM jobs WHERE id = ?", (job_id,)) as rows:
-            row = await rows.fetchone()
-        if row is None:
+        rows = await self._rows("SELECT document FROM jobs WHERE id = ?", (job_id,))
+        if not rows:
             return None
+        row = rows[0]
         try:
             return job_from_json(json.loads(row[0]))
         except _CORRUPT:
@@ -195,8 +208,7 @@ class Storage:
             query += " WHERE (created_at, id) < (?, ?)"
             parameters = before
         query += " ORDER BY created_at DESC, id DESC LIMIT ?"
-        async with self._db.execute(query, (*parameters, limit)) as rows:
-            documents = [row[0] for row in await rows.fetchall()]
+        documents = [row[0] for row in await self._rows(query, (*parameters, limit))]
         jobs = []
         for document in documents:
             try:
@@ -219,11 +231,10 @@ class Storage:
 
     async def mark_interrupted(self, finished_at: str) -> int:
         """Mark jobs a previous process left pending or running as failed; return how many."""
-        async with self._db.execute(
+        rows = await self._rows(
             "SELECT id, document FROM jobs WHERE status IN (?, ?)",
             (JobStatus.PENDING.value, JobStatus.RUNNING.value),
-        ) as cursor:
-            rows = list(await cursor.fetchall())
+        )
         updates = []
         for job_id, document in rows:
             try:
@@ -268,16 +279,14 @@ class Storage:
         each; return how many. Rows stay where they are if the database is not writable (they
         are skipped on reading)."""
         bad: list[tuple[str, Any, str, Any]] = []
-        async with self._db.execute("SELECT id, status, document FROM jobs") as rows:
-            async for job_id, status, document in rows:
-                reason = _job_problem(status, document)
-                if reason is not None:
-                    bad.append(("jobs", job_id, reason, document))
-        async with self._db.execute("SELECT path, document FROM videos") as rows:
-            async for path, document in rows:
-                reason = _video_problem(document)
-                if reason is not None:
-                    bad.append(("videos", path, reason, document))
+        for job_id, status, document in await self._rows("SELECT id, status, document FROM jobs"):
+            reason = _job_problem(status, document)
+            if reason is not None:
+                bad.append(("jobs", job_id, reason, document))
+        for path, document in await self._rows("SELECT path, document FROM videos"):
+            reason = _video_problem(document)
+            if reason is not None:
+                bad.append(("videos", path, reason, document))
         for kind, key, reason, _ in bad:
             log.warning("quarantined corrupt %s row %r: %s", kind, key, reason)
         if bad:
@@ -307,10 +316,8 @@ class Storage:
 
     async def list_videos(self) -> list[VideoInfo]:
         """The library (unsorted; the caller sorts by path)."""
-        async with self._db.execute("SELECT document FROM videos") as cursor:
-            rows = await cursor.fetchall()
         videos = []
-        for (document,) in rows:
+        for (document,) in await self._rows("SELECT document FROM videos"):
             try:
                 videos.append(video_from_json(json.loads(document)))
             except _CORRUPT:
