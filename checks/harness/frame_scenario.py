@@ -229,7 +229,7 @@ def scenarios(seconds: float) -> dict[str, tuple[FrameScenarioOptions, str]]:
     return {
         "slow progress": (FrameScenarioOptions(ffmpeg=slow), "completed"),
         "hang, job timeout": (FrameScenarioOptions(ffmpeg=stuck, job_timeout=seconds), "timed_out"),
-        "hang, cancel": (FrameScenarioOptions(ffmpeg=stuck, cancel_at=0.2), "cancelled"),
+        "hang, cancel": (FrameScenarioOptions(ffmpeg=stuck, cancel_at=0.5), "cancelled"),
         # A second of quiet, then the flood: the job must fail on it, well before its timeout.
         "flood": (
             FrameScenarioOptions(
