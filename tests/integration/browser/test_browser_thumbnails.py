@@ -5,6 +5,7 @@ listed. On a fake ffmpeg, the same bar check fails a page that ignores the job's
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -110,15 +111,16 @@ def run_on_fake_ffmpeg(
     edit_app_js: Callable[[str], str] | None = None,
 ) -> list[float]:
     """A thumbnails job started from the page on a fake ffmpeg that reports 75 frames over
-    3 s (its fake ffprobe gives the same count); the bar's values, once completed."""
+    3 s (its fake ffprobe gives the same count at once); the bar's values, once completed."""
     media = tmp_path / "media"
     media.mkdir()
     video = media / "clip.mp4"
     video.write_bytes(b"\0" * 16)
     shape = Behaviour(delay=3.0, duration=3.0, frame_rate="25")
+    count = dataclasses.replace(shape, delay=0.0)
     server = service_process(
         "--media-root", str(media), "--db", str(tmp_path / "service.db"),
-        "--ffprobe", str(write_fake_ffprobe(tmp_path / "probe", default=shape).executable),
+        "--ffprobe", str(write_fake_ffprobe(tmp_path / "probe", default=count).executable),
         "--ffmpeg", str(write_fake_ffmpeg(tmp_path / "ffmpeg", default=shape).executable),
     )  # fmt: skip
     assert server.base_url is not None

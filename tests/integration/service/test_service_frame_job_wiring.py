@@ -4,7 +4,7 @@ written (the production bug on the new kind) fails on ``progress``, ``current_fr
 ``eta_seconds``.
 
 Each inner run is a pytester project whose one test starts a frame job on the real app
-(in process, pytest-aiohttp) with a fake ffprobe and a fake ffmpeg reporting 50 frames, and
+(in process, pytest-aiohttp) with a fake ffprobe and a fake ffmpeg reporting 100 frames, and
 follows its event stream to the end. Its settings are the ``[tool.loopwire.wiring]`` tables of
 this repository's pyproject.toml, read at run time, less the routes the job never calls (the
 scan, the lists, cancel), plus an allowance for the fields no frame job sets (the scan's own).
@@ -66,8 +66,9 @@ from service import jobs
 from service.app import create_app
 from service.config import ServiceConfig
 
-# 50 frames, reported over 1 s (about ten reports).
-SHAPE = Behaviour(delay=1.0, duration=2.0, frame_rate="25")
+# 100 frames, reported over 2 s (about 20 reports); the fake ffprobe counts them at once.
+SHAPE = Behaviour(delay=2.0, duration=4.0, frame_rate="25")
+COUNT = Behaviour(duration=4.0, frame_rate="25")
 
 
 async def test_a_frame_job_runs(aiohttp_client, tmp_path: Path, monkeypatch) -> None:
@@ -79,7 +80,7 @@ async def test_a_frame_job_runs(aiohttp_client, tmp_path: Path, monkeypatch) -> 
     config = ServiceConfig(
         media_roots=(media.resolve(),),
         db_path=tmp_path / "jobs.db",
-        ffprobe=str(write_fake_ffprobe(tmp_path / "probe", default=SHAPE).executable),
+        ffprobe=str(write_fake_ffprobe(tmp_path / "probe", default=COUNT).executable),
         ffmpeg=str(write_fake_ffmpeg(tmp_path / "ffmpeg", default=SHAPE).executable),
     )
     client = await aiohttp_client(create_app(config))

@@ -9,6 +9,7 @@ the 10 s video takes about 10 s and the test can watch it and cancel it half-way
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from checks.harness.fake_program import Behaviour, write_fake_ffmpeg, write_fake_ffprobe
 from checks.wiring.pytest_wiring import WiringRecorder
 from service import child_process, jobs
 from tests.integration.service.service_support import Client, ClientFactory, wait_until
@@ -362,3 +364,27 @@ async def test_a_folder_is_not_a_frame_job_input(make_client: ClientFactory, med
     response = await client.post("/api/v1/jobs", json={"kind": "thumbnails", "path": str(media)})
     assert response.status == 400
     assert (await response.json())["error"]["code"] == "not_a_file"
+
+
+async def test_the_frame_count_runs_beside_ffmpeg_with_progress_null_until_it_answers(
+    make_client: ClientFactory, media: Path, tmp_path: Path
+) -> None:
+    """A slow count (1.5 s) does not hold ffmpeg back: frames are reported before the total is
+    known, with no progress or time left until it is (never a guessed total)."""
+    video = media / "clip.mp4"
+    await asyncio.to_thread(video.write_bytes, b"\0" * 16)
+    shape = Behaviour(delay=4.0, duration=4.0, frame_rate="25")
+    ffprobe = write_fake_ffprobe(tmp_path / "probe", default=dataclasses.replace(shape, delay=1.5))
+    ffmpeg = write_fake_ffmpeg(tmp_path / "ffmpeg", default=shape)
+    client = await make_client(ffprobe=str(ffprobe.executable), ffmpeg=str(ffmpeg.executable))
+
+    job = await start(client, video)
+    seen = await follow(client, job["id"])
+
+    assert seen[-1]["status"] == "completed", seen[-1]
+    before_total = [state for state in seen if state["total_frames"] is None]
+    assert any(state["current_frame"] for state in before_total), "ffmpeg waited for the count"
+    assert {(state["progress"], state["eta_seconds"]) for state in before_total} == {(None, None)}
+    counted = [state for state in seen if state["total_frames"] is not None]
+    assert {state["total_frames"] for state in counted} == {100}
+    assert any(state["progress"] and state["progress"] < 1 for state in counted), counted
