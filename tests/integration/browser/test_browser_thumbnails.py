@@ -23,15 +23,16 @@ from tests.integration.browser.test_browser_scan_page import ignore_progress
 from tests.integration.service.test_service_frame_jobs import (
     SLOW_FFMPEG,
     UNKNOWN_TOTAL_FFPROBE,
+    ffmpeg_pids,
     script,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.needs_browser, pytest.mark.needs_ffmpeg]
 
 
-def test_the_bar_and_time_left_of_a_thumbnails_job_move_to_100(
-    browser: Browser, tmp_path: Path, service_process: ServiceFactory
-) -> None:
+def real_ffmpeg_service(tmp_path: Path, service_process: ServiceFactory) -> tuple[str, Path]:
+    """The service over a generated 10 s video with the real ffmpeg, paced at the video's own
+    rate (so the job takes about 10 s): its base URL and the video."""
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None or shutil.which("ffprobe") is None:
         pytest.skip("ffmpeg not installed: apt-get install ffmpeg")
@@ -54,12 +55,23 @@ def test_the_bar_and_time_left_of_a_thumbnails_job_move_to_100(
         "--media-root", str(media), "--db", str(tmp_path / "service.db"), "--ffmpeg", str(paced)
     )
     assert server.base_url is not None
-    page = ScanPage.open(browser, server.base_url)
+    return server.base_url, video.resolve()
+
+
+def start_thumbnails(page: ScanPage, video: Path) -> None:
+    page.page.fill("#video-file", str(video))
+    page.page.fill("#every-seconds", "2")
+    page.page.click("#start-thumbs")
+    page.page.wait_for_selector("#status[data-job-id]", timeout=15_000)
+
+
+def test_the_bar_and_time_left_of_a_thumbnails_job_move_to_100(
+    browser: Browser, tmp_path: Path, service_process: ServiceFactory
+) -> None:
+    base_url, video = real_ffmpeg_service(tmp_path, service_process)
+    page = ScanPage.open(browser, base_url)
     try:
-        page.page.fill("#video-file", str(video.resolve()))
-        page.page.fill("#every-seconds", "2")
-        page.page.click("#start-thumbs")
-        page.page.wait_for_selector("#status[data-job-id]", timeout=15_000)
+        start_thumbnails(page, video)
         assert page.wait_for_status(*FINISHED, timeout=60) == "completed"
         assert_progress_bar_moved(page.bar_values())
         assert page.page.text_content("#progress-text") == "100%"
@@ -71,6 +83,23 @@ def test_the_bar_and_time_left_of_a_thumbnails_job_move_to_100(
         assert all(text.endswith(".jpg") for text in outputs), outputs
     finally:
         page.close()
+
+
+def test_cancelling_a_thumbnails_job_at_40_percent_from_the_page_leaves_no_ffmpeg_and_no_file(
+    browser: Browser, tmp_path: Path, service_process: ServiceFactory
+) -> None:
+    base_url, video = real_ffmpeg_service(tmp_path, service_process)
+    page = ScanPage.open(browser, base_url)
+    try:
+        start_thumbnails(page, video)
+        page.wait_for_bar_above(40)
+        page.cancel()
+        assert page.wait_for_status(*FINISHED, timeout=30) == "cancelled"
+        folder = video.parent / ".loopwire-output" / page.job_id()
+    finally:
+        page.close()
+    assert ffmpeg_pids(str(folder)) == [], "ffmpeg outlived the cancel"
+    assert not folder.exists(), f"partial output left: {list(folder.iterdir())}"
 
 
 def test_without_a_frame_count_the_page_says_working_without_a_bar(
