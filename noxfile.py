@@ -131,7 +131,7 @@ def responsiveness(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def bench_frames(session: nox.Session) -> None:
-    """A thumbnails job's frames per second against ffmpeg run alone (job machinery overhead)."""
+    """A frame job's frames per second against ffmpeg run alone (job machinery overhead)."""
     install(session)
     session.run("python", "-m", "bench.frames", *session.posargs)
 

@@ -454,27 +454,34 @@ class JobQueue:
             raise grouped.exceptions[0] from None
 
     async def _run_frames(self, job: _Job, work: _FrameWork) -> None:
-        """Count the input's frames, run ffmpeg, list the output; on any other end (failure,
-        cancel, timeout) delete the partial output and say what is left."""
+        """Count the input's frames while ffmpeg runs, then list the output; on any other end
+        (failure, cancel, timeout) delete the partial output and say what is left."""
         assert self._frames is not None  # submit_frames() refuses frame jobs otherwise
         settings = self._frames
         source = Path(job.path)
         succeeded = False
         try:
-            job.total_frames = total_frames(await self._prober.probe(source))
-            self._changed(job, force_save=True)
             await asyncio.to_thread(work.output_dir.mkdir, parents=True)
-            await run_ffmpeg(
-                settings.ffmpeg,
-                settings.children,
-                work.kind,
-                work.params,
-                source,
-                work.output_dir,
-                lambda frame: self._frame_reached(job, frame),
-            )
+            # Side by side: the count's ffprobe (its start-up is most of a job's fixed cost)
+            # stays off the job's time. Until it answers, progress is null: the total is unknown.
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._count_frames(job, source))
+                group.create_task(
+                    run_ffmpeg(
+                        settings.ffmpeg,
+                        settings.children,
+                        work.kind,
+                        work.params,
+                        source,
+                        work.output_dir,
+                        lambda frame: self._frame_reached(job, frame),
+                    )
+                )
             job.output = await list_output(work.output_dir)
             succeeded = True
+        except BaseExceptionGroup as grouped:
+            # The first failure (a probe error, ffmpeg's) is the job's; the other was cancelled.
+            raise grouped.exceptions[0] from None
         finally:
             if not succeeded:
                 deleted, left = await remove_output(work.output_dir)
@@ -482,6 +489,10 @@ class JobQueue:
                 job.output_note = f"partial output deleted ({deleted} file(s)); " + (
                     f"left behind: {', '.join(left)}" if left else "nothing left"
                 )
+
+    async def _count_frames(self, job: _Job, source: Path) -> None:
+        job.total_frames = total_frames(await self._prober.probe(source))
+        self._changed(job, force_save=True)
 
     def _frame_reached(self, job: _Job, frame: int) -> None:
         """A progress report: only forward (reports never move a job back), saved at the

@@ -1,5 +1,6 @@
 """One typed client for the reference service's HTTP API, used by the harness scenario, the
-integration tests and the bench: starting a scan, reading, cancelling and following a job.
+integration tests and the bench: starting a scan or a frame job, reading, cancelling and
+following a job.
 
 It runs over any aiohttp-style session: an ``aiohttp.ClientSession`` with the server's base URL
 (a real server process), or pytest-aiohttp's ``TestClient`` with none (an in-process app). Which
@@ -73,6 +74,16 @@ class ServiceClient:
         status, job = await self.request("POST", "/scans", body)
         if status != 202 or not isinstance(job, dict):
             raise ServiceError(f"scan of {path} refused", status, job)
+        return job
+
+    async def start_frame_job(self, kind: str, path: Path | str, **params: object) -> Job:
+        """POST a frame job of ``kind`` on the file ``path`` with the kind's ``params``; the
+        accepted job (``ServiceError`` unless 202)."""
+        status, job = await self.request(
+            "POST", "/jobs", {**params, "kind": kind, "path": str(path)}
+        )
+        if status != 202 or not isinstance(job, dict):
+            raise ServiceError(f"{kind} job on {path} refused", status, job)
         return job
 
     async def job(self, job_id: str) -> Job:

@@ -18,7 +18,9 @@ A ``schedule`` goes by start order instead: the Nth run (0 first) takes ``schedu
 its file, and runs past its end fall back to the rules (``-version`` runs take no turn).
 Every run logs itself; :class:`FakeProgram` reads the log (``invocations()``,
 ``max_concurrency()``, ``alive_pids()``, ``kill_survivors()``). ``ffprobe`` is one preset:
-without ``output`` its ``ok`` runs print an ffprobe-shaped JSON document.
+without ``output`` its ``ok`` runs print an ffprobe-shaped JSON document. ``ffmpeg`` is the
+other (:func:`write_fake_ffmpeg`): its runs report ``-progress`` as they go (see
+:class:`Behaviour`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from loopwire.harness.fake_ffprobe.fakes import (
     Behaviour,
     FakeFfprobe,
     Mode,
+    write_fake_ffmpeg,
     write_fake_ffprobe,
     write_fake_program,
 )
@@ -42,6 +45,7 @@ __all__ = [
     "FakeProgram",
     "Invocation",
     "Mode",
+    "write_fake_ffmpeg",
     "write_fake_ffprobe",
     "write_fake_program",
 ]

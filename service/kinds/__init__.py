@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
-from service.kinds import thumbnails
+from service.kinds import thumbnails, transcode
 
 # A kind's parameters, as validated from the request body.
 Params = Mapping[str, float | int | str]
@@ -38,4 +38,4 @@ class FrameKind(Protocol):
         ...
 
 
-KINDS: dict[str, FrameKind] = {kind.name: kind for kind in (thumbnails.KIND,)}
+KINDS: dict[str, FrameKind] = {kind.name: kind for kind in (thumbnails.KIND, transcode.KIND)}

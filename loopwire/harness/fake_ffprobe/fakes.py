@@ -24,8 +24,11 @@ from loopwire.harness.fake_ffprobe.log import Invocation, read_invocations
 from loopwire.harness.fake_ffprobe.shell import fallback_script, fast_script, find_shell_tools
 from loopwire.harness.processes import process_alive
 
-Mode = Literal["ok", "garbage", "fail", "hang", "grandchild"]
-MODES: tuple[Mode, ...] = ("ok", "garbage", "fail", "hang", "grandchild")
+Mode = Literal["ok", "garbage", "fail", "hang", "grandchild", "flood"]
+MODES: tuple[Mode, ...] = ("ok", "garbage", "fail", "hang", "grandchild", "flood")
+# Program names whose ``ok`` (and ``hang``) runs act out the program itself; any other name
+# prints the ffprobe document (or ``output``).
+PRESETS = ("ffprobe", "ffmpeg")
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,16 @@ class Behaviour:
     enough to outlive any test, bounded so a leak eventually ends); ``grandchild`` spawns a
     sleeping grandchild that inherits stdout, then exits after ``delay`` (or hangs, with
     ``after_spawn="hang"``): only killing the whole process group ends the output pipe.
-    ``output``, when set, is what ``ok`` prints to stdout (verbatim) in place of ffprobe's JSON,
-    so the fake can stand in for any program; ``duration``, ``width``, ``height`` and
-    ``frame_rate`` only shape that ffprobe document.
+    ``flood`` writes ``flood_bytes`` bytes with no newline to stdout after ``delay`` (a
+    program whose output never ends a line), then hangs. ``output``, when set, is what ``ok``
+    prints to stdout (verbatim) in place of ffprobe's JSON, so the fake can stand in for any
+    program; ``duration``, ``width``, ``height`` and ``frame_rate`` shape that ffprobe document.
+
+    The ``ffmpeg`` preset (:func:`write_fake_ffmpeg`) reads the same fields as a run of
+    ``ffmpeg -progress pipe:1``: its output file (the last argument, ``%05d`` as ``00001``) is
+    created at once, then ``ok`` reports ``frame=`` up to ``duration`` x ``frame_rate`` (the
+    count the ffprobe preset gives the same behaviour) spread over ``delay`` seconds and exits 0;
+    ``hang`` reports half as far over ``delay`` and then hangs, as a stuck encoder does.
     """
 
     delay: float = 0.0
@@ -54,14 +64,16 @@ class Behaviour:
     hang_seconds: float = 3600.0
     # What an ``ok`` run prints instead of the ffprobe document (any program's output).
     output: str | None = None
+    # What a ``flood`` run writes before it hangs: bounded, so a leaked fake ends its damage.
+    flood_bytes: int = 64 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"unknown mode {self.mode!r}; expected one of {', '.join(MODES)}")
         if self.after_spawn not in ("exit", "hang"):
             raise ValueError(f"after_spawn must be 'exit' or 'hang', not {self.after_spawn!r}")
-        if self.delay < 0 or self.hang_seconds < 0:
-            raise ValueError("delay and hang_seconds must be >= 0")
+        if self.delay < 0 or self.hang_seconds < 0 or self.flood_bytes < 0:
+            raise ValueError("delay, hang_seconds and flood_bytes must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -142,6 +154,19 @@ def write_fake_ffprobe(
     return write_fake_program(directory, "ffprobe", rules, default, fast=fast, schedule=schedule)
 
 
+def write_fake_ffmpeg(
+    directory: Path,
+    rules: Mapping[str, Behaviour] | None = None,
+    default: Behaviour | None = None,
+    *,
+    schedule: Sequence[Behaviour] = (),
+) -> FakeFfprobe:
+    """Write an executable ``ffmpeg`` that reports ``-progress`` as it goes (see
+    :class:`Behaviour`); rules match the basename of its input (the word after ``-i``, or the
+    file behind ``/dev/fd/N``)."""
+    return write_fake_program(directory, "ffmpeg", rules, default, schedule=schedule)
+
+
 def write_fake_program(
     directory: Path,
     name: str,
@@ -173,6 +198,7 @@ def write_fake_program(
         "rules": [[pattern, asdict(b)] for pattern, b in (rules or {}).items()],
         "default": asdict(default or Behaviour()),
         "schedule": [asdict(b) for b in schedule],
+        "preset": name if name in PRESETS else None,
     }
     (directory / fake_ffprobe_script.CONFIG_NAME).write_text(json.dumps(config, indent=2))
     script = directory / fake_ffprobe_script.SCRIPT_NAME

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import os
 import subprocess
 import sys
@@ -36,6 +37,9 @@ FORMAT_NAMES = {
     ".avi": ("avi", "AVI (Audio Video Interleaved)"),
 }
 MP4_FORMAT = ("mov,mp4,m4a,3gp,3g2,mj2", "QuickTime / MOV")
+# The ffmpeg preset reports about this often (real ffmpeg: every 0.5 s by default).
+REPORT_INTERVAL = 0.1
+FLOOD_CHUNK = 64 * 1024
 
 
 def probed_path(argv: list[str]) -> str | None:
@@ -135,6 +139,16 @@ def ok_document(path: str, behaviour: dict[str, Any], opened: str | None = None)
     return document(per_file, behaviour)
 
 
+def frame_rate(behaviour: dict[str, Any]) -> float:
+    numerator, _, denominator = str(behaviour["frame_rate"]).partition("/")
+    return float(numerator) / float(denominator or 1)
+
+
+def frame_count(behaviour: dict[str, Any]) -> int:
+    """The video's frames: what the ffprobe document says and the ffmpeg preset reaches."""
+    return round(float(behaviour["duration"]) * frame_rate(behaviour))
+
+
 def document(per_file: dict[str, str], behaviour: dict[str, Any]) -> dict[str, Any]:
     """The ``ok`` document from the values of the probed file and those the behaviour fixes.
 
@@ -142,8 +156,6 @@ def document(per_file: dict[str, str], behaviour: dict[str, Any]) -> dict[str, A
     markers in their place.
     """
     duration = float(behaviour["duration"])
-    numerator, _, denominator = str(behaviour["frame_rate"]).partition("/")
-    fps = float(numerator) / float(denominator or 1)
     video = {
         "index": 0,
         "codec_name": "h264",
@@ -159,7 +171,7 @@ def document(per_file: dict[str, str], behaviour: dict[str, Any]) -> dict[str, A
         "start_time": "0.000000",
         "duration": f"{duration:.6f}",
         "bit_rate": per_file["video_bit_rate"],
-        "nb_frames": str(round(duration * fps)),
+        "nb_frames": str(frame_count(behaviour)),
     }
     audio = {
         "index": 1,
@@ -200,6 +212,51 @@ def spawn_grandchild(seconds: float) -> subprocess.Popen[bytes]:
     )
 
 
+def ffmpeg_output(argv: list[str]) -> str | None:
+    """The file ffmpeg writes: its last argument, an image sequence's pattern as its first."""
+    if not argv or argv[-1].startswith("-") or argv[-1] == "-":
+        return None
+    return argv[-1].replace("%05d", "00001").replace("%d", "1")
+
+
+def act_ffmpeg(argv: list[str], behaviour: dict[str, Any], hang: bool) -> None:
+    """``ffmpeg -progress pipe:1``: the output file at once, then a report every
+    :data:`REPORT_INTERVAL` up to the last frame (half-way for a ``hang``, which then stops)."""
+    output = ffmpeg_output(argv)
+    if output is not None:
+        with open(output, "wb") as stream:
+            stream.write(b"fake ffmpeg output\n")
+    frames = frame_count(behaviour) // (2 if hang else 1)
+    delay = float(behaviour["delay"])
+    reports = max(1, math.ceil(delay / REPORT_INTERVAL))
+    start = time.monotonic()
+    for index in range(1, reports + 1):
+        time.sleep(max(0.0, start + delay * index / reports - time.monotonic()))
+        frame = frames * index // reports
+        end = index == reports and not hang
+        sys.stdout.write(
+            f"frame={frame}\nfps={frame / max(time.monotonic() - start, 1e-3):.2f}\n"
+            f"out_time_us={round(frame / frame_rate(behaviour) * 1e6)}\n"
+            f"progress={'end' if end else 'continue'}\n"
+        )
+        sys.stdout.flush()
+    if hang:
+        time.sleep(float(behaviour["hang_seconds"]))
+
+
+def flood(behaviour: dict[str, Any]) -> None:
+    """``flood_bytes`` bytes with no newline on stdout, then a hang; ends quietly once the
+    reader is gone."""
+    left = int(behaviour["flood_bytes"])
+    chunk = b"x" * FLOOD_CHUNK
+    try:
+        while left > 0:
+            left -= os.write(sys.stdout.fileno(), chunk[:left])
+    except BrokenPipeError:
+        return
+    time.sleep(float(behaviour["hang_seconds"]))
+
+
 def main() -> int:
     here = Path(__file__).resolve().parent
     config = json.loads((here / CONFIG_NAME).read_text())
@@ -233,11 +290,20 @@ def main() -> int:
 
     behaviour = choose(config, path)
     mode = behaviour["mode"]
+    acts_ffmpeg = config.get("preset") == "ffmpeg" and behaviour.get("output") is None
+    if acts_ffmpeg and mode in ("ok", "hang"):
+        act_ffmpeg(argv, behaviour, hang=mode == "hang")
+        record(log_file, "E", repr(time.time()))
+        return 0
     if mode == "grandchild":
         child = spawn_grandchild(float(behaviour["hang_seconds"]))
         child_ticks = process_start_ticks(child.pid)
         record(log_file, "G", str(child.pid), "" if child_ticks is None else str(child_ticks))
     time.sleep(float(behaviour["delay"]))
+    if mode == "flood":
+        flood(behaviour)
+        record(log_file, "E", repr(time.time()))
+        return 1
     if mode == "hang" or (mode == "grandchild" and behaviour["after_spawn"] == "hang"):
         time.sleep(float(behaviour["hang_seconds"]))
 

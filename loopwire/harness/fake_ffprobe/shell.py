@@ -259,8 +259,8 @@ def _behaviour_body(behaviour: dict[str, Any], sleep: str) -> list[str] | None:
     mode = behaviour["mode"]
     delay = float(behaviour["delay"])
     hang = float(behaviour["hang_seconds"])
-    if math.isnan(delay) or math.isnan(hang):
-        return None
+    if math.isnan(delay) or math.isnan(hang) or mode == "flood":
+        return None  # the Python fake does it
     lines: list[str] = []
     if mode == "grandchild":
         lines += [

@@ -107,7 +107,12 @@ def run_beside_a_scan(service_process: ServiceFactory, tmp_path: Path) -> str:
         "--ffmpeg", script(tmp_path, "ffmpeg", SLOW_FFMPEG),
     )  # fmt: skip
     job = _post(server, "/api/v1/jobs", {"kind": "thumbnails", "path": str(video)})
-    _wait(server, job["id"], lambda state: (state["current_frame"] or 0) > 0)
+    # Running (or already ended: the sweep after the job's own frame count can end it too).
+    _wait(
+        server,
+        job["id"],
+        lambda state: (state["current_frame"] or 0) > 0 or state["status"] not in UNFINISHED,
+    )
     for _ in range(3):
         scan = _post(server, "/api/v1/scans", {"path": str(scanned)})
         _wait(server, scan["id"], lambda state: state["status"] not in UNFINISHED)

@@ -1,6 +1,6 @@
-"""Frame jobs (``POST /api/v1/jobs``, kind ``thumbnails``) end to end: real ffmpeg on a
-generated 10 s video, and fake ffmpeg/ffprobe scripts for what real ones cannot be made to do
-on demand (an unknown frame count, a hang).
+"""Frame jobs (``POST /api/v1/jobs``, kinds ``thumbnails`` and ``transcode``) end to end: real
+ffmpeg on a generated 10 s video, and fake ffmpeg/ffprobe scripts for what real ones cannot be
+made to do on demand (an unknown frame count, a hang).
 
 Real ffmpeg runs through a wrapper that adds ``-re`` (read the input at its own frame rate), so
 the 10 s video takes about 10 s and the test can watch it and cancel it half-way.
@@ -9,7 +9,10 @@ the 10 s video takes about 10 s and the test can watch it and cancel it half-way
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from loopwire.harness.fake_program import Behaviour, write_fake_ffmpeg, write_fake_ffprobe
 from loopwire.wiring.pytest_wiring import WiringRecorder
 from service import child_process, jobs
 from tests.integration.service.service_support import Client, ClientFactory, wait_until
@@ -26,6 +30,7 @@ from tests.integration.service.service_support import Client, ClientFactory, wai
 pytestmark = [pytest.mark.integration, pytest.mark.needs_ffmpeg]
 
 VIDEO_FRAMES = 250  # 10 s at 25 fps
+KINDS = pytest.mark.parametrize("kind", ["thumbnails", "transcode"])
 
 # ffprobe that knows a video stream but neither its frame count nor its duration.
 UNKNOWN_TOTAL_FFPROBE = """#!/bin/sh
@@ -82,9 +87,17 @@ def paced_ffmpeg(tmp_path: Path) -> str:
     return script(tmp_path, "ffmpeg-paced", f'#!/bin/sh\nexec {shutil.which("ffmpeg")} -re "$@"\n')
 
 
-async def start(client: Client, path: Path, every: float = 2.0) -> dict[str, Any]:
+# Each kind's parameters in these tests: a thumbnail every 2 s; a transcode to 32 lines (the
+# video has 64, so it really scales down).
+PARAMS: dict[str, dict[str, Any]] = {
+    "thumbnails": {"every_seconds": 2.0},
+    "transcode": {"height": 32},
+}
+
+
+async def start(client: Client, path: Path, kind: str = "thumbnails") -> dict[str, Any]:
     response = await client.post(
-        "/api/v1/jobs", json={"kind": "thumbnails", "path": str(path), "every_seconds": every}
+        "/api/v1/jobs", json={"kind": kind, "path": str(path), **PARAMS[kind]}
     )
     assert response.status == 202, await response.text()
     job: dict[str, Any] = await response.json()
@@ -154,8 +167,49 @@ async def test_thumbnails_job_reports_frames_and_lists_its_output(
     assert summary["fps"] == final["fps"]
 
 
-async def cancel_at_40_percent(client: Client, video: Path) -> dict[str, Any]:
-    job = await start(client, video)
+def played_frames(path: Path) -> tuple[int, int]:
+    """(frames decoded, height) of ``path``'s video stream: ffprobe decodes every frame, so a
+    truncated or broken file fails here."""
+    result = subprocess.run(
+        [
+            *("ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames"),
+            *("-show_entries", "stream=nb_read_frames,height", "-of", "json", str(path)),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    (stream,) = json.loads(result.stdout)["streams"]
+    return int(stream["nb_read_frames"]), int(stream["height"])
+
+
+async def test_transcode_job_writes_a_smaller_video_that_plays_with_every_frame(
+    make_client: ClientFactory, media: Path, long_video: Path, paced_ffmpeg: str
+) -> None:
+    video = media / "long.mp4"
+    await asyncio.to_thread(shutil.copy, long_video, video)
+    client = await make_client(ffmpeg=paced_ffmpeg)
+
+    job = await start(client, video, "transcode")
+    assert (job["type"], job["progress"], job["current_frame"]) == ("transcode", None, None)
+    seen = await follow(client, job["id"])
+
+    final = seen[-1]
+    assert final["status"] == "completed", final
+    assert (final["progress"], final["total_frames"]) == (1.0, VIDEO_FRAMES)
+    output = media / ".loopwire-output" / job["id"] / "transcode.mp4"
+    assert final["output"] == [str(output)]
+    assert await asyncio.to_thread(played_frames, output) == (VIDEO_FRAMES, 32)
+    progress = [job["progress"] for job in seen if job["progress"] is not None]
+    assert progress == sorted(progress)
+    assert len({value for value in progress if 0 < value < 1}) >= 3, progress
+    assert all(value < 1 for value in progress[:-1])
+
+
+async def cancel_at_40_percent(
+    client: Client, video: Path, kind: str = "thumbnails"
+) -> dict[str, Any]:
+    job = await start(client, video, kind)
     seen = await follow(client, job["id"], until=0.4)
     assert seen[-1]["status"] == "running", seen[-1]
     response = await client.post(f"/api/v1/jobs/{job['id']}/cancel")
@@ -170,19 +224,23 @@ def assert_nothing_left(cancelled: dict[str, Any], media: Path) -> None:
     assert not folder.exists(), f"partial output left: {list(folder.iterdir())}"
 
 
+@KINDS
 async def test_cancel_at_40_percent_kills_ffmpeg_and_deletes_the_partial_output(
-    make_client: ClientFactory, media: Path, long_video: Path, paced_ffmpeg: str
+    make_client: ClientFactory, media: Path, long_video: Path, paced_ffmpeg: str, kind: str
 ) -> None:
     video = media / "long.mp4"
     await asyncio.to_thread(shutil.copy, long_video, video)
     client = await make_client(ffmpeg=paced_ffmpeg)
 
-    cancelled = await cancel_at_40_percent(client, video)
+    cancelled = await cancel_at_40_percent(client, video, kind)
 
     assert cancelled["status"] == "cancelled"
     assert 0.4 <= cancelled["progress"] < 1.0
     assert cancelled["output"] == []
-    assert "nothing left" in cancelled["output_note"]
+    # Something was written by 40 % (a thumbnail, a growing MP4), and it is gone.
+    assert re.fullmatch(
+        r"partial output deleted \([1-9]\d* file\(s\)\); nothing left", cancelled["output_note"]
+    ), cancelled["output_note"]
     assert_nothing_left(cancelled, media)
 
 
@@ -198,13 +256,19 @@ def no_kill(monkeypatch: pytest.MonkeyPatch, wiring_recorder: WiringRecorder) ->
         yield
 
 
+@KINDS
 async def test_negative_control_a_cancel_without_the_kill_leaves_ffmpeg_running(
-    make_client: ClientFactory, media: Path, long_video: Path, paced_ffmpeg: str, no_kill: None
+    make_client: ClientFactory,
+    media: Path,
+    long_video: Path,
+    paced_ffmpeg: str,
+    no_kill: None,
+    kind: str,
 ) -> None:
     video = media / "long.mp4"
     await asyncio.to_thread(shutil.copy, long_video, video)
     client = await make_client(ffmpeg=paced_ffmpeg)
-    cancelled = await cancel_at_40_percent(client, video)
+    cancelled = await cancel_at_40_percent(client, video, kind)
     folder = str(media / ".loopwire-output" / cancelled["id"])
     with pytest.raises(AssertionError, match="ffmpeg outlived the cancel"):
         assert_nothing_left(cancelled, media)
@@ -280,6 +344,10 @@ async def test_a_hanging_ffmpeg_times_out_killed_with_its_partial_output_deleted
         ({"kind": "thumbnails", "path": "/x", "every_seconds": 0}, 400, "invalid_field"),
         ({"kind": "thumbnails", "path": "/x", "every_seconds": "5"}, 400, "invalid_field"),
         ({"kind": "thumbnails", "path": "/etc/hostname"}, 403, "outside_media_roots"),
+        ({"kind": "transcode", "path": "/x", "height": 33}, 400, "invalid_field"),
+        ({"kind": "transcode", "path": "/x", "height": 4}, 400, "invalid_field"),
+        ({"kind": "transcode", "path": "/x", "height": 240.0}, 400, "invalid_field"),
+        ({"kind": "transcode", "path": "/x", "height": True}, 400, "invalid_field"),
     ],
 )
 async def test_bad_frame_job_requests_get_clear_errors(
@@ -296,3 +364,27 @@ async def test_a_folder_is_not_a_frame_job_input(make_client: ClientFactory, med
     response = await client.post("/api/v1/jobs", json={"kind": "thumbnails", "path": str(media)})
     assert response.status == 400
     assert (await response.json())["error"]["code"] == "not_a_file"
+
+
+async def test_the_frame_count_runs_beside_ffmpeg_with_progress_null_until_it_answers(
+    make_client: ClientFactory, media: Path, tmp_path: Path
+) -> None:
+    """A slow count (1.5 s) does not hold ffmpeg back: frames are reported before the total is
+    known, with no progress or time left until it is (never a guessed total)."""
+    video = media / "clip.mp4"
+    await asyncio.to_thread(video.write_bytes, b"\0" * 16)
+    shape = Behaviour(delay=4.0, duration=4.0, frame_rate="25")
+    ffprobe = write_fake_ffprobe(tmp_path / "probe", default=dataclasses.replace(shape, delay=1.5))
+    ffmpeg = write_fake_ffmpeg(tmp_path / "ffmpeg", default=shape)
+    client = await make_client(ffprobe=str(ffprobe.executable), ffmpeg=str(ffmpeg.executable))
+
+    job = await start(client, video)
+    seen = await follow(client, job["id"])
+
+    assert seen[-1]["status"] == "completed", seen[-1]
+    before_total = [state for state in seen if state["total_frames"] is None]
+    assert any(state["current_frame"] for state in before_total), "ffmpeg waited for the count"
+    assert {(state["progress"], state["eta_seconds"]) for state in before_total} == {(None, None)}
+    counted = [state for state in seen if state["total_frames"] is not None]
+    assert {state["total_frames"] for state in counted} == {100}
+    assert any(state["progress"] and state["progress"] < 1 for state in counted), counted
