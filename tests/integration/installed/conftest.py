@@ -29,11 +29,9 @@ class InstalledLoopwire:
 
     def env(self) -> dict[str, str]:
         """The environment of a shell with this venv activated (its scripts first on PATH)."""
-        env = {**os.environ, "VIRTUAL_ENV": str(self.python.parents[1])}
+        env = outside_env()
+        env["VIRTUAL_ENV"] = str(self.python.parents[1])
         env["PATH"] = f"{self.python.parent}{os.pathsep}{env.get('PATH', '')}"
-        # The outer session's own settings must not leak into the inner runs.
-        for name in ("PYTEST_ADDOPTS", "PYTHONPATH", "PYTHONHOME"):
-            env.pop(name, None)
         return env
 
     def run(self, *args: str, cwd: Path, extra_env: dict[str, str] | None = None) -> str:
@@ -48,6 +46,16 @@ class InstalledLoopwire:
             check=False,
         )
         return f"exit {result.returncode}\n{result.stdout}{result.stderr}"
+
+
+def outside_env() -> dict[str, str]:
+    """This process's environment without what points into the checkout or this session: with
+    the checkout on ``PYTHONPATH`` (tests/conftest.py puts it there for the reference service)
+    pip would find its ``loopwire.egg-info`` and skip installing the wheel."""
+    env = dict(os.environ)
+    for name in ("PYTEST_ADDOPTS", "PYTHONPATH", "PYTHONHOME"):
+        env.pop(name, None)
+    return env
 
 
 def build_wheel(destination: Path) -> Path:
@@ -70,6 +78,7 @@ def build_wheel(destination: Path) -> Path:
             str(destination),
             str(source),
         ],
+        env=outside_env(),
         check=True,
         timeout=600,
     )
@@ -86,6 +95,7 @@ def installed_loopwire(tmp_path_factory: pytest.TempPathFactory) -> InstalledLoo
     python = env_dir / "bin" / "python"
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", str(wheel), *USER_PACKAGES],
+        env=outside_env(),
         check=True,
         timeout=900,
     )
