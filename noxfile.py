@@ -21,7 +21,13 @@ LINTED = ["service", "checks", "bench"]
 WIRED = ["service"]
 
 # Debian package that provides each binary the integration tests run for real.
-SYSTEM_BINARIES = {"ffprobe": "ffmpeg", "ffmpeg": "ffmpeg", "chromium": "chromium"}
+SYSTEM_BINARIES = {
+    "ffprobe": "ffmpeg",
+    "ffmpeg": "ffmpeg",
+    "chromium": "chromium",
+    # The distributed backend's tests start their own redis-server.
+    "redis-server": "redis-server",
+}
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -33,7 +39,8 @@ def install(session: nox.Session, *groups: str) -> None:
 
 
 def ensure_system_binaries(session: nox.Session) -> None:
-    """Install ffmpeg and chromium from Debian when root; otherwise stop with the exact command."""
+    """Install ffmpeg, chromium and redis-server from Debian when root; otherwise stop with the
+    exact command."""
     missing = sorted({pkg for binary, pkg in SYSTEM_BINARIES.items() if not shutil.which(binary)})
     if not missing:
         return

@@ -18,6 +18,7 @@ from aiohttp import web
 from service import keys
 from service.child_process import ChildProcesses
 from service.config import ServiceConfig
+from service.distributed import RedisScans, connect
 from service.errors import error_middleware
 from service.jobs import FrameSettings, JobQueue
 from service.loopwatch.aiohttp_app import install_stall_report
@@ -65,6 +66,12 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
     except BaseException:
         await storage.close()
         raise
+    try:
+        # Distributed mode: scans go to the workers; frame jobs still run here.
+        queue = None if config.queue is None else await connect(config.queue)
+    except BaseException:
+        await storage.close()
+        raise
     jobs = JobQueue(
         storage,
         app[keys.PROBER],
@@ -73,6 +80,7 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
         job_timeout=config.job_timeout,
         retain_jobs=config.retain_jobs,
         frames=FrameSettings(config.ffmpeg, app[keys.CHILDREN], output_dir),
+        dispatch=None if queue is None else RedisScans(queue, config.batch_size),
     )
     try:
         await jobs.start()
@@ -82,6 +90,8 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
     finally:
         await jobs.close()
         await storage.close()
+        if queue is not None:
+            await queue.aclose()
 
 
 async def output_folder(configured: Path | None, roots: tuple[Path, ...]) -> Path:

@@ -1,0 +1,172 @@
+"""The API's side of a distributed scan: split the walked files into arq jobs, follow them.
+
+The job queue (:mod:`service.jobs`) walks the scan as always, confined to the media roots, then
+hands the files here. Each batch of files becomes one arq job that any worker
+(:mod:`service.worker`) may run; the workers record results in the scan's Redis keys
+(:mod:`service.scan_state`), and this side polls them and reports counters, the current file
+and, once every file is recorded, the results to the job. History and the library stay in the
+API's SQLite, fed from here exactly as the local probes feed it.
+
+Cancel, a job timeout and a shutdown all reach here as the cancellation of the job's task: the
+scan's stop flag is set (a batch checks it before every file and watches it while probing), its
+arq jobs are aborted, and the API waits, up to a bound, until no batch is running any more, so
+that a cancelled scan answers once its probes are gone on every worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.constants import abort_jobs_ss, in_progress_key_prefix
+from arq.jobs import Job
+from redis.exceptions import RedisError
+
+from service.jobs import ScanReport
+from service.probe import ProbeUnavailable
+from service.scan_state import Counts, ScanState
+from service.scanner import FoundFile
+
+log = logging.getLogger(__name__)
+
+# What the workers register; the API only enqueues it by name.
+BATCH_FUNCTION = "probe_batch"
+# How often the API reads a running scan's counters: progress is at most this stale.
+POLL_SECONDS = 0.1
+# How long a stopped scan waits for its running batches to end (a dead worker's batch never
+# ends by itself: its lease only expires).
+STOP_WAIT_SECONDS = 10.0
+
+# One file of a batch, as arq carries it: index in the walk, listed path, real path, size.
+BatchFile = tuple[int, str, str, int]
+
+
+class WorkerFailed(ProbeUnavailable):
+    """A worker reported a problem that every file of the scan shares (e.g. no ffprobe)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def queue_settings(url: str) -> RedisSettings:
+    """The Redis a ``redis://HOST:PORT/DB`` URL names; ValueError with the reason otherwise."""
+    if not url.startswith(("redis://", "rediss://")):
+        raise ValueError(f"--queue must be a redis:// or rediss:// URL, not {url!r}")
+    try:
+        settings = RedisSettings.from_dsn(url)
+    except ValueError as exc:
+        raise ValueError(f"--queue {url!r} is not a valid Redis URL: {exc}") from None
+    # A Redis that is down fails the start within seconds instead of retrying for long.
+    settings.conn_retries = 2
+    settings.conn_timeout = 2
+    return settings
+
+
+def job_serializer(data: object) -> bytes:
+    """arq's payloads as JSON (its default, pickle, would let anyone who can write to Redis run
+    code on every worker); ASCII escapes keep undecodable file names exact."""
+    return json.dumps(data).encode()
+
+
+def job_deserializer(raw: bytes) -> dict[str, Any]:
+    data = json.loads(raw)
+    if not isinstance(data, dict):
+        raise ValueError("an arq payload is a JSON object")
+    return data
+
+
+async def connect(url: str) -> ArqRedis:
+    return await create_pool(
+        queue_settings(url), job_serializer=job_serializer, job_deserializer=job_deserializer
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RedisScans:
+    """Runs scans on arq workers; a :data:`service.jobs.ScanDispatch`."""
+
+    redis: ArqRedis
+    batch_size: int
+
+    async def __call__(self, scan_id: str, files: Sequence[FoundFile], report: ScanReport) -> None:
+        state = ScanState(self.redis, scan_id)
+        jobs: list[Job] = []
+        completed = False
+        try:
+            for number, start in enumerate(range(0, len(files), self.batch_size)):
+                batch = [
+                    _batch_file(index, file)
+                    for index, file in enumerate(files[start : start + self.batch_size], start)
+                ]
+                job = await self.redis.enqueue_job(
+                    BATCH_FUNCTION, scan_id, batch, _job_id=f"{scan_id}-{number}"
+                )
+                if job is not None:  # None: this id is queued already (cannot happen twice)
+                    jobs.append(job)
+            await _follow(state, len(files), report)
+            completed = True
+        finally:
+            # Shielded: the cancel that brought us here must not interrupt the clean-up.
+            await asyncio.shield(self._end(state, jobs, report, stop=not completed))
+
+    async def _end(self, state: ScanState, jobs: list[Job], report: ScanReport, stop: bool) -> None:
+        """Stop what still runs (if the scan did not complete), then hand over the results."""
+        try:
+            if stop:
+                await state.stop()
+                for job in jobs:
+                    await _abort(self.redis, job)
+                await self._wait_until_idle(jobs)
+            videos, errors = await state.results()
+            report.add(videos, errors)
+            await state.ended()
+        except RedisError as exc:
+            # The job still ends (as cancelled, failed...): what was recorded stays unreported.
+            log.error("scan %s: cannot reach the queue to end it: %s", state.scan_id, exc)
+
+    async def _wait_until_idle(self, jobs: list[Job]) -> None:
+        keys = [in_progress_key_prefix + job.job_id for job in jobs]
+        if not keys:
+            return
+        deadline = time.monotonic() + STOP_WAIT_SECONDS
+        while await self.redis.exists(*keys):
+            if time.monotonic() > deadline:
+                log.warning("stopped scan: a batch is still marked running (dead worker?)")
+                return
+            await asyncio.sleep(POLL_SECONDS)
+
+
+def _batch_file(index: int, file: FoundFile) -> BatchFile:
+    return (index, str(file.path), str(file.real_path), file.size_bytes)
+
+
+async def _follow(state: ScanState, total: int, report: ScanReport) -> None:
+    """Report progress until every file is recorded; raise if a worker failed the scan."""
+    last = Counts(done=0, failed=0, current_file=None, fatal=None)
+    while True:
+        counts = await state.counts()
+        if counts.fatal is not None:
+            raise WorkerFailed(counts.fatal.code, counts.fatal.message)
+        if counts.current_file is not None and counts.current_file != last.current_file:
+            report.probing(counts.current_file)
+        if (counts.done, counts.failed) != (last.done, last.failed):
+            report.counts(counts.done, counts.failed)
+        last = counts
+        if counts.done >= total:
+            return
+        await asyncio.sleep(POLL_SECONDS)
+
+
+async def _abort(redis: ArqRedis, job: Job) -> None:
+    """Ask arq to cancel the batch wherever it runs (or skip it if it has not started);
+    arq's own abort would wait for a result, which the stop wait does instead."""
+    with contextlib.suppress(RedisError):
+        await redis.zadd(abort_jobs_ss, {job.job_id: int(time.time() * 1000)})
