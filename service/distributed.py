@@ -106,10 +106,12 @@ class RedisScans:
                     _batch_file(index, file)
                     for index, file in enumerate(files[start : start + self.batch_size], start)
                 ]
+                # Zero-padded: batches queued in the same millisecond are taken in id order.
                 job = await self.redis.enqueue_job(
-                    BATCH_FUNCTION, scan_id, batch, _job_id=f"{scan_id}-{number}"
+                    BATCH_FUNCTION, scan_id, batch, _job_id=f"{scan_id}-{number:08d}"
                 )
-                if job is not None:  # None: this id is queued already (cannot happen twice)
+                # None: this id is queued already (ids are unique: cannot happen).
+                if job is not None:
                     jobs.append(job)
             await _follow(state, len(files), report)
             completed = True

@@ -26,7 +26,12 @@ KEY_TTL_SECONDS = 24 * 3600
 # After the scan ended: long enough for a late batch to read the stop flag and skip its files.
 ENDED_TTL_SECONDS = 600
 
+# KEYS: done, results, counts, current; ARGV: index, result, failed (0/1), ttl, and the next
+# file's name (or ''): a listener never sees the count move without the current file moving.
 _RECORD = """
+if ARGV[5] ~= '' then
+  redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[4])
+end
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
@@ -82,8 +87,15 @@ class ScanState:
     async def probing(self, path: str) -> None:
         await self._redis.set(self._current, json.dumps(path), ex=KEY_TTL_SECONDS)
 
-    async def record(self, index: int, video: VideoInfo | None, error: FileError | None) -> bool:
-        """Record a file's result; False when it was already recorded (nothing changed)."""
+    async def record(
+        self,
+        index: int,
+        video: VideoInfo | None,
+        error: FileError | None,
+        following: str | None = None,
+    ) -> bool:
+        """Record a file's result and, in the same step, the file probed next (``following``);
+        False when the file was already recorded (its result and the counters did not change)."""
         payload = json.dumps(
             {
                 "video": None if video is None else to_json(video),
@@ -91,8 +103,14 @@ class ScanState:
             }
         )
         recorded = await self._record(
-            keys=[self._done, self._results, self._counts],
-            args=[str(index), payload, "1" if error is not None else "0", KEY_TTL_SECONDS],
+            keys=[self._done, self._results, self._counts, self._current],
+            args=[
+                str(index),
+                payload,
+                "1" if error is not None else "0",
+                KEY_TTL_SECONDS,
+                "" if following is None else json.dumps(following),
+            ],
         )
         return bool(recorded)
 

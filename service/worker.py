@@ -111,25 +111,34 @@ class BatchRunner:
 
     async def probe_all(self, scan: ScanState, batch: Sequence[BatchFile]) -> int:
         recorded = 0
+        # A file's result is recorded as the next file starts, in one step (see ScanState.record).
+        unrecorded: tuple[int, VideoInfo | None, FileError | None] | None = None
         for index, path, real_path, size in batch:
             if await scan.stopped():
                 break
             if await scan.is_done(index):
                 continue  # recorded by an earlier run of this batch
-            await scan.probing(path)
-            file = FoundFile(path=Path(path), real_path=Path(real_path), size_bytes=size)
-            video: VideoInfo | None = None
-            error: FileError | None = None
-            if not is_inside(file.real_path, self.roots):
-                error = file_error(path, "outside_media_roots", OUTSIDE)
+            if unrecorded is None:
+                await scan.probing(path)
             else:
-                try:
-                    video, error = await probe_found(self.prober, file)
-                except ProbeUnavailable as exc:
-                    await scan.fail(exc.code, str(exc))
-                    break
-            recorded += await scan.record(index, video, error)
+                recorded += await scan.record(*unrecorded, following=path)
+            unrecorded = None
+            file = FoundFile(path=Path(path), real_path=Path(real_path), size_bytes=size)
+            try:
+                video, error = await self.probe(file)
+            except ProbeUnavailable as exc:
+                await scan.fail(exc.code, str(exc))
+                break
+            unrecorded = (index, video, error)
+        if unrecorded is not None:
+            recorded += await scan.record(*unrecorded)
         return recorded
+
+    async def probe(self, file: FoundFile) -> tuple[VideoInfo | None, FileError | None]:
+        """Probe one file, if it lies inside this worker's media roots."""
+        if not is_inside(file.real_path, self.roots):
+            return None, file_error(str(file.path), "outside_media_roots", OUTSIDE)
+        return await probe_found(self.prober, file)
 
 
 OUTSIDE = "not inside this worker's media roots; not probed"

@@ -2,6 +2,7 @@
 
 Progress, cancel, timeouts and per-file failures are observed through the HTTP API only, and
 process clean-up through /proc: a test passes only if the work really happened and really stopped.
+Every test runs on both backends: the embedded one and arq workers on a real redis-server.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from tests.integration.service.service_support import (
 )
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 async def test_progress_moves_strictly_between_zero_and_one(
