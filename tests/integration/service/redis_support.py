@@ -18,6 +18,7 @@ from service.worker import READY
 REDIS_SERVER = "redis-server"
 # A worker is a fresh Python importing aiohttp and arq: seconds on a loaded 2-core machine.
 START_SECONDS = 30.0
+BROKEN_WORKERS = "tests.integration.service.broken_workers"
 
 
 def free_port() -> int:
@@ -88,13 +89,14 @@ class Workers:
         concurrency: int = 1,
         probe_timeout: float = 30.0,
         batch_timeout: float = 60.0,
-        module: str = "service.worker",
+        broken: str | None = None,
     ) -> asyncio.subprocess.Process:
-        """Start ``python -m module`` (the real worker, or a broken one built from it) and wait
-        until it is ready."""
+        """Start a worker (the real one, or ``broken``: a kind of
+        :mod:`tests.integration.service.broken_workers`) and wait until it is ready."""
+        module = ["service.worker"] if broken is None else [BROKEN_WORKERS, broken]
         roots = [arg for root in self.media_roots for arg in ("--media-root", str(root))]
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", module, "--queue", self.url(db), *roots, "--ffprobe", ffprobe,
+            sys.executable, "-m", *module, "--queue", self.url(db), *roots, "--ffprobe", ffprobe,
             "--concurrency", str(concurrency), "--probe-timeout", str(probe_timeout),
             "--batch-timeout", str(batch_timeout),
             stdout=asyncio.subprocess.PIPE,
@@ -107,6 +109,16 @@ class Workers:
             line = (await process.stdout.readline()).decode().strip()
         assert line == READY, f"worker did not start: {line!r}"
         return process
+
+    async def start_many(
+        self, count: int, *, batch_timeout: float = 60.0, broken: str | None = None
+    ) -> list[asyncio.subprocess.Process]:
+        """``count`` workers of concurrency 1, started side by side."""
+        return list(
+            await asyncio.gather(
+                *(self.start(batch_timeout=batch_timeout, broken=broken) for _ in range(count))
+            )
+        )
 
     async def stop_all(self) -> None:
         for process in self.processes:

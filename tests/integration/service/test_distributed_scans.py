@@ -1,0 +1,218 @@
+"""What only the distributed backend has to prove: several worker processes share one scan, a
+worker killed with ``kill -9`` loses no file and counts none twice, and a cancel or a job timeout
+leaves no probe process on any worker. Each property has its negative control: a broken worker
+(:mod:`tests.integration.service.broken_workers`) makes the same check fail.
+
+The API runs in the test (a real app on a real redis-server); the workers are real
+``python -m service.worker`` processes probing with the fake ffprobe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_aiohttp import AiohttpClient
+
+from checks.harness.client import ServiceClient
+from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
+from checks.harness.fixtures import FakeFfprobeFactory
+from service.app import create_app
+from service.config import ServiceConfig
+from tests.integration.service.redis_support import Workers
+from tests.integration.service.service_support import Client, pid_gone, touch_videos, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def backend() -> str:
+    return "redis"
+
+
+async def start_api(
+    aiohttp_client: AiohttpClient, workers: Workers, tmp_path: Path, media: Path, **overrides: Any
+) -> Client:
+    settings: dict[str, Any] = {
+        "media_roots": (media,),
+        "db_path": tmp_path / "service.db",
+        "job_timeout": 120.0,
+        "queue": workers.url(),
+    }
+    settings.update(overrides)
+    return await aiohttp_client(create_app(ServiceConfig(**settings)))
+
+
+def parent_of(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+# Batches of three in walk order: the first holds a0, then the slow a1 (where the worker is
+# killed, a0 already recorded), then a2.
+KILL_FILES = [
+    "a0.mp4", "a1-slow.mp4", "a2.mp4", "b0.mp4", "b1.mp4", "b2.mp4", "c0.mp4", "c1.mp4", "c2.mp4",
+]  # fmt: skip
+
+
+async def kill_one_of_three(
+    aiohttp_client: AiohttpClient,
+    workers: Workers,
+    tmp_path: Path,
+    media: Path,
+    fake: FakeFfprobe,
+    broken: str | None,
+) -> list[str]:
+    """Scan nine files in three batches on three workers; ``kill -9`` the worker probing the
+    second file of the first batch. What went wrong, as sentences (none: every file exactly
+    once)."""
+    touch_videos(media, *KILL_FILES)
+    # The killed batch runs again once its lease expires: batch timeout + 10 s (arq).
+    await workers.start_many(3, batch_timeout=3.0, broken=broken)
+    client = await start_api(aiohttp_client, workers, tmp_path, media, batch_size=3)
+    api = ServiceClient(client)
+    job = await api.start_scan(media)
+
+    def slow_probe_running() -> bool:
+        return any(
+            inv.path and inv.path.endswith("a1-slow.mp4") and inv.end is None
+            for inv in fake.invocations()
+        )
+
+    await wait_until(slow_probe_running, within=30)
+    [slow] = [inv for inv in fake.invocations() if inv.path and inv.path.endswith("-slow.mp4")]
+    victim = parent_of(slow.pid)
+    assert victim in {process.pid for process in workers.processes}
+    os.kill(victim, signal.SIGKILL)
+    await wait_until(lambda: pid_gone(slow.pid), within=5)  # its probe died with it
+
+    final, seen = await api.wait_finished(job["id"], within=90)
+    problems = []
+    if final["status"] != "completed":
+        problems.append(f"the scan ended {final['status']}: {final['error']}")
+    counted = [(s["files_done"], s["files_total"]) for s in seen]
+    if any(done > total for done, total in counted if total is not None):
+        problems.append(f"more files counted than the scan holds: {counted}")
+    done = [job_state["files_done"] for job_state in seen]
+    if done != sorted(done):
+        problems.append(f"progress went backwards: {done}")
+    if (final["files_done"], final["files_total"], final["files_failed"]) != (9, 9, 0):
+        problems.append(f"final counters {final['files_done']}/{final['files_total']}")
+    listed = [Path(video["path"]).name for video in (final["result"] or {}).get("videos", [])]
+    if listed != KILL_FILES:
+        problems.append(f"results {listed} are not every file once")
+    completed = Counter(Path(inv.path).name for inv in fake.invocations() if inv.path and inv.end)
+    if completed != Counter(KILL_FILES):
+        problems.append(f"files probed to the end more or less than once: {completed}")
+    return problems
+
+
+async def test_kill_9_of_one_worker_loses_no_file_and_counts_none_twice(
+    aiohttp_client: AiohttpClient,
+    distributed: Workers,
+    tmp_path: Path,
+    media: Path,
+    fake_ffprobe: FakeFfprobeFactory,
+) -> None:
+    fake = fake_ffprobe(rules={"*-slow.mp4": Behaviour(delay=2.0)}, default=Behaviour(delay=0.2))
+
+    problems = await kill_one_of_three(aiohttp_client, distributed, tmp_path, media, fake, None)
+
+    assert problems == []
+
+
+async def test_negative_control_a_worker_without_the_once_per_file_guard_is_caught(
+    aiohttp_client: AiohttpClient,
+    distributed: Workers,
+    tmp_path: Path,
+    media: Path,
+    fake_ffprobe: FakeFfprobeFactory,
+) -> None:
+    fake = fake_ffprobe(rules={"*-slow.mp4": Behaviour(delay=2.0)}, default=Behaviour(delay=0.2))
+
+    problems = await kill_one_of_three(
+        aiohttp_client, distributed, tmp_path, media, fake, "unguarded"
+    )
+
+    # The re-run batch probes and counts a0 again: one file too many, so the scan "completes"
+    # before a2 is recorded.
+    assert any("probed to the end more or less than once" in problem for problem in problems)
+    assert any("are not every file once" in problem for problem in problems)
+
+
+async def stop_across_three_workers(
+    aiohttp_client: AiohttpClient,
+    workers: Workers,
+    tmp_path: Path,
+    media: Path,
+    fake: FakeFfprobe,
+    *,
+    broken: str | None,
+    how: str,
+) -> tuple[dict[str, Any], list[int]]:
+    """Six hanging files in batches of one on three workers: three probes hang, one on each.
+    Stop the scan (``how``: cancel or job timeout); the final job and the probe processes
+    still alive on any worker a while after."""
+    touch_videos(media, *(f"v{n}.mp4" for n in range(6)))
+    await workers.start_many(3, broken=broken)
+    timeout = {"job_timeout": 4.0} if how == "timeout" else {}
+    client = await start_api(aiohttp_client, workers, tmp_path, media, batch_size=1, **timeout)
+    api = ServiceClient(client)
+    job = await api.start_scan(media)
+    await wait_until(lambda: len(fake.alive_pids()) == 3, within=30)
+    hosts = {parent_of(pid) for pid in fake.alive_pids()}
+    assert hosts == {process.pid for process in workers.processes}, "not one probe per worker"
+
+    if how == "cancel":
+        status, final = await api.cancel(job["id"])
+        assert status == 200, final
+    else:
+        final, _ = await api.wait_finished(job["id"], within=30)
+    with contextlib.suppress(TimeoutError):
+        await wait_until(lambda: fake.alive_pids() == [], within=5)
+    return final, fake.alive_pids()
+
+
+@pytest.mark.parametrize(("how", "status"), [("cancel", "cancelled"), ("timeout", "timed_out")])
+async def test_cancel_and_job_timeout_leave_no_probe_on_any_worker(
+    aiohttp_client: AiohttpClient,
+    distributed: Workers,
+    tmp_path: Path,
+    media: Path,
+    fake_ffprobe: FakeFfprobeFactory,
+    how: str,
+    status: str,
+) -> None:
+    fake = fake_ffprobe(default=Behaviour(mode="hang"))
+
+    final, alive = await stop_across_three_workers(
+        aiohttp_client, distributed, tmp_path, media, fake, broken=None, how=how
+    )
+
+    assert final["status"] == status, final
+    assert alive == []
+    # The three files still queued were never probed, and the workers are still there.
+    assert len(fake.invocations()) == 3
+    assert all(process.returncode is None for process in distributed.processes)
+
+
+async def test_negative_control_a_worker_ignoring_cancel_is_caught(
+    aiohttp_client: AiohttpClient,
+    distributed: Workers,
+    tmp_path: Path,
+    media: Path,
+    fake_ffprobe: FakeFfprobeFactory,
+) -> None:
+    fake = fake_ffprobe(default=Behaviour(mode="hang"))
+
+    final, alive = await stop_across_three_workers(
+        aiohttp_client, distributed, tmp_path, media, fake, broken="ignores-cancel", how="cancel"
+    )
+
+    assert final["status"] == "cancelled"
+    assert len(alive) == 3
