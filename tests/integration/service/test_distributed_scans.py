@@ -9,6 +9,7 @@ The API runs in the test (a real app on a real redis-server); the workers are re
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -24,6 +25,8 @@ from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
 from checks.harness.fixtures import FakeFfprobeFactory
 from service.app import create_app
 from service.config import ServiceConfig
+from service.distributed import BATCH_FUNCTION, connect
+from service.scan_state import ScanState
 from tests.integration.service.redis_support import Workers
 from tests.integration.service.service_support import Client, pid_gone, touch_videos, wait_until
 
@@ -216,3 +219,44 @@ async def test_negative_control_a_worker_ignoring_cancel_is_caught(
 
     assert final["status"] == "cancelled"
     assert len(alive) == 3
+
+
+async def test_a_worker_probes_nothing_outside_its_media_roots_whatever_the_queue_says(
+    distributed: Workers, tmp_path: Path, media: Path, fake_ffprobe: FakeFfprobeFactory
+) -> None:
+    # Anyone who can write to Redis can queue a batch: the worker checks each file itself.
+    fake = fake_ffprobe()
+    outside = tmp_path / "outside"
+    [secret] = touch_videos(outside, "secret.mp4")
+    (media / "link.mp4").symlink_to(secret)
+    await distributed.start()
+    redis = await connect(distributed.url())
+    try:
+        hostile = [
+            [0, str(secret), str(secret), 1024],  # outside the roots
+            [1, str(media / "link.mp4"), str(media / "link.mp4"), 1024],  # a symlink out
+            [2, str(media / ".." / "outside" / "secret.mp4"), "relative/secret.mp4", 1024],
+        ]
+        await redis.enqueue_job(BATCH_FUNCTION, "hostile", "not a batch")
+        await redis.enqueue_job(BATCH_FUNCTION, "hostile", hostile)
+        scan = ScanState(redis, "hostile")
+        async with asyncio.timeout(30):
+            # Polled: the state is in Redis, written by another process.
+            while True:
+                if (await scan.counts()).done == 3:
+                    break
+                await asyncio.sleep(0.05)
+        videos, errors = await scan.results()
+    finally:
+        await redis.aclose()
+
+    assert videos == []
+    assert sorted((error.path, error.code) for error in errors) == sorted(
+        [
+            (str(secret), "outside_media_roots"),
+            (str(media / "link.mp4"), "path_changed"),
+            (str(media / ".." / "outside" / "secret.mp4"), "outside_media_roots"),
+        ]
+    )
+    assert fake.invocations() == []
+    assert distributed.processes[0].returncode is None  # the bad payload did not stop it
