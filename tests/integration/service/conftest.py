@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from pytest_aiohttp import AiohttpClient
 
+from checks.harness.redis_backend import Workers, redis_server
 from service.app import create_app
 from service.config import ServiceConfig
-from tests.integration.service.redis_support import Workers, redis_server
 from tests.integration.service.service_support import Client, ClientFactory
 
 

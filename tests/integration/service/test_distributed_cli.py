@@ -17,7 +17,7 @@ import pytest
 from checks.harness.client import ServiceClient
 from checks.harness.fake_ffprobe.fakes import Behaviour
 from checks.harness.fixtures import FakeFfprobeFactory
-from tests.integration.service.redis_support import Workers, free_port
+from checks.harness.redis_backend import Workers, free_port
 from tests.integration.service.service_support import pid_gone, touch_videos, wait_until
 
 pytestmark = pytest.mark.integration

@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,11 @@ from pytest_aiohttp import AiohttpClient
 from checks.harness.client import ServiceClient
 from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
 from checks.harness.fixtures import FakeFfprobeFactory
+from checks.harness.redis_backend import WORKER, Workers
 from service.app import create_app
 from service.config import ServiceConfig
 from service.distributed import BATCH_FUNCTION, connect
 from service.scan_state import ScanState
-from tests.integration.service.redis_support import Workers
 from tests.integration.service.service_support import Client, pid_gone, touch_videos, wait_until
 
 pytestmark = pytest.mark.integration
@@ -49,6 +50,11 @@ async def start_api(
     }
     settings.update(overrides)
     return await aiohttp_client(create_app(ServiceConfig(**settings)))
+
+
+def worker_module(broken: str | None) -> Sequence[str]:
+    """The real worker, or a broken kind of :mod:`tests.integration.service.broken_workers`."""
+    return WORKER if broken is None else ("tests.integration.service.broken_workers", broken)
 
 
 def parent_of(pid: int) -> int:
@@ -76,7 +82,7 @@ async def kill_one_of_three(
     once)."""
     touch_videos(media, *KILL_FILES)
     # The killed batch runs again once its lease expires: batch timeout + 10 s (arq).
-    await workers.start_many(3, batch_timeout=3.0, broken=broken)
+    await workers.start_many(3, batch_timeout=3.0, module=worker_module(broken))
     client = await start_api(aiohttp_client, workers, tmp_path, media, batch_size=3)
     api = ServiceClient(client)
     job = await api.start_scan(media)
@@ -162,7 +168,7 @@ async def stop_across_three_workers(
     Stop the scan (``how``: cancel or job timeout); the final job and the probe processes
     still alive on any worker a while after."""
     touch_videos(media, *(f"v{n}.mp4" for n in range(6)))
-    await workers.start_many(3, broken=broken)
+    await workers.start_many(3, module=worker_module(broken))
     timeout = {"job_timeout": 4.0} if how == "timeout" else {}
     client = await start_api(aiohttp_client, workers, tmp_path, media, batch_size=1, **timeout)
     api = ServiceClient(client)

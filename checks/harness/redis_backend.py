@@ -1,5 +1,5 @@
-"""The distributed backend's real parts for tests: a redis-server and ``python -m service.worker``
-processes, started on loopback and stopped after (their whole process groups)."""
+"""The reference service's distributed backend, started for tests and benchmarks: a redis-server
+and ``python -m service.worker`` processes on loopback, stopped after (whole process groups)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from service.worker import READY
 REDIS_SERVER = "redis-server"
 # A worker is a fresh Python importing aiohttp and arq: seconds on a loaded 2-core machine.
 START_SECONDS = 30.0
-BROKEN_WORKERS = "tests.integration.service.broken_workers"
+WORKER = ("service.worker",)
 
 
 def free_port() -> int:
@@ -89,11 +89,10 @@ class Workers:
         concurrency: int = 1,
         probe_timeout: float = 30.0,
         batch_timeout: float = 60.0,
-        broken: str | None = None,
+        module: Sequence[str] = WORKER,
     ) -> asyncio.subprocess.Process:
-        """Start a worker (the real one, or ``broken``: a kind of
-        :mod:`tests.integration.service.broken_workers`) and wait until it is ready."""
-        module = ["service.worker"] if broken is None else [BROKEN_WORKERS, broken]
+        """Start ``python -m *module`` with the worker's arguments (the real worker, or a
+        launcher of a broken one built from it) and wait until it is ready."""
         roots = [arg for root in self.media_roots for arg in ("--media-root", str(root))]
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", *module, "--queue", self.url(db), *roots, "--ffprobe", ffprobe,
@@ -111,14 +110,19 @@ class Workers:
         return process
 
     async def start_many(
-        self, count: int, *, batch_timeout: float = 60.0, broken: str | None = None
+        self,
+        count: int,
+        *,
+        concurrency: int = 1,
+        batch_timeout: float = 60.0,
+        module: Sequence[str] = WORKER,
     ) -> list[asyncio.subprocess.Process]:
-        """``count`` workers of concurrency 1, started side by side."""
-        return list(
-            await asyncio.gather(
-                *(self.start(batch_timeout=batch_timeout, broken=broken) for _ in range(count))
-            )
-        )
+        """``count`` workers, started side by side."""
+        started = [
+            self.start(concurrency=concurrency, batch_timeout=batch_timeout, module=module)
+            for _ in range(count)
+        ]
+        return list(await asyncio.gather(*started))
 
     async def stop_all(self) -> None:
         for process in self.processes:
