@@ -140,6 +140,14 @@ def bench_frames(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def bench_distributed(session: nox.Session) -> None:
+    """Scan wall time with 1, 2, 4 arq workers against the ideal; API poll p99; cancel latency."""
+    install(session)
+    ensure_system_binaries(session)
+    session.run("python", "-m", "bench.distributed", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
 def chaos(session: nox.Session) -> None:
     """Attack a real service process (kill -9, bad disk, fd limit, symlink swaps, hostile
     probes); print what held."""
