@@ -180,6 +180,8 @@ def bench(session: nox.Session) -> None:
     # Installed as users install it: an editable install's import hook costs every start-up
     # ~25 ms, which would be timed as loopwire's own.
     session.install(".", *nox.project.dependency_groups(PYPROJECT, "bench"))
+    # The distributed section starts its own redis-server.
+    ensure_system_binaries(session)
     session.run("python", "-m", "bench", *session.posargs)
 
 

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.report import Section, markdown_table
+from bench.settings import Settings
 from checks.harness.client import ServiceClient, is_finished
 from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
 from checks.harness.poller import poll_on_schedule
@@ -123,27 +125,23 @@ async def until(predicate: Callable[[], bool], within: float) -> None:
             await asyncio.sleep(0.005)
 
 
-async def measure(options: Options, scratch: Path) -> None:
+async def measure(options: Options, scratch: Path) -> Section:
     media = scratch / "media"
     media.mkdir()
     for n in range(options.files):
         (media / f"v{n:05d}.mp4").write_bytes(b"\0" * 1024)
     fake = write_fake_ffprobe(scratch / "fake", default=Behaviour(delay=options.delay))
     n, d, c = options.files, options.delay, options.concurrency
-    print(
-        f"{n} files, fake probe {d:g} s each, concurrency {c} per worker, "
-        f"batches of {options.batch_size}"
+    section = Section(
+        title=f"Distributed scans (arq + Redis): {n} files, fake probe {d:g} s each, "
+        f"concurrency {c} per worker, batches of {options.batch_size}",
+        columns=("backend", "scan wall time", "ideal N·d/(c·w)", "wall / ideal"),
     )
-    print(f"{'backend':<26}{'wall':>9}{'ideal':>9}{'ratio':>8}")
     most = max(options.workers)
-    async with api(
-        media, scratch / "e.db", fake.executable, ["--concurrency", str(c * most)]
-    ) as url:
+    embedded = ["--concurrency", str(c * most)]
+    async with api(media, scratch / "e.db", fake.executable, embedded) as url:
         took, _ = await timed_scan(url, media)
-    ideal = n * d / (c * most)
-    print(
-        f"{f'embedded, concurrency {c * most}':<26}{took:>8.2f}s{ideal:>8.2f}s{took / ideal:>8.2f}"
-    )
+    _row(section, f"embedded, concurrency {c * most}", took, n * d / (c * most))
     polled = ""
     for count in options.workers:
         async with redis_server(scratch) as server:
@@ -157,8 +155,9 @@ async def measure(options: Options, scratch: Path) -> None:
                     polled = summary or polled
             finally:
                 await workers.stop_all()
-        _row(f"redis, {count} worker{'s' if count > 1 else ''}", took, n * d / (c * count))
-    print(f"API poll latency while {most} workers scan: {polled}")
+        label = f"redis, {count} worker{'s' if count > 1 else ''}"
+        _row(section, label, took, n * d / (c * count))
+    section.notes.append(f"API poll latency (GET /jobs/{{id}}) while {most} workers scan: {polled}")
 
     hanging = write_fake_ffprobe(scratch / "hang", default=Behaviour(mode="hang"))
     async with redis_server(scratch) as server:
@@ -173,14 +172,24 @@ async def measure(options: Options, scratch: Path) -> None:
         finally:
             await workers.stop_all()
             hanging.kill_survivors()
-    print(
+    section.notes.append(
         f"cancel with {c * most} probes hanging on {most} workers: answered in "
         f"{answered * 1000:.0f} ms, last probe gone after {gone * 1000:.0f} ms"
     )
+    return section
 
 
-def _row(label: str, took: float, ideal: float) -> None:
-    print(f"{label:<26}{took:>8.2f}s{ideal:>8.2f}s{took / ideal:>8.2f}")
+def _row(section: Section, label: str, took: float, ideal: float) -> None:
+    section.add_row(label, f"{took:.2f} s", f"{ideal:.2f} s", f"{took / ideal:.2f}")
+
+
+def bench_distributed(settings: Settings, work: Path) -> Section:
+    """The section of ``python -m bench`` (fewer files with ``--quick``)."""
+    files = 40 if settings.quick else 200
+    options = Options(files, delay=0.2, concurrency=2, batch_size=8, workers=(1, 2, 4))
+    scratch = work / "distributed"
+    scratch.mkdir()
+    return asyncio.run(measure(options, scratch))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -201,7 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.files, args.delay, args.concurrency, args.batch_size, tuple(args.workers)
     )
     with tempfile.TemporaryDirectory(prefix="bench-distributed-") as scratch:
-        asyncio.run(measure(options, Path(scratch)))
+        section = asyncio.run(measure(options, Path(scratch)))
+    print("\n".join([section.title, "", *markdown_table(section.columns, section.rows), ""]))
+    print("\n".join(f"- {note}" for note in section.notes))
     return 0
 
 
