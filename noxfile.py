@@ -82,7 +82,7 @@ def run_tests(session: nox.Session) -> None:
 def gates(session: nox.Session) -> None:
     """Run every gate: the full test suite, then ruff, mypy, loopwire lint and loopwire wiring."""
     install(session, "test", "lint", "typecheck")
-    # The tests first: they install ffmpeg and chromium when missing, as CI needs.
+    # The tests first: they install ffmpeg, chromium and redis-server when missing, as CI needs.
     run_tests(session)
     run_ruff(session)
     run_mypy(session)
@@ -92,7 +92,7 @@ def gates(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the test suite (unit, integration, browser) with real ffprobe and chromium."""
+    """Run the test suite (unit, integration, browser) with real ffprobe, chromium and Redis."""
     install(session, "test")
     run_tests(session)
 
