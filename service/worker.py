@@ -13,7 +13,7 @@ batch watches the scan's stop flag, and arq aborts the job; either cancels the p
 process group is killed and reaped.
 
 Prints ``loopwire worker ready`` on stdout once connected. :func:`main` takes the batch runner
-class, so a test can run a deliberately broken worker without a switch in here.
+class, so another launcher can run a worker built differently without a switch in here.
 """
 
 from __future__ import annotations
