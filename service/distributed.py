@@ -43,6 +43,8 @@ POLL_SECONDS = 0.1
 # How long a stopped scan waits for its running batches to end (a dead worker's batch never
 # ends by itself: its lease only expires).
 STOP_WAIT_SECONDS = 10.0
+# A health check answers within about this even when Redis does not.
+PING_SECONDS = 1.0
 
 # One file of a batch, as arq carries it: index in the walk, listed path, real path, size.
 BatchFile = tuple[int, str, str, int]
@@ -118,6 +120,14 @@ class RedisScans:
         finally:
             # Shielded: the cancel that brought us here must not interrupt the clean-up.
             await asyncio.shield(self._end(state, jobs, report, stop=not completed))
+
+    async def problem(self) -> str | None:
+        try:
+            async with asyncio.timeout(PING_SECONDS):
+                await self.redis.ping()
+        except (RedisError, TimeoutError) as exc:
+            return f"the queue (Redis) cannot be reached: {exc or type(exc).__name__}"
+        return None
 
     async def _end(self, state: ScanState, jobs: list[Job], report: ScanReport, stop: bool) -> None:
         """Stop what still runs (if the scan did not complete), then hand over the results."""

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -98,9 +98,18 @@ class ScanReport(Protocol):
     def add(self, videos: Sequence[VideoInfo], errors: Sequence[FileError]) -> None: ...
 
 
-# Probes a scan's walked files elsewhere (other processes, other machines) and reports through
-# the ScanReport; None probes them in this process (the embedded default).
-ScanDispatch = Callable[[str, Sequence[FoundFile], ScanReport], Awaitable[None]]
+class ScanDispatch(Protocol):
+    """Probes a scan's walked files elsewhere (other processes, other machines), reporting
+    through the ScanReport; the job queue without one probes them itself (the embedded
+    default)."""
+
+    async def __call__(
+        self, scan_id: str, files: Sequence[FoundFile], report: ScanReport
+    ) -> None: ...
+
+    async def problem(self) -> str | None:
+        """Why scans cannot be dispatched now (the service is then degraded), or None."""
+        ...
 
 
 class _Keep(Enum):
@@ -271,6 +280,10 @@ class JobQueue:
     def storage_problem(self) -> str | None:
         """Why storage is failing (jobs are then not saved and no new scan is accepted)."""
         return self._storage.problem
+
+    async def dispatch_problem(self) -> str | None:
+        """Why scans cannot reach their workers now (distributed mode only), or None."""
+        return None if self._dispatch is None else await self._dispatch.problem()
 
     def submit(self, path: Path, recursive: bool) -> JobStatusResponse:
         """Create a scan job for the resolved directory ``path`` and start it."""

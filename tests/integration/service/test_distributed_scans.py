@@ -24,7 +24,7 @@ from pytest_aiohttp import AiohttpClient
 from checks.harness.client import ServiceClient
 from checks.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe
 from checks.harness.fixtures import FakeFfprobeFactory
-from checks.harness.redis_backend import WORKER, Workers
+from checks.harness.redis_backend import WORKER, Workers, redis_server
 from service.app import create_app
 from service.config import ServiceConfig
 from service.distributed import BATCH_FUNCTION, connect
@@ -266,3 +266,18 @@ async def test_a_worker_probes_nothing_outside_its_media_roots_whatever_the_queu
     )
     assert fake.invocations() == []
     assert distributed.processes[0].returncode is None  # the bad payload did not stop it
+
+
+async def test_health_says_when_the_queue_is_unreachable(
+    aiohttp_client: AiohttpClient, tmp_path: Path, media: Path
+) -> None:
+    async with redis_server(tmp_path) as server:
+        client = await start_api(aiohttp_client, Workers(server, (media,)), tmp_path, media)
+        healthy = await client.get("/api/v1/health")
+        assert (healthy.status, await healthy.json()) == (200, {"status": "ok"})
+    # The redis-server is gone: scans could not reach any worker.
+    degraded = await client.get("/api/v1/health")
+    body = await degraded.json()
+    assert degraded.status == 503, body
+    assert body["status"] == "degraded"
+    assert body["reason"].startswith("the queue (Redis) cannot be reached")
