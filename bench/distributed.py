@@ -125,12 +125,19 @@ async def until(predicate: Callable[[], bool], within: float) -> None:
             await asyncio.sleep(0.005)
 
 
-async def measure(options: Options, scratch: Path) -> Section:
+def _prepare(options: Options, scratch: Path) -> tuple[Path, FakeFfprobe, FakeFfprobe]:
+    """The files, the fake probe taking ``delay`` s, and one that hangs (file work)."""
     media = scratch / "media"
     media.mkdir()
     for n in range(options.files):
         (media / f"v{n:05d}.mp4").write_bytes(b"\0" * 1024)
     fake = write_fake_ffprobe(scratch / "fake", default=Behaviour(delay=options.delay))
+    hanging = write_fake_ffprobe(scratch / "hang", default=Behaviour(mode="hang"))
+    return media, fake, hanging
+
+
+async def measure(options: Options, scratch: Path) -> Section:
+    media, fake, hanging = await asyncio.to_thread(_prepare, options, scratch)
     n, d, c = options.files, options.delay, options.concurrency
     section = Section(
         title=f"Distributed scans (arq + Redis): {n} files, fake probe {d:g} s each, "
@@ -159,7 +166,6 @@ async def measure(options: Options, scratch: Path) -> Section:
         _row(section, label, took, n * d / (c * count))
     section.notes.append(f"API poll latency (GET /jobs/{{id}}) while {most} workers scan: {polled}")
 
-    hanging = write_fake_ffprobe(scratch / "hang", default=Behaviour(mode="hang"))
     async with redis_server(scratch) as server:
         workers = Workers(server, (media,))
         try:
@@ -171,7 +177,7 @@ async def measure(options: Options, scratch: Path) -> Section:
                 answered, gone = await cancel_latency(url, media, hanging, c * most)
         finally:
             await workers.stop_all()
-            hanging.kill_survivors()
+            await asyncio.to_thread(hanging.kill_survivors)
     section.notes.append(
         f"cancel with {c * most} probes hanging on {most} workers: answered in "
         f"{answered * 1000:.0f} ms, last probe gone after {gone * 1000:.0f} ms"
