@@ -16,7 +16,6 @@ that a cancelled scan answers once its probes are gone on every worker.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -134,8 +133,7 @@ class RedisScans:
         try:
             if stop:
                 await state.stop()
-                for job in jobs:
-                    await _abort(self.redis, job)
+                await self._abort(jobs)
                 await self._wait_until_idle(jobs)
             videos, errors = await state.results()
             report.add(videos, errors)
@@ -143,6 +141,20 @@ class RedisScans:
         except RedisError as exc:
             # The job still ends (as cancelled, failed...): what was recorded stays unreported.
             log.error("scan %s: cannot reach the queue to end it: %s", state.scan_id, exc)
+
+    async def _abort(self, jobs: list[Job]) -> None:
+        """Ask arq to cancel the batches still queued or running, wherever they run (a queued
+        one is skipped when taken). Only those: arq never clears the abort mark of a batch
+        that already ended. Its own ``Job.abort`` would also wait for each result, which the
+        stop wait does for all at once."""
+        if not jobs:
+            return
+        ids = [job.job_id for job in jobs]
+        scores = await self.redis.zmscore(self.redis.default_queue_name, ids)
+        now = int(time.time() * 1000)
+        pending = {job_id: now for job_id, score in zip(ids, scores, strict=True) if score}
+        if pending:
+            await self.redis.zadd(abort_jobs_ss, pending)
 
     async def _wait_until_idle(self, jobs: list[Job]) -> None:
         keys = [in_progress_key_prefix + job.job_id for job in jobs]
@@ -175,10 +187,3 @@ async def _follow(state: ScanState, total: int, report: ScanReport) -> None:
         if counts.done >= total:
             return
         await asyncio.sleep(POLL_SECONDS)
-
-
-async def _abort(redis: ArqRedis, job: Job) -> None:
-    """Ask arq to cancel the batch wherever it runs (or skip it if it has not started);
-    arq's own abort would wait for a result, which the stop wait does instead."""
-    with contextlib.suppress(RedisError):
-        await redis.zadd(abort_jobs_ss, {job.job_id: int(time.time() * 1000)})
