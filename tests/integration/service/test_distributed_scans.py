@@ -10,6 +10,7 @@ The API runs in the test (a real app on a real redis-server); the workers are re
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import os
 import signal
@@ -29,7 +30,13 @@ from service.app import create_app
 from service.config import ServiceConfig
 from service.distributed import BATCH_FUNCTION, connect
 from service.scan_state import ScanState
-from tests.integration.service.service_support import Client, pid_gone, touch_videos, wait_until
+from tests.integration.service.service_support import (
+    Client,
+    ClientFactory,
+    pid_gone,
+    touch_videos,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -281,3 +288,18 @@ async def test_health_says_when_the_queue_is_unreachable(
     assert degraded.status == 503, body
     assert body["status"] == "degraded"
     assert body["reason"].startswith("the queue (Redis) cannot be reached")
+
+
+async def test_non_utf8_names_round_trip_byte_for_byte_through_the_queue(
+    make_client: ClientFactory, media: Path, fake_ffprobe: FakeFfprobeFactory
+) -> None:
+    fake_ffprobe()
+    names = [b"plain.mp4", b"caf\xe9-latin1.mp4", b"\xff\xfe-not-utf8.mkv"]
+    touch_videos(media, *map(os.fsdecode, names))
+    client = await make_client(concurrency=2)
+
+    final, _ = await ServiceClient(client).scan_to_end(media)
+
+    assert final["status"] == "completed", final
+    found = sorted(base64.b64decode(video["path_b64"]) for video in final["result"]["videos"])
+    assert found == sorted(os.path.join(bytes(media), name) for name in names)
