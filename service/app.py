@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,6 +30,8 @@ from service.scanner import is_inside, resolve_roots
 from service.storage import Storage
 
 SERVICE_DIR = Path(__file__).resolve().parent
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config: ServiceConfig, *, prober: Prober | None = None) -> web.Application:
@@ -72,6 +75,7 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
     except BaseException:
         await storage.close()
         raise
+    dispatch = None if queue is None else RedisScans(queue, config.batch_size)
     jobs = JobQueue(
         storage,
         app[keys.PROBER],
@@ -80,10 +84,15 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
         job_timeout=config.job_timeout,
         retain_jobs=config.retain_jobs,
         frames=FrameSettings(config.ffmpeg, app[keys.CHILDREN], output_dir),
-        dispatch=None if queue is None else RedisScans(queue, config.batch_size),
+        dispatch=dispatch,
     )
     try:
         await jobs.start()
+        if dispatch is not None:
+            # Their jobs were just failed as interrupted; their batches must stop too.
+            stopped = await dispatch.stop_orphans()
+            if stopped:
+                log.warning("stopped %d scan(s) a previous run left on the workers", stopped)
         app[keys.MEDIA_ROOTS] = roots
         app[keys.JOBS] = jobs
         yield

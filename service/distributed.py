@@ -30,7 +30,7 @@ from redis.exceptions import RedisError
 
 from service.jobs import ScanReport
 from service.probe import ProbeUnavailable
-from service.scan_state import Counts, ScanState
+from service.scan_state import Counts, ScanState, awaited
 from service.scanner import FoundFile
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ POLL_SECONDS = 0.1
 # How long a stopped scan waits for its running batches to end (a dead worker's batch never
 # ends by itself: its lease only expires).
 STOP_WAIT_SECONDS = 10.0
+# The scans this API runs, with their number of batches (one API per queue).
+RUNNING_SCANS = "loopwire:scans:running"
 # A health check answers within about this even when Redis does not.
 PING_SECONDS = 1.0
 
@@ -101,15 +103,17 @@ class RedisScans:
         state = ScanState(self.redis, scan_id)
         jobs: list[Job] = []
         completed = False
+        batches = range(0, len(files), self.batch_size)
+        # Known before the first batch is queued, so that a restart can stop them all.
+        await awaited(self.redis.hset(RUNNING_SCANS, scan_id, str(len(batches))))
         try:
-            for number, start in enumerate(range(0, len(files), self.batch_size)):
+            for number, start in enumerate(batches):
                 batch = [
                     _batch_file(index, file)
                     for index, file in enumerate(files[start : start + self.batch_size], start)
                 ]
-                # Zero-padded: batches queued in the same millisecond are taken in id order.
                 job = await self.redis.enqueue_job(
-                    BATCH_FUNCTION, scan_id, batch, _job_id=f"{scan_id}-{number:08d}"
+                    BATCH_FUNCTION, scan_id, batch, _job_id=_batch_id(scan_id, number)
                 )
                 # None: this id is queued already (ids are unique: cannot happen).
                 if job is not None:
@@ -119,6 +123,18 @@ class RedisScans:
         finally:
             # Shielded: the cancel that brought us here must not interrupt the clean-up.
             await asyncio.shield(self._end(state, jobs, report, stop=not completed))
+
+    async def stop_orphans(self) -> int:
+        """Stop the scans a previous run of the API left running (it was killed before it
+        could): their jobs are failed in storage, so no worker may go on probing for them.
+        How many were stopped."""
+        orphans: dict[bytes, bytes] = await awaited(self.redis.hgetall(RUNNING_SCANS))
+        for raw_id, count in orphans.items():
+            scan_id = raw_id.decode()
+            await ScanState(self.redis, scan_id).stop()
+            await self._abort([Job(_batch_id(scan_id, n), self.redis) for n in range(int(count))])
+            await awaited(self.redis.hdel(RUNNING_SCANS, scan_id))
+        return len(orphans)
 
     async def problem(self) -> str | None:
         try:
@@ -138,6 +154,7 @@ class RedisScans:
             videos, errors = await state.results()
             report.add(videos, errors)
             await state.ended()
+            await awaited(self.redis.hdel(RUNNING_SCANS, state.scan_id))
         except RedisError as exc:
             # The job still ends (as cancelled, failed...): what was recorded stays unreported.
             log.error("scan %s: cannot reach the queue to end it: %s", state.scan_id, exc)
@@ -166,6 +183,11 @@ class RedisScans:
                 log.warning("stopped scan: a batch is still marked running (dead worker?)")
                 return
             await asyncio.sleep(POLL_SECONDS)
+
+
+def _batch_id(scan_id: str, number: int) -> str:
+    # Zero-padded: batches queued in the same millisecond are taken in id order.
+    return f"{scan_id}-{number:08d}"
 
 
 def _batch_file(index: int, file: FoundFile) -> BatchFile:

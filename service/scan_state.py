@@ -14,12 +14,15 @@ in ``str`` as surrogate escapes) survives the trip byte for byte.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from redis.asyncio import Redis
 
 from service.schemas import ErrorBody, FileError, VideoInfo, file_error, to_json, video_from_json
+
+T = TypeVar("T")
 
 # Long enough for any scan (the API shortens it once the scan ends); a dead API's scan goes away.
 KEY_TTL_SECONDS = 24 * 3600
@@ -45,6 +48,12 @@ for i = 1, 3 do
 end
 return 1
 """
+
+
+def awaited(result: Awaitable[T] | T) -> Awaitable[T]:
+    """An asyncio client's command result, typed as what it is: redis-py types each command
+    for its sync and async clients at once (a value or an awaitable)."""
+    return cast(Awaitable[T], result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +91,7 @@ class ScanState:
 
     async def is_done(self, index: int) -> bool:
         """Whether a file is already recorded (a re-run batch skips it instead of probing)."""
-        return bool(await self._redis.sismember(self._done, str(index)))  # type: ignore[misc]
+        return bool(await awaited(self._redis.sismember(self._done, str(index))))
 
     async def probing(self, path: str) -> None:
         await self._redis.set(self._current, json.dumps(path), ex=KEY_TTL_SECONDS)
@@ -147,7 +156,7 @@ class ScanState:
 
     async def results(self) -> tuple[list[VideoInfo], list[FileError]]:
         """Every recorded result: the videos found and the per-file errors."""
-        raw: dict[bytes, bytes] = await self._redis.hgetall(self._results)  # type: ignore[misc]
+        raw: dict[bytes, bytes] = await awaited(self._redis.hgetall(self._results))
         videos: list[VideoInfo] = []
         errors: list[FileError] = []
         for payload in raw.values():

@@ -5,16 +5,17 @@ on SIGTERM, and refuse bad settings or an unreachable Redis with one clear line.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from checks.harness.client import ServiceClient
+from checks.harness.client import ServiceClient, connect
 from checks.harness.fake_ffprobe.fakes import Behaviour
 from checks.harness.fixtures import FakeFfprobeFactory
 from checks.harness.redis_backend import Workers, free_port
@@ -72,15 +73,14 @@ async def test_bad_settings_and_an_unreachable_redis_are_one_clear_line(
     assert "Traceback" not in stderr
 
 
-async def test_api_and_worker_processes_serve_a_scan_and_stop_on_sigterm(
-    tmp_path: Path, media: Path, distributed: Workers, fake_ffprobe: FakeFfprobeFactory
-) -> None:
-    fake = fake_ffprobe(rules={"hang.mp4": Behaviour(mode="hang")})
-    touch_videos(media, "a.mp4", "b.mp4")
-    worker = await distributed.start()
+@contextlib.asynccontextmanager
+async def api_process(
+    media: Path, db: Path, queue: str
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    """``python -m service --queue`` on a free port and its URL; killed after if still alive."""
     api = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "service", "--port", "0", "--media-root", str(media),
-        "--db", str(tmp_path / "cli.db"), "--queue", distributed.url(), "--batch-size", "1",
+        "--db", str(db), "--queue", queue, "--batch-size", "1",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
@@ -88,7 +88,20 @@ async def test_api_and_worker_processes_serve_a_scan_and_stop_on_sigterm(
         async with asyncio.timeout(30):
             line = (await api.stdout.readline()).decode()
         assert line.startswith(BANNER), line
-        url = line.strip().rsplit(" ", 1)[1]
+        yield api, line.strip().rsplit(" ", 1)[1]
+    finally:
+        if api.returncode is None:
+            os.killpg(api.pid, signal.SIGKILL)
+            await api.wait()
+
+
+async def test_api_and_worker_processes_serve_a_scan_and_stop_on_sigterm(
+    tmp_path: Path, media: Path, distributed: Workers, fake_ffprobe: FakeFfprobeFactory
+) -> None:
+    fake = fake_ffprobe(rules={"hang.mp4": Behaviour(mode="hang")})
+    touch_videos(media, "a.mp4", "b.mp4")
+    worker = await distributed.start()
+    async with api_process(media, tmp_path / "cli.db", distributed.url()) as (api, url):
         async with aiohttp.ClientSession() as session:
             client = ServiceClient(session, url)
             final, _ = await client.scan_to_end(media)
@@ -107,9 +120,31 @@ async def test_api_and_worker_processes_serve_a_scan_and_stop_on_sigterm(
         api.send_signal(signal.SIGTERM)
         async with asyncio.timeout(15):
             assert await api.wait() == 0
-    finally:
-        if api.returncode is None:
-            os.killpg(api.pid, signal.SIGKILL)
-            await api.wait()
     assert worker.stdout is not None
     assert await worker.stdout.read() == b""  # the ready line was its only line
+
+
+async def test_a_restart_after_kill_9_of_the_api_stops_its_scans_on_the_workers(
+    tmp_path: Path, media: Path, distributed: Workers, fake_ffprobe: FakeFfprobeFactory
+) -> None:
+    fake = fake_ffprobe(default=Behaviour(mode="hang"))
+    touch_videos(media, "a.mp4", "b.mp4", "c.mp4")
+    await distributed.start(concurrency=2)
+    db = tmp_path / "cli.db"
+    async with api_process(media, db, distributed.url()) as (api, url):
+        async with connect(url) as client:
+            job = await client.start_scan(media)
+        await wait_until(lambda: len(fake.alive_pids()) == 2, within=20)
+        os.killpg(api.pid, signal.SIGKILL)
+        await api.wait()
+    # The API is gone; the worker goes on probing for a job nobody will ever finish.
+    await asyncio.sleep(1.0)
+    assert len(fake.alive_pids()) == 2
+
+    async with api_process(media, db, distributed.url()) as (_, url):
+        await wait_until(lambda: fake.alive_pids() == [], within=10)
+        async with connect(url) as client:
+            final = await client.job(job["id"])
+    assert (final["status"], final["error"]["code"]) == ("failed", "interrupted")
+    # The third file, still queued, was never probed.
+    assert len(fake.invocations()) == 2
