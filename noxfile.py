@@ -21,7 +21,13 @@ LINTED = ["service", "loopwire", "bench"]
 WIRED = ["service"]
 
 # Debian package that provides each binary the integration tests run for real.
-SYSTEM_BINARIES = {"ffprobe": "ffmpeg", "ffmpeg": "ffmpeg", "chromium": "chromium"}
+SYSTEM_BINARIES = {
+    "ffprobe": "ffmpeg",
+    "ffmpeg": "ffmpeg",
+    "chromium": "chromium",
+    # The distributed backend's tests start their own redis-server.
+    "redis-server": "redis-server",
+}
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -37,7 +43,8 @@ def install(session: nox.Session, *groups: str) -> None:
 
 
 def ensure_system_binaries(session: nox.Session) -> None:
-    """Install ffmpeg and chromium from Debian when root; otherwise stop with the exact command."""
+    """Install ffmpeg, chromium and redis-server from Debian when root; otherwise stop with the
+    exact command."""
     missing = sorted({pkg for binary, pkg in SYSTEM_BINARIES.items() if not shutil.which(binary)})
     if not missing:
         return
@@ -79,7 +86,7 @@ def run_tests(session: nox.Session) -> None:
 def gates(session: nox.Session) -> None:
     """Run every gate: the full test suite, then ruff, mypy, loopwire lint and loopwire wiring."""
     install(session, "test", "lint", "typecheck")
-    # The tests first: they install ffmpeg and chromium when missing, as CI needs.
+    # The tests first: they install ffmpeg, chromium and redis-server when missing, as CI needs.
     run_tests(session)
     run_ruff(session)
     run_mypy(session)
@@ -89,7 +96,7 @@ def gates(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the test suite (unit, integration, browser) with real ffprobe and chromium."""
+    """Run the test suite (unit, integration, browser) with real ffprobe, chromium and Redis."""
     install(session, "test")
     run_tests(session)
 
@@ -137,6 +144,14 @@ def bench_frames(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def bench_distributed(session: nox.Session) -> None:
+    """Scan wall time with 1, 2, 4 arq workers against the ideal; API poll p99; cancel latency."""
+    install(session)
+    ensure_system_binaries(session)
+    session.run("python", "-m", "bench.distributed", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
 def chaos(session: nox.Session) -> None:
     """Attack a real service process (kill -9, bad disk, fd limit, symlink swaps, hostile
     probes); print what held."""
@@ -169,6 +184,8 @@ def bench(session: nox.Session) -> None:
     # Installed as users install it: an editable install's import hook costs every start-up
     # ~25 ms, which would be timed as loopwire's own.
     session.install(".", *nox.project.dependency_groups(PYPROJECT, "bench"))
+    # The distributed section starts its own redis-server.
+    ensure_system_binaries(session)
     session.run("python", "-m", "bench", *session.posargs)
 
 

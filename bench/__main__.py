@@ -17,7 +17,7 @@ from bench.report import Report
 from bench.settings import ALL_CORPORA, Settings
 
 PROJECT = Path(__file__).resolve().parent.parent
-SECTIONS = ("linter", "wiring", "service")
+SECTIONS = ("linter", "wiring", "service", "distributed")
 
 
 def parse_settings(argv: Sequence[str] | None) -> Settings:
@@ -95,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             sections, targets = bench_service(settings, work)
             report.sections += sections
             report.targets += targets
+        if "distributed" in settings.sections:
+            from bench.distributed import bench_distributed
+
+            report.sections.append(bench_distributed(settings, work))
     report.load_at_end = " ".join(f"{value:.2f}" for value in os.getloadavg())
     text = report.markdown()
     settings.output_dir.mkdir(parents=True, exist_ok=True)

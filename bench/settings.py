@@ -40,7 +40,7 @@ class Settings:
     output_dir: Path = Path("bench-results")
     # The checkout: ``service/`` is linted and served from here.
     project: Path = Path()
-    sections: tuple[str, ...] = ("linter", "wiring", "service")
+    sections: tuple[str, ...] = ("linter", "wiring", "service", "distributed")
 
     def summary(self) -> dict[str, object]:
         return {

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from service.app import create_app
 from service.config import ServiceConfig
@@ -103,6 +104,20 @@ def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
         metavar="N",
         help="open event streams at once; more get 503 with Retry-After (%(default)s)",
     )
+    parser.add_argument(
+        "--queue",
+        default=None,
+        metavar="URL",
+        help="distributed mode: scans are probed by `python -m service.worker` processes fed "
+        "through this Redis (redis://HOST:PORT/DB); default: in this process",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=defaults.batch_size,
+        metavar="N",
+        help="distributed mode: files per queued batch (%(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         return ServiceConfig(
@@ -119,6 +134,8 @@ def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
             stall_report=None if args.stall_report is None else args.stall_report / 1000,
             retain_jobs=args.retain_jobs,
             max_event_streams=args.max_event_streams,
+            queue=args.queue,
+            batch_size=args.batch_size,
         )
     except ValueError as exc:
         parser.error(str(exc))
@@ -171,6 +188,9 @@ def main(argv: Sequence[str] | None = None, app_factory: AppFactory = create_app
     # The usual startup failures (port taken, db directory missing) get one clear line.
     except sqlite3.Error as exc:
         log.error("cannot start: database %s: %s", config.db_path, exc)
+        return 1
+    except RedisError as exc:
+        log.error("cannot start: queue %s: %s", config.queue, exc)
         return 1
     except OSError as exc:
         log.error("cannot start: %s", exc)

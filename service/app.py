@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from loopwire.loopwatch.aiohttp_app import install_stall_report
 from service import keys
 from service.child_process import ChildProcesses
 from service.config import ServiceConfig
+from service.distributed import RedisScans, connect
 from service.errors import error_middleware
 from service.jobs import FrameSettings, JobQueue
 from service.probe import FfprobeProber, Prober
@@ -28,6 +30,8 @@ from service.scanner import is_inside, resolve_roots
 from service.storage import Storage
 
 SERVICE_DIR = Path(__file__).resolve().parent
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config: ServiceConfig, *, prober: Prober | None = None) -> web.Application:
@@ -65,6 +69,13 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
     except BaseException:
         await storage.close()
         raise
+    try:
+        # Distributed mode: scans go to the workers; frame jobs still run here.
+        queue = None if config.queue is None else await connect(config.queue)
+    except BaseException:
+        await storage.close()
+        raise
+    dispatch = None if queue is None else RedisScans(queue, config.batch_size)
     jobs = JobQueue(
         storage,
         app[keys.PROBER],
@@ -73,15 +84,23 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
         job_timeout=config.job_timeout,
         retain_jobs=config.retain_jobs,
         frames=FrameSettings(config.ffmpeg, app[keys.CHILDREN], output_dir),
+        dispatch=dispatch,
     )
     try:
         await jobs.start()
+        if dispatch is not None:
+            # Their jobs were just failed as interrupted; their batches must stop too.
+            stopped = await dispatch.stop_orphans()
+            if stopped:
+                log.warning("stopped %d scan(s) a previous run left on the workers", stopped)
         app[keys.MEDIA_ROOTS] = roots
         app[keys.JOBS] = jobs
         yield
     finally:
         await jobs.close()
         await storage.close()
+        if queue is not None:
+            await queue.aclose()
 
 
 async def output_folder(configured: Path | None, roots: tuple[Path, ...]) -> Path:

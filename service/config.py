@@ -36,6 +36,11 @@ class ServiceConfig:
     retain_jobs: int = 1000
     # Open event streams at once; each holds a socket, and descriptors are finite.
     max_event_streams: int = 100
+    # Distributed mode: scans are probed by `python -m service.worker` processes fed through
+    # arq on this Redis (redis://HOST:PORT/DB). None: probed in this process.
+    queue: str | None = None
+    # Distributed mode: files per arq job (the unit a worker takes, and re-runs after a crash).
+    batch_size: int = 8
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -48,5 +53,9 @@ class ServiceConfig:
             raise ValueError("port must be between 0 and 65535")
         if self.output_dir is not None and not self.output_dir.is_absolute():
             raise ValueError("--output-dir must be an absolute path")
+        if self.queue is not None and not self.queue.startswith(("redis://", "rediss://")):
+            raise ValueError(f"--queue must be a redis:// or rediss:// URL, not {self.queue!r}")
+        if self.batch_size < 1:
+            raise ValueError("--batch-size must be at least 1")
         if self.stall_report is not None and self.stall_report <= 0:
             raise ValueError("--stall-report must be a positive number of milliseconds")

@@ -40,9 +40,10 @@ _REJECTED_STATUS = {
 
 
 async def health(request: web.Request) -> web.Response:
-    """200 while the service can do its job; 503 with the reason while it cannot keep results."""
+    """200 while the service can do its job; 503 with the reason while it cannot keep results
+    or, in distributed mode, cannot reach its queue."""
     jobs = request.app.get(keys.JOBS)
-    problem = None if jobs is None else jobs.storage_problem
+    problem = None if jobs is None else jobs.storage_problem or await jobs.dispatch_problem()
     if problem is not None:
         return web.json_response(
             {"status": "degraded", "reason": problem}, status=503, dumps=public_dumps

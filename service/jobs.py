@@ -14,7 +14,6 @@ job's task, which cancels its probes or its ffmpeg, whose processes are killed a
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import time
 import uuid
@@ -23,14 +22,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from service.child_process import ChildProcesses
 from service.frame_job import FrameJobFailed, list_output, remove_output, run_ffmpeg
 from service.job_events import JobEvent, JobEventType, Subscription
 from service.job_writer import JobWriter
 from service.kinds import FrameKind, Params
-from service.probe import Prober, ProbeUnavailable
+from service.probe import Prober, ProbeUnavailable, probe_found
 from service.probe_parse import ProbeError
 from service.scanner import FoundFile, ScanPathUnreadable, walk_videos
 from service.schemas import (
@@ -41,8 +40,6 @@ from service.schemas import (
     JobSummary,
     ScanResult,
     VideoInfo,
-    file_error,
-    path_b64,
     summary_of,
 )
 from service.storage import Storage
@@ -89,6 +86,30 @@ class _FrameWork:
     kind: FrameKind
     params: Params
     output_dir: Path
+
+
+class ScanReport(Protocol):
+    """What a scan dispatcher tells the job: counters, the file being probed, the results."""
+
+    def counts(self, done: int, failed: int) -> None: ...
+
+    def probing(self, path: str) -> None: ...
+
+    def add(self, videos: Sequence[VideoInfo], errors: Sequence[FileError]) -> None: ...
+
+
+class ScanDispatch(Protocol):
+    """Probes a scan's walked files elsewhere (other processes, other machines), reporting
+    through the ScanReport; the job queue without one probes them itself (the embedded
+    default)."""
+
+    async def __call__(
+        self, scan_id: str, files: Sequence[FoundFile], report: ScanReport
+    ) -> None: ...
+
+    async def problem(self) -> str | None:
+        """Why scans cannot be dispatched now (the service is then degraded), or None."""
+        ...
 
 
 class _Keep(Enum):
@@ -219,6 +240,7 @@ class JobQueue:
         job_timeout: float,
         retain_jobs: int = 1000,
         frames: FrameSettings | None = None,
+        dispatch: ScanDispatch | None = None,
     ) -> None:
         self._storage = storage
         self._prober = prober
@@ -226,6 +248,7 @@ class JobQueue:
         self._concurrency = concurrency
         self._job_timeout = job_timeout
         self._frames = frames
+        self._dispatch = dispatch
         # Running jobs only: a finished job lives in storage (or in the writer until saved).
         self._active: dict[str, _Job] = {}
         self._writer = JobWriter(storage, retain_jobs=retain_jobs)
@@ -257,6 +280,10 @@ class JobQueue:
     def storage_problem(self) -> str | None:
         """Why storage is failing (jobs are then not saved and no new scan is accepted)."""
         return self._storage.problem
+
+    async def dispatch_problem(self) -> str | None:
+        """Why scans cannot reach their workers now (distributed mode only), or None."""
+        return None if self._dispatch is None else await self._dispatch.problem()
 
     def submit(self, path: Path, recursive: bool) -> JobStatusResponse:
         """Create a scan job for the resolved directory ``path`` and start it."""
@@ -428,6 +455,9 @@ class JobQueue:
         found = await walk_videos(Path(job.path), job.recursive, self._roots)
         job.errors.extend(found.errors)
         self.set_progress(job.id, files_total=len(found.files))
+        if self._dispatch is not None:
+            await self._dispatch(job.id, found.files, _Report(self, job))
+            return
         files = iter(found.files)
         done = failed = 0
 
@@ -435,7 +465,7 @@ class JobQueue:
             nonlocal done, failed
             for file in files:
                 self.set_progress(job.id, current_file=str(file.path))
-                video, error = await self._probe(file)
+                video, error = await probe_found(self._prober, file)
                 if video is not None:
                     job.videos.append(video)
                 if error is not None:
@@ -503,18 +533,6 @@ class JobQueue:
         job.current_frame = frame
         self._changed(job, force_save=first)
 
-    async def _probe(self, file: FoundFile) -> tuple[VideoInfo | None, FileError | None]:
-        try:
-            video = await self._prober.probe(file.real_path)
-        except ProbeError as exc:
-            return None, file_error(str(file.path), exc.code, exc.message)
-        # The prober saw the real path; the job reports the file where the scan found it.
-        video = dataclasses.replace(video, path=str(file.path), path_b64=path_b64(str(file.path)))
-        if video.size_bytes == 0 and file.size_bytes:
-            # Some probers do not report a size; the walk already stat()ed the file.
-            video = dataclasses.replace(video, size_bytes=file.size_bytes)
-        return video, None
-
     def _task_done(self, job: _Job) -> None:
         """A cancelled job task (user cancel, shutdown, or anyone else) ends here; every other
         ending was already recorded by _run."""
@@ -554,6 +572,24 @@ class JobQueue:
             job.saved_progress = progress
             job.saved_monotonic = now
             self._writer.mark_dirty(job)
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    """A dispatched scan's reports, applied to its job like the local probes' own."""
+
+    queue: JobQueue
+    job: _Job
+
+    def counts(self, done: int, failed: int) -> None:
+        self.queue.set_progress(self.job.id, files_done=done, files_failed=failed)
+
+    def probing(self, path: str) -> None:
+        self.queue.set_progress(self.job.id, current_file=path)
+
+    def add(self, videos: Sequence[VideoInfo], errors: Sequence[FileError]) -> None:
+        self.job.videos.extend(videos)
+        self.job.errors.extend(errors)
 
 
 def total_frames(video: VideoInfo) -> int | None:

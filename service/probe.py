@@ -16,6 +16,7 @@ never waits on a descendant that escaped.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import os
 from pathlib import Path
@@ -24,7 +25,8 @@ from typing import Protocol
 from service.child_process import Capture, ChildProcesses, pipe_pair
 from service.confined_open import open_error, open_regular_file
 from service.probe_parse import ProbeError, parse_probe_output
-from service.schemas import VideoInfo
+from service.scanner import FoundFile
+from service.schemas import FileError, VideoInfo, file_error, path_b64
 
 # ffprobe's stderr can be long (one line per broken packet); keep what explains the failure.
 _STDERR_LIMIT = 500
@@ -176,3 +178,17 @@ class FfprobeProber:
         self, process: asyncio.subprocess.Process, record: Path | None
     ) -> None:
         await self._children.kill_and_reap(process, record)
+
+
+async def probe_found(prober: Prober, file: FoundFile) -> tuple[VideoInfo | None, FileError | None]:
+    """Probe one walked file: its metadata, or the per-file error that replaces it."""
+    try:
+        video = await prober.probe(file.real_path)
+    except ProbeError as exc:
+        return None, file_error(str(file.path), exc.code, exc.message)
+    # The prober saw the real path; the job reports the file where the scan found it.
+    video = dataclasses.replace(video, path=str(file.path), path_b64=path_b64(str(file.path)))
+    if video.size_bytes == 0 and file.size_bytes:
+        # Some probers do not report a size; the walk already stat()ed the file.
+        video = dataclasses.replace(video, size_bytes=file.size_bytes)
+    return video, None

@@ -5,6 +5,8 @@
 seconds per file, starts ``python -m service`` out of process, starts a scan and polls the job
 on a fixed schedule until it ends, then prints a Markdown table. ``--compare-blocking`` runs the
 same scenario against the service's deliberately blocking probe, which must fail.
+``--workers N`` runs it on the distributed backend: a redis-server and N worker processes
+(:mod:`loopwire.harness.redis_backend`) sharing ``--concurrency`` between them.
 
 The integration tests call :func:`run_scan` too, so the table and the tests measure one thing.
 """
@@ -29,6 +31,7 @@ from loopwire.harness.blocking_probe import BLOCKING_SERVICE
 from loopwire.harness.client import connect, is_finished, is_running
 from loopwire.harness.fake_ffprobe.fakes import Behaviour, FakeFfprobe, write_fake_ffprobe
 from loopwire.harness.poller import PollReport, Verdict, poll_on_schedule
+from loopwire.harness.redis_backend import Workers, redis_server
 from loopwire.harness.server import REFERENCE_SERVICE, ServerProcess
 from loopwire.harness.stall_log import stall_sites
 
@@ -119,6 +122,12 @@ class ScenarioOptions:
     max_duration: float | None = None
     # The service logs loop stalls longer than this (``--stall-report``), each with its line.
     stall_report_ms: float = 50.0
+    # 0: probed in the service; N: by N worker processes of concurrency/N each (arq + Redis).
+    workers: int = 0
+
+    def __post_init__(self) -> None:
+        if self.workers and self.concurrency % self.workers:
+            raise ValueError("concurrency must be a multiple of the number of workers")
 
     @property
     def ideal_seconds(self) -> float:
@@ -172,10 +181,38 @@ def prepare(options: ScenarioOptions, workdir: Path) -> tuple[Path, FakeFfprobe,
     return media, fake, command
 
 
+@contextlib.asynccontextmanager
+async def backend(
+    options: ScenarioOptions, workdir: Path, media: Path, fake: FakeFfprobe
+) -> AsyncIterator[list[str]]:
+    """The service's extra arguments for the scenario's backend, its workers running."""
+    if not options.workers:
+        yield []
+        return
+    async with redis_server(workdir) as server:
+        workers = Workers(server, (media,))
+        try:
+            for _ in range(options.workers):
+                await workers.start(
+                    ffprobe=str(fake.executable),
+                    concurrency=options.concurrency // options.workers,
+                    probe_timeout=600.0,
+                )
+            yield ["--queue", workers.url(), "--batch-size", "1"]
+        finally:
+            await workers.stop_all()
+
+
 async def run_scan(options: ScenarioOptions, workdir: Path) -> ScenarioResult:
     """Generate files, start the service with a fake probe, scan, poll until it ends."""
     media, fake, command = await asyncio.to_thread(prepare, options, workdir)
-    server = ServerProcess(command)
+    async with backend(options, workdir, media, fake) as extra:
+        return await _run_scan(options, media, fake, ServerProcess([*command, *extra]))
+
+
+async def _run_scan(
+    options: ScenarioOptions, media: Path, fake: FakeFfprobe, server: ServerProcess
+) -> ScenarioResult:
     max_duration = options.max_duration or options.ideal_seconds * 3 + 30
     try:
         async with cpu_burners(options.burners):
@@ -245,8 +282,9 @@ def render_table(results: Sequence[ScenarioResult]) -> str:
     rows = [header, "|" + "---|" * header.count(" | ") + "---|"]
     for r in results:
         o = r.options
+        where = f", {o.workers} workers" if o.workers else ""
         rows.append(
-            f"| {'blocking' if o.blocking else 'async'} "
+            f"| {'blocking' if o.blocking else 'async'}{where} "
             f"| {o.files} x {o.delay:g} s / {o.concurrency} | {o.pollers} @ {_ms(o.interval)} "
             f"| {r.report.sent} | {len(r.report.answered)} "
             f"| {len(r.report.answered_where(is_running))} "
@@ -271,6 +309,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-latency", type=float, default=0.5, help="pass bound, seconds")
     parser.add_argument("--min-running-polls", type=int, default=None, help="pass bound")
     parser.add_argument("--burners", type=int, default=0, help="CPU-burning processes beside")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="probe on this many worker processes through a redis-server (default: in the service)",
+    )
     parser.add_argument(
         "--compare-blocking",
         action="store_true",
@@ -297,6 +341,7 @@ async def _main(args: argparse.Namespace, workdir: Path) -> int:
         max_latency=args.max_latency,
         min_running_polls=args.min_running_polls,
         burners=args.burners,
+        workers=args.workers,
     )
     results = [await run_scan(options, workdir / "async")]
     if args.compare_blocking:

@@ -6,7 +6,12 @@ Without it the tests skip with the install command (a failure under ``CI=true``)
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -69,14 +74,53 @@ ServeMedia = Callable[..., ServedMedia]
 
 
 @pytest.fixture
+def backend() -> str:
+    """Where scans are probed: "embedded" (in the service) or "redis" (a worker process fed
+    through a redis-server, both started by :mod:`loopwire.harness.redis_backend`)."""
+    return "embedded"
+
+
+@pytest.fixture
+def distributed_queue(
+    backend: str, tmp_path: Path, fake_ffprobe: Callable[..., FakeFfprobe]
+) -> Iterator[Callable[[Path, FakeFfprobe], list[str]]]:
+    """The service arguments of the chosen backend for a media folder and fake: none, or a
+    queue URL served by one worker of concurrency 1 (the embedded tests' ``--concurrency 1``)."""
+    launched: list[subprocess.Popen[bytes]] = []
+
+    def arguments(media: Path, fake: FakeFfprobe) -> list[str]:
+        if backend == "embedded":
+            return []
+        launcher = subprocess.Popen(
+            [sys.executable, "-m", "loopwire.harness.redis_backend", "--media-root", str(media),
+             "--ffprobe", str(fake.executable), "--workers", "1"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        launched.append(launcher)
+        assert launcher.stdout is not None
+        url = launcher.stdout.readline().decode().strip()
+        assert url.startswith("redis://"), f"the distributed backend did not start: {url!r}"
+        return ["--queue", url, "--batch-size", "1"]
+
+    yield arguments
+    for launcher in launched:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(launcher.pid, signal.SIGKILL)
+        launcher.wait()
+        if launcher.stdout is not None:
+            launcher.stdout.close()
+
+
+@pytest.fixture
 def serve_media(
     tmp_path: Path,
     fake_ffprobe: Callable[..., FakeFfprobe],
     service_process: Callable[..., ServerProcess],
+    distributed_queue: Callable[[Path, FakeFfprobe], list[str]],
 ) -> ServeMedia:
     """Factory: ``count`` files behind a fake ffprobe taking ``delay`` s each; ``broken`` of them
     make it fail (they end up as per-file errors) and ``hanging`` of them (probed last) make it
-    hang until it is killed."""
+    hang until it is killed. Scans are probed where ``backend`` says."""
 
     def serve(count: int = 8, delay: float = 0.4, broken: int = 0, hanging: int = 0) -> ServedMedia:
         media = tmp_path / "media"
@@ -98,6 +142,7 @@ def serve_media(
             "--db", str(tmp_path / "service.db"),
             "--ffprobe", str(fake.executable),
             "--concurrency", "1",
+            *distributed_queue(media, fake),
         )  # fmt: skip
         return ServedMedia(server=server, media=media, files=sorted(files), fake=fake)
 

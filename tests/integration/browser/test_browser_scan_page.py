@@ -22,6 +22,9 @@ from tests.integration.browser.scan_page import FINISHED, ScanPage
 
 pytestmark = [pytest.mark.integration, pytest.mark.needs_browser]
 
+# The same page over scans probed in the service or by an arq worker (see conftest).
+BOTH_BACKENDS = pytest.mark.parametrize("backend", ["embedded", "redis"])
+
 # The line of the page's script that reads the field; the negative control breaks exactly it.
 READS_PROGRESS = "const progress = job.progress;"
 
@@ -32,6 +35,7 @@ def ignore_progress(script: str) -> str:
     return script.replace(READS_PROGRESS, "const progress = null;")
 
 
+@BOTH_BACKENDS
 def test_progress_bar_moves_through_a_real_scan(
     browser: Browser, serve_media: ServeMedia, wiring_recorder: WiringRecorder
 ) -> None:
@@ -86,6 +90,7 @@ def test_polling_fallback_moves_the_bar_too(
         page.close()
 
 
+@BOTH_BACKENDS
 def test_cancel_stops_the_scan_and_its_ffprobe(
     browser: Browser, serve_media: ServeMedia, wiring_recorder: WiringRecorder
 ) -> None:

@@ -45,8 +45,12 @@ SCAN = ScenarioOptions(
 
 
 @pytest.mark.parametrize("burners", [0, 2], ids=["idle", "two-cpu-burners"])
-async def test_scan_stays_responsive_with_slow_probes(tmp_path: Path, burners: int) -> None:
-    result = await run_scan(dataclasses.replace(SCAN, burners=burners), tmp_path)
+# Probed in the service, or by two arq worker processes through a real redis-server.
+@pytest.mark.parametrize("workers", [0, 2], ids=["embedded", "redis"])
+async def test_scan_stays_responsive_with_slow_probes(
+    tmp_path: Path, burners: int, workers: int
+) -> None:
+    result = await run_scan(dataclasses.replace(SCAN, burners=burners, workers=workers), tmp_path)
     print(render_table([result]))
     report = result.report
 

@@ -21,6 +21,8 @@ from tests.integration.service.service_support import (
 )
 
 pytestmark = pytest.mark.integration
+# Where scans are probed (see conftest): the stream and the restart must not depend on it.
+BOTH_BACKENDS = pytest.mark.parametrize("backend", ["embedded", "redis"])
 
 
 async def read_events(client: Client, job_id: str) -> list[tuple[str, dict[str, Any]]]:
@@ -41,6 +43,7 @@ async def read_events(client: Client, job_id: str) -> list[tuple[str, dict[str, 
     return events
 
 
+@BOTH_BACKENDS
 async def test_event_stream_pushes_progress_then_end(
     make_client: ClientFactory, media: Path, fake_ffprobe: FakeFfprobeFactory
 ) -> None:
@@ -76,6 +79,7 @@ async def test_event_stream_of_finished_job_sends_state_and_end(
     assert events[1][1]["status"] == "completed"
 
 
+@BOTH_BACKENDS
 async def test_event_stream_ends_on_cancel(
     make_client: ClientFactory, media: Path, fake_ffprobe: FakeFfprobeFactory
 ) -> None:
@@ -95,6 +99,7 @@ async def test_event_stream_ends_on_cancel(
     assert json.loads(rest.split("data: ", 1)[1])["status"] == "cancelled"
 
 
+@BOTH_BACKENDS
 async def test_completed_jobs_and_videos_survive_restart(
     make_client: ClientFactory, media: Path, fake_ffprobe: FakeFfprobeFactory
 ) -> None:

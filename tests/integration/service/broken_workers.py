@@ -1,0 +1,75 @@
+"""Deliberately broken workers, built from the real one (no switch in the product), for the
+negative controls of the distributed tests: ``python -m tests.integration.service.broken_workers
+KIND --queue ... (worker arguments)``.
+
+``unguarded``
+    counts and stores every result it probes, without the once-per-file guard, and re-probes
+    the files an earlier run of its batch recorded: what a naive counter (INCR + store) does.
+``ignores-cancel``
+    neither watches its scan's stop flag nor lets arq's abort reach its probes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import ClassVar
+
+from arq.connections import ArqRedis
+
+from service.probe import Prober
+from service.scan_state import ScanState
+from service.worker import BatchRunner, main, parse_batch
+
+_UNGUARDED_RECORD = """
+if ARGV[5] ~= '' then
+  redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[4])
+end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HINCRBY', KEYS[3], 'done', 1)
+if ARGV[3] == '1' then
+  redis.call('HINCRBY', KEYS[3], 'failed', 1)
+end
+return 1
+"""
+
+
+class UnguardedState(ScanState):
+    RECORD_SCRIPT: ClassVar[str] = _UNGUARDED_RECORD
+
+    async def is_done(self, index: int) -> bool:
+        return False
+
+
+class UnguardedRunner(BatchRunner):
+    def __init__(
+        self,
+        redis: ArqRedis,
+        prober: Prober,
+        roots: tuple[Path, ...],
+        state: type[ScanState] = UnguardedState,
+    ) -> None:
+        super().__init__(redis, prober, roots, UnguardedState)
+
+
+class IgnoresCancelRunner(BatchRunner):
+    async def run(self, scan_id: str, payload: object) -> int:
+        probing = self.probe_all(_NeverStopped(self.redis, scan_id), parse_batch(payload))
+        return await asyncio.shield(probing)
+
+
+class _NeverStopped(ScanState):
+    async def stopped(self) -> bool:
+        return False
+
+
+RUNNERS: dict[str, type[BatchRunner]] = {
+    "unguarded": UnguardedRunner,
+    "ignores-cancel": IgnoresCancelRunner,
+}
+
+if __name__ == "__main__":
+    kind, *arguments = sys.argv[1:]
+    sys.exit(main(arguments, RUNNERS[kind]))
