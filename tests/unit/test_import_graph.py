@@ -1,8 +1,8 @@
 """The guards stay apart: ``loopwire.lint`` and ``loopwire.wiring`` never import each other, the
 shared core imports neither, ``service`` imports nothing of the toolkit but the loop watchdog
 (``loopwire.loopwatch``, which it runs in production), the watchdog imports nothing else of
-loopwire, and loopwire imports nothing of the reference service (but its drivers). Imports are read with ``ast`` (relative ones resolved, lazy ones inside functions
-included)."""
+loopwire, and loopwire imports nothing of the reference service (but its drivers). Imports are
+read with ``ast`` (relative ones resolved, lazy ones inside functions included)."""
 
 from __future__ import annotations
 
