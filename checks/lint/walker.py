@@ -319,6 +319,11 @@ class Walker(Classifier):
             self.scopes.append(frame)
             self._bind_parameters(method.args)
             for target, value, annotation in _assignments(method.body):
+                if isinstance(target, ast.Name):
+                    # ``p = where(); self.sheet = p``: the local carries the kind to the
+                    # attribute. In source order, so a later untyped rebinding forgets it.
+                    self.bind_target(target, self.assigned_binding(value, annotation))
+                    continue
                 if not (
                     isinstance(target, ast.Attribute)
                     and isinstance(target.value, ast.Name)
