@@ -27,7 +27,8 @@ RULE = Rule(
         "without arguments is not followed. A `noqa` on a helper's `def` line, or on its "
         "blocking line, covers every chain through it. The fix does not touch a call of a "
         "generator function or a context-manager factory, nor a call a `with` enters: "
-        "only the lazy object would be built in the thread, so it stays reported."
+        "only the lazy object would be built in the thread, so it stays reported, and its "
+        "message asks for an async version (or the whole block in a thread) instead."
     ),
     suggestion="await asyncio.to_thread(helper, ...)",
     fix=Fix(Safety.UNSAFE, Rewrite.TO_THREAD),
