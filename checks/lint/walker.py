@@ -79,7 +79,9 @@ class Walker(Classifier):
     ) -> None:
         super().__init__(module, is_package, blocking_calls, offload)
         # Sync function key -> the line of its ``def`` (a ``noqa`` there covers the helper).
-        self.def_lines: dict[str, int] = {}
+        # Function key -> the lines of its signature (``def`` through the colon): a helper's
+        # ``noqa`` may sit on any of them, as a formatter puts it on ``):`` of a long one.
+        self.def_lines: dict[str, range] = {}
         self._special: dict[type[ast.AST], Callable[[Any], None]] = {
             ast.FunctionDef: self._function,
             ast.AsyncFunctionDef: self._function,
@@ -251,7 +253,9 @@ class Walker(Classifier):
             summary = FunctionSummary(display, lazy=self.makes_context_manager(node))
             self.report.functions[key] = summary
         if summary is not None:
-            self.def_lines[key] = node.lineno
+            body_line = node.body[0].lineno
+            last = body_line - 1 if body_line > node.lineno else node.lineno
+            self.def_lines[key] = range(node.lineno, last + 1)
         scope = Scope(ScopeKind.FUNCTION, key, Context(display, is_async, summary, key))
         if outer.kind is ScopeKind.CLASS:
             scope.self_name = self._instance_parameter(node)
