@@ -326,7 +326,8 @@ class Walker(Classifier):
                 if isinstance(target, ast.Name):
                     # ``p = where(); self.sheet = p``: the local carries the kind to the
                     # attribute. In source order, so a later untyped rebinding forgets it.
-                    self.bind_target(target, self.assigned_binding(value, annotation))
+                    if not self._keeps_kind(target, value):
+                        self.bind_target(target, self.assigned_binding(value, annotation))
                     continue
                 if not (
                     isinstance(target, ast.Attribute)
@@ -382,7 +383,19 @@ class Walker(Classifier):
         binding = self.value_binding(node.value)
         for target in node.targets:
             self._walk_target(target)
-            self.bind_target(target, binding if type(target) is ast.Name else UNKNOWN)
+            if not self._keeps_kind(target, node.value):
+                self.bind_target(target, binding if type(target) is ast.Name else UNKNOWN)
+
+    def _keeps_kind(self, target: ast.expr, value: ast.expr | None) -> bool:
+        """``path = None`` after ``path = Path(x)`` (in one branch, say): where the name is
+        used as a path, it still holds the path (a None there would fail), so it keeps the
+        kind. Any other value replaces it."""
+        if type(target) is not ast.Name or not (
+            type(value) is ast.Constant and value.value is None
+        ):
+            return False
+        binding = self.lookup(target.id)
+        return binding is not None and binding[0] in (Tag.KIND, Tag.INSTANCE)
 
     def _ann_assign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
