@@ -18,7 +18,8 @@ from checks.lint.resolver import Resolver, dotted
 from checks.lint.rules import BY_CODE
 from checks.lint.scope import UNKNOWN, Context
 
-_KIND_NAMES = {
+# How a call on an object with no name of its own (``Redis.from_url(url).set``) shows it.
+KIND_NAMES = {
     catalog.PROCESS: "Popen",
     catalog.FILE: "file",
     catalog.PATH: "Path",
@@ -32,6 +33,19 @@ _KIND_NAMES = {
     catalog.QUEUE: "queue",
     catalog.FUTURE: "future",
     catalog.EXECUTOR: "executor",
+    catalog.REDIS_CLIENT: "Redis",
+    catalog.DB_CONNECTION: "connection",
+    catalog.DB_CURSOR: "cursor",
+    catalog.MONGO_CLIENT: "MongoClient",
+    catalog.MONGO_DATABASE: "Database",
+    catalog.MONGO_COLLECTION: "Collection",
+    catalog.AWS_CLIENT: "boto3-client",
+    catalog.SSH_CLIENT: "SSHClient",
+    catalog.SFTP_CLIENT: "SFTPClient",
+    catalog.SMTP_CLIENT: "SMTP",
+    catalog.FTP_CLIENT: "FTP",
+    catalog.WEBSOCKET_CLIENT: "WebSocket",
+    catalog.SOCKET_OBJECT: "socket",
 }
 
 
@@ -70,7 +84,7 @@ class Classifier(Resolver):
                 blocking = catalog.method_blocking(receiver, func.attr)
                 if blocking is not None and not _returns_at_once(node, blocking):
                     parts = dotted(func.value)
-                    shown = _KIND_NAMES.get(receiver, receiver)
+                    shown = KIND_NAMES.get(receiver, receiver)
                     prefix = ".".join(parts) if parts is not None else shown
                     self._blocking(node, context, f"{prefix}.{func.attr}", None, blocking)
                 return
