@@ -127,7 +127,7 @@ def _report(files: Sequence[_Entry], startup: Sequence[str] = ()) -> list[Findin
             for f in report.findings
         ]
         for site in report.sites:
-            reach = project.blocking(site.target)
+            reach = project.blocking(site.target, site.edge)
             if reach is None:
                 continue
             line, column = report.positions[site.index]

@@ -14,6 +14,7 @@ import ast
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from checks.lint import guards
 from checks.lint.classifier import Classifier
 from checks.lint.model import FunctionSummary, ModuleReport
 from checks.lint.scope import NO_CONTEXT, UNKNOWN, Binding, Context, Scope, ScopeKind, Tag
@@ -96,6 +97,7 @@ class Walker(Classifier):
             ast.AnnAssign: self._ann_assign,
             ast.AugAssign: self._aug_assign,
             ast.NamedExpr: self._named_expr,
+            ast.If: self._if,
             ast.For: self._for,
             ast.AsyncFor: self._for,
             ast.With: self._with,
@@ -251,6 +253,15 @@ class Walker(Classifier):
         decorators = node.decorator_list
         if not is_async and not self.offloads(decorators) and not self.runs_once(node):
             summary = FunctionSummary(display, lazy=self.makes_context_manager(node))
+            arguments = node.args
+            summary.params = [
+                param.arg
+                for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+            ]
+            summary.implicit = outer.kind is ScopeKind.CLASS and not any(
+                isinstance(decorator, ast.Name) and decorator.id == "staticmethod"
+                for decorator in decorators
+            )
             self.report.functions[key] = summary
         if summary is not None:
             body_line = node.body[0].lineno
@@ -274,6 +285,7 @@ class Walker(Classifier):
     def _bind_parameters(self, args: ast.arguments) -> None:
         for param in _parameters(args):
             self.bind(param.arg, self.assigned_binding(None, param.annotation))
+        self.scopes[-1].parameters = frozenset(param.arg for param in _parameters(args))
 
     def _lambda(self, node: ast.Lambda) -> None:
         self._walk_parameter_defaults(node.args)
@@ -420,6 +432,21 @@ class Walker(Classifier):
         """Subscripts and attributes in an assignment target are evaluated (``a[f()] = x``)."""
         if type(target) is not ast.Name:
             self._walk(target)
+
+    def _if(self, node: ast.If) -> None:
+        self._walk(node.test)
+        guard = guards.narrowing(self, node.test)
+        scope = guards.function_scope(self.scopes)
+        if guard is None or scope is None:
+            self._walk_all(node.body)
+        else:
+            # Inside the body the name is one of the types: what it is passed as, and what a
+            # blocking call on a parameter there depends on.
+            depth = len(scope.narrowed)
+            scope.narrowed.append(guard)
+            self._walk_all(node.body)
+            del scope.narrowed[depth:]
+        self._walk_all(node.orelse)
 
     def _for(self, node: ast.For | ast.AsyncFor) -> None:
         self._walk(node.iter)

@@ -64,11 +64,17 @@ def _decide_helpers(report: ModuleReport, walker: Walker, noqa: NoqaMap) -> None
     one on its signature (the ``def`` line through the colon) takes the helper out of every
     chain. What remains blocks."""
     for key, summary in list(report.functions.items()):
-        for line, name, code in walker.blocking_calls.get(key, ()):
-            if not line_suppresses(noqa, line, (code, TRANSITIVE, *aliases_of(code))):
+        for line, name, code, guard in walker.blocking_calls.get(key, ()):
+            if line_suppresses(noqa, line, (code, TRANSITIVE, *aliases_of(code))):
+                continue
+            if guard is None:
                 summary.blocking = (name, code)
+                summary.guarded = None
                 break
-        codes = (TRANSITIVE,) if summary.blocking is None else (TRANSITIVE, summary.blocking[1])
+            if summary.guarded is None:
+                summary.guarded = (name, code, guard)
+        found = summary.blocking or summary.guarded
+        codes = (TRANSITIVE,) if found is None else (TRANSITIVE, found[1])
         if any(line_suppresses(noqa, line, codes) for line in walker.def_lines[key]):
             del report.functions[key]
 

@@ -29,7 +29,10 @@ RULE = Rule(
         "fix does not touch a call of a "
         "generator function or a context-manager factory, nor a call a `with` enters: "
         "only the lazy object would be built in the thread, so it stays reported, and its "
-        "message asks for an async version (or the whole block in a thread) instead."
+        "message asks for an async version (or the whole block in a thread) instead. A "
+        "blocking call under `isinstance(param, T)` is followed only through calls that "
+        "may pass a T: a caller passing `None`, another literal, or a value an enclosing "
+        "`isinstance` narrowed to another class does not reach it."
     ),
     suggestion="await asyncio.to_thread(helper, ...)",
     fix=Fix(Safety.UNSAFE, Rewrite.TO_THREAD),
@@ -95,8 +98,40 @@ RULE = Rule(
                 return await asyncio.to_thread(probe, path)
             """,
         ),
+        Example(
+            """
+            class Upload:
+                pass
+
+            def metadata(file):
+                if isinstance(file, str):
+                    with open(file, 'rb') as stream:
+                        return stream.read(16)
+                return None
+
+            async def describe(item):
+                if isinstance(item, Upload):
+                    return metadata(item)
+                return metadata(None)
+            """,
+            title="The helper opens only a str; this caller never passes one.",
+        ),
     ),
     invalid=(
+        Example(
+            """
+            def metadata(file):
+                if isinstance(file, str):
+                    with open(file, 'rb') as stream:
+                        return stream.read(16)
+                return None
+
+            async def describe(path):
+                return metadata(path)
+            """,
+            expected=(Expected(8, 12, "metadata"),),
+            title="A caller that may pass a str reaches the open.",
+        ),
         Example(
             """
             import os
