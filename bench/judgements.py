@@ -9,6 +9,10 @@ code; for a transitive (LW110) finding the judged chain must match too, since a 
 judged for the chain it was read through. Precision is computed over the judged findings a run
 reports; the judged findings it no longer reports are counted apart: a false one gone is a fix,
 a real one gone is a loss.
+
+A row with a peer's code (``ASYNC232``, column 0) is a peer finding read and judged false (class
+``peer``): loopwire rightly does not report it, so it is left out of the peer coverage instead
+of counting as a miss. It never enters loopwire's precision.
 """
 
 from __future__ import annotations
@@ -77,6 +81,11 @@ class Judgement:
     def key(self) -> Key:
         return (self.package, self.version, self.path, self.line, self.column, self.code)
 
+    @property
+    def of_peer(self) -> bool:
+        """A peer linter's finding (its code is not loopwire's), not one of loopwire's."""
+        return not self.code.startswith("LW")
+
     def row(self) -> list[str]:
         verdict = "true" if self.real else "false"
         return [
@@ -119,6 +128,9 @@ def _parse(path: Path, number: int, row: Sequence[str]) -> Judgement:
     if verdict == "false" and not mistake:
         raise JudgementError(f"{path}:{number}: a false finding needs its class of mistake")
     real = verdict == "true"
+    if real and not code.startswith("LW"):
+        # A real peer finding loopwire misses is a miss the coverage must show, not a verdict.
+        raise JudgementError(f"{path}:{number}: only a false peer finding ({code}) is judged")
     return Judgement(
         package, version, where, int(line), int(column), code, chain, real, mistake, reason
     )
@@ -172,7 +184,7 @@ def precision(
     by_key = {
         j.key: j
         for j in judged
-        if (j.package, j.version) in ran and (code is None or j.code == code)
+        if (j.package, j.version) in ran and not j.of_peer and (code is None or j.code == code)
     }
     real = total = unjudged = 0
     # Still reported, whether a peer now reports the line too or not: not gone.
@@ -202,8 +214,21 @@ def mistakes(judged: Sequence[Judgement], seen: Sequence[Seen]) -> dict[str, int
     keys = {finding.key: finding for finding in seen if finding.loopwire_only}
     counts: dict[str, int] = {}
     for judgement in judged:
+        if judgement.of_peer:
+            continue
         finding = keys.get(judgement.key)
         if judgement.real or finding is None or not _matches(judgement, finding):
             continue
         counts[judgement.mistake] = counts.get(judgement.mistake, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
+
+
+# package, version, path, line, peer code
+PeerKey = tuple[str, str, str, int, str]
+
+
+def refuted(judged: Iterable[Judgement]) -> frozenset[PeerKey]:
+    """The peer findings judged false: left out of what loopwire must also report."""
+    return frozenset(
+        (j.package, j.version, j.path, j.line, j.code) for j in judged if j.of_peer and not j.real
+    )

@@ -28,10 +28,12 @@ from bench.judgements import (
     TRANSITIVE,
     Judgement,
     JudgementError,
+    PeerKey,
     Seen,
     load,
     mistakes,
     precision,
+    refuted,
 )
 from bench.measure import run_command
 from bench.report import Report, Section, Target, duration
@@ -246,11 +248,22 @@ def equivalents() -> dict[str, set[str]]:
     return table
 
 
-def coverage(run: PackageRun, peer: PeerRun, table: dict[str, set[str]]) -> tuple[int, int]:
+def coverage(
+    run: PackageRun,
+    peer: PeerRun,
+    table: dict[str, set[str]],
+    wrong: frozenset[PeerKey] = frozenset(),
+) -> tuple[int, int]:
     """(covered, total): the peer's findings with a loopwire equivalent that loopwire reports on
-    the same line with an equivalent code (or as start-up code, where the project said so)."""
+    the same line with an equivalent code (or as start-up code, where the project said so);
+    a peer finding judged ``wrong`` (read in the code: nothing blocks there) is not wanted."""
     ours = {(f["path"], f["line"], f["code"]) for f in run.findings}
-    wanted = [(path, line, code) for path, line, code in peer.findings if code in table]
+    name, version = run.package.name, run.package.version
+    wanted = [
+        (path, line, code)
+        for path, line, code in peer.findings
+        if code in table and (name, version, path, line, code) not in wrong
+    ]
     covered = sum(
         any((path, line, mine) in ours for mine in (*table[code], STARTUP))
         for path, line, code in wanted
@@ -274,7 +287,14 @@ def seen(run: PackageRun) -> list[Seen]:
     return found
 
 
-def package_rows(runs: Sequence[PackageRun], section: Section) -> None:
+def _judged_wrong(run: PackageRun, peer: PeerRun, wrong: frozenset[PeerKey]) -> int:
+    name, version = run.package.name, run.package.version
+    return sum((name, version, *finding) in wrong for finding in peer.findings)
+
+
+def package_rows(
+    runs: Sequence[PackageRun], section: Section, wrong: frozenset[PeerKey] = frozenset()
+) -> None:
     table = equivalents()
     for run in runs:
         codes = Counter(str(f["code"]) for f in run.findings)
@@ -288,8 +308,10 @@ def package_rows(runs: Sequence[PackageRun], section: Section) -> None:
             if peer.problem:
                 cells.append(f"{peer.name}: {peer.problem}")
             else:
-                covered, total = coverage(run, peer, table)
-                cells.append(f"{peer.name} {covered}/{total}")
+                covered, total = coverage(run, peer, table, wrong)
+                refuted_here = _judged_wrong(run, peer, wrong)
+                aside = f" (+{refuted_here} judged wrong)" if refuted_here else ""
+                cells.append(f"{peer.name} {covered}/{total}{aside}")
         section.add_row(
             f"{run.package.name} {run.package.version}",
             str(run.files),
@@ -314,23 +336,27 @@ def package_rows(runs: Sequence[PackageRun], section: Section) -> None:
         )
 
 
-def peer_targets(runs: Sequence[PackageRun]) -> list[Target]:
+def peer_targets(
+    runs: Sequence[PackageRun], wrong: frozenset[PeerKey] = frozenset()
+) -> list[Target]:
     table = equivalents()
     targets: list[Target] = []
     for name in ("ruff", "flake8-async"):
-        covered = total = 0
+        covered = total = refuted_ones = 0
         for run in runs:
             for peer in run.peers:
                 if peer.name == name and peer.problem is None:
-                    got, wanted = coverage(run, peer, table)
+                    got, wanted = coverage(run, peer, table, wrong)
                     covered += got
                     total += wanted
+                    refuted_ones += _judged_wrong(run, peer, wrong)
         if not any(p.name == name for run in runs for p in run.peers):
             continue
+        aside = f" (+{refuted_ones} judged wrong)" if refuted_ones else ""
         targets.append(
             Target(
                 f"{name} findings loopwire also reports",
-                f"{covered}/{total}",
+                f"{covered}/{total}{aside}",
                 "all",
                 covered == total,
                 f"lint a package where {name} reports a line loopwire does not, and add what "
@@ -483,12 +509,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "peer findings loopwire also reports",
         ),
     )
-    package_rows(runs, packages)
+    wrong = refuted(judged)
+    package_rows(runs, packages, wrong)
     packages.notes.append(
         "`loopwire lint --no-cache --format json PACKAGE_DIR` from an empty directory, with "
         f"the package's own `[tool.loopwire]` from {args.configs.name} if it has one; peers: "
         "`ruff check --select ASYNC --isolated`, `flake8-async --enable ASYNC2 FILES`. A peer "
-        "finding counts when loopwire reports its line with an equivalent code."
+        "finding counts when loopwire reports its line with an equivalent code; one read in "
+        f"the code and judged wrong ({args.judged.name}, class `peer`) is left out."
     )
     packages.notes.append(
         "chains: distinct chains below the call site; blocking helpers: distinct functions "
@@ -496,7 +524,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     precision_section, targets = judged_section(runs, judged)
     report.sections += [packages, precision_section]
-    report.targets += [*targets, *peer_targets(runs)]
+    report.targets += [*targets, *peer_targets(runs, wrong)]
     args.output_dir.mkdir(parents=True, exist_ok=True)
     open_ones = write_findings(runs, judged, args.output_dir / "realworld-findings.csv")
     precision_section.notes.append(

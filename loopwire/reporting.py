@@ -52,12 +52,25 @@ def split_codes(values: Sequence[str] | None) -> list[str] | None:
     return [code.strip().upper() for value in values for code in value.split(",") if code.strip()]
 
 
-def check_codes(codes: Sequence[str], known: Sequence[str], where: str) -> list[str]:
+def check_codes(
+    codes: Sequence[str],
+    known: Sequence[str],
+    where: str,
+    equivalents: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
     """``codes`` when each is a rule code or a prefix of one (``LW1``); otherwise a usage error
-    naming the nearest code. A selection of nothing would pass every run without checking."""
+    naming the nearest code, or the equivalent of a peer's code (``ASYNC251``) a migrating user
+    wrote. A selection of nothing would pass every run without checking."""
     for code in codes:
-        if not any(rule.startswith(code) for rule in known):
-            raise ConfigError(f"unknown rule code {code!r} in {where}{suggestion(code, known)}")
+        if any(rule.startswith(code) for rule in known):
+            continue
+        ours = (equivalents or {}).get(code)
+        hint = (
+            f" (loopwire's equivalent: {', '.join(map(repr, ours))})"
+            if ours
+            else suggestion(code, known)
+        )
+        raise ConfigError(f"unknown rule code {code!r} in {where}{hint}")
     return list(codes)
 
 

@@ -685,6 +685,8 @@ RETURNS.update(
 
 # ``client.admin`` is a database and ``db.users`` a collection, whatever the attribute's name.
 ATTRIBUTES.update({MONGO_CLIENT: {ANY: MONGO_DATABASE}, MONGO_DATABASE: {ANY: MONGO_COLLECTION}})
+# ``client["db"]["users"]``: subscripting gives the same as an attribute of that name.
+ITEMS: dict[str, str] = {MONGO_CLIENT: MONGO_DATABASE, MONGO_DATABASE: MONGO_COLLECTION}
 
 # A call that turns an object into one that never waits: its kind no longer applies.
 DISARMING: dict[str, dict[str, tuple[int | None, str, object]]] = {

@@ -12,13 +12,14 @@ import ast
 import fnmatch
 from collections.abc import Mapping, Sequence
 
-from loopwire.lint import catalog
-from loopwire.lint.model import SUPER, CallSite, ModuleReport
+from loopwire.lint import catalog, guards
+from loopwire.lint.model import SUPER, CallSite, Guard, ModuleReport
 from loopwire.lint.resolver import Resolver, dotted
 from loopwire.lint.rules import BY_CODE
 from loopwire.lint.scope import UNKNOWN, Context
 
-_KIND_NAMES = {
+# How a call on an object with no name of its own (``Redis.from_url(url).set``) shows it.
+KIND_NAMES = {
     catalog.PROCESS: "Popen",
     catalog.FILE: "file",
     catalog.PATH: "Path",
@@ -32,6 +33,19 @@ _KIND_NAMES = {
     catalog.QUEUE: "queue",
     catalog.FUTURE: "future",
     catalog.EXECUTOR: "executor",
+    catalog.REDIS_CLIENT: "Redis",
+    catalog.DB_CONNECTION: "connection",
+    catalog.DB_CURSOR: "cursor",
+    catalog.MONGO_CLIENT: "MongoClient",
+    catalog.MONGO_DATABASE: "Database",
+    catalog.MONGO_COLLECTION: "Collection",
+    catalog.AWS_CLIENT: "boto3-client",
+    catalog.SSH_CLIENT: "SSHClient",
+    catalog.SFTP_CLIENT: "SFTPClient",
+    catalog.SMTP_CLIENT: "SMTP",
+    catalog.FTP_CLIENT: "FTP",
+    catalog.WEBSOCKET_CLIENT: "WebSocket",
+    catalog.SOCKET_OBJECT: "socket",
 }
 
 
@@ -57,9 +71,9 @@ class Classifier(Resolver):
         # (call node, rule code, message, called name as spelled, qualified function) of
         # direct findings.
         self.direct: list[tuple[ast.Call, str, str, str, str]] = []
-        # Sync function key -> (line, qualified name, code) of each blocking call in its body:
-        # the first one its ``noqa`` comments leave standing is the function's.
-        self.blocking_calls: dict[str, list[tuple[int, str, str]]] = {}
+        # Sync function key -> (line, qualified name, code, guard) of each blocking call in its
+        # body: the first unguarded one its ``noqa`` comments leave standing is the function's.
+        self.blocking_calls: dict[str, list[tuple[int, str, str, Guard | None]]] = {}
 
     def _classify(self, node: ast.Call, context: Context) -> None:
         func = node.func
@@ -70,17 +84,17 @@ class Classifier(Resolver):
                 blocking = catalog.method_blocking(receiver, func.attr)
                 if blocking is not None and not _returns_at_once(node, blocking):
                     parts = dotted(func.value)
-                    shown = _KIND_NAMES.get(receiver, receiver)
+                    shown = KIND_NAMES.get(receiver, receiver)
                     prefix = ".".join(parts) if parts is not None else shown
                     self._blocking(node, context, f"{prefix}.{func.attr}", None, blocking)
                 return
             owner = self.class_of(func.value)
             if owner is not None:
-                self._site(node, context, f"{owner}.{func.attr}")
+                self._site(node, context, f"{owner}.{func.attr}", bound=True)
                 return
             start = self.super_class(func.value)
             if start is not None:
-                self._site(node, context, f"{start}.{SUPER}.{func.attr}")
+                self._site(node, context, f"{start}.{SUPER}.{func.attr}", bound=True)
                 return
         parts = dotted(func)
         if parts is None:
@@ -96,7 +110,8 @@ class Classifier(Resolver):
                 self._blocking(node, context, ".".join(parts), name, blocking)
                 return
         if target is not None:
-            self._site(node, context, target)
+            # ``self.m()`` and ``cls.m()`` pass the instance (or class) as the first parameter.
+            self._site(node, context, target, bound=parts[0] in ("self", "cls"))
 
     def _disarm(self, node: ast.Call, func: ast.Attribute, receiver: str) -> None:
         """``sock.setblocking(False)``: from here on the name holds an object that never
@@ -146,14 +161,17 @@ class Classifier(Resolver):
             self.qualify(decorator) in catalog.LAZY_DECORATORS for decorator in node.decorator_list
         )
 
-    def _site(self, node: ast.Call, context: Context, target: str) -> None:
+    def _site(self, node: ast.Call, context: Context, target: str, *, bound: bool) -> None:
         """A call that may be to a sync project function: a site on the loop, or an edge of a
         sync function's summary."""
         if context.is_async:
-            self.report.sites.append(CallSite(len(self.site_calls), context.display, target))
+            edge = guards.edge(self.scopes, node, bound)
+            site = CallSite(len(self.site_calls), context.display, target, edge)
+            self.report.sites.append(site)
             self.site_calls.append(node)
         elif context.summary is not None:
             context.summary.calls.append(target)
+            context.summary.edges.append(guards.edge(self.scopes, node, bound))
 
     def _configured(self, name: str) -> catalog.Blocking | None:
         replacement = self.configured_exact.get(name)
@@ -183,7 +201,8 @@ class Classifier(Resolver):
             )
             self.direct.append((node, blocking.code, message, spelled, context.key))
         elif context.summary is not None and blocking.chains:
-            found = (node.lineno, qualified or spelled, blocking.code)
+            guard = guards.parameter_guard(self.scopes)
+            found = (node.lineno, qualified or spelled, blocking.code, guard)
             self.blocking_calls.setdefault(context.key, []).append(found)
 
 

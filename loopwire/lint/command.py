@@ -111,9 +111,15 @@ def _codes(
 ) -> list[str]:
     """The codes of ``--select``/``--ignore`` (or of the configuration when the flag is not
     given), each checked to name a rule."""
+    from loopwire.lint.rules import RULES
+
+    equivalents: dict[str, list[str]] = {}
+    for rule in RULES:
+        for alias in rule.aliases:
+            equivalents.setdefault(alias, []).append(rule.code)
     if given:
-        return check_codes(given, known, f"--{option}")
-    return check_codes(configured, known, f"[tool.loopwire] {option}")
+        return check_codes(given, known, f"--{option}", equivalents)
+    return check_codes(configured, known, f"[tool.loopwire] {option}", equivalents)
 
 
 def _diff(files: list[Path], options: Options, *, unsafe: bool) -> int:

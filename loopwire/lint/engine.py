@@ -22,6 +22,7 @@ from loopwire.lint import catalog
 from loopwire.lint.cache import Cache, entry_key, settings_hash
 from loopwire.lint.model import LocalFinding, ModuleReport
 from loopwire.lint.rules import BY_CODE, aliases_of
+from loopwire.lint.rules.common import LAZY_REMEDY, THREAD_REMEDY
 from loopwire.lint.transitive import Project
 from loopwire.suppression import filter_suppressed, select_codes
 
@@ -126,12 +127,15 @@ def _report(files: Sequence[_Entry], startup: Sequence[str] = ()) -> list[Findin
             for f in report.findings
         ]
         for site in report.sites:
-            reach = project.blocking(site.target)
+            reach = project.blocking(site.target, site.edge)
             if reach is None:
                 continue
             line, column = report.positions[site.index]
             chain = " -> ".join((site.caller, *reach.chain))
             path = (f"{report.module}.{site.caller}", *reach.path)
+            # A lazy callee (generator, context manager) is not fixed by a thread: only its
+            # object would be built there.
+            lazy = project.functions[reach.path[0]].lazy
             if once(path[0]):
                 message = BY_CODE[catalog.STARTUP].message.format(
                     function=site.caller, symbol=reach.chain[0], chain=chain, code=reach.code
@@ -139,12 +143,13 @@ def _report(files: Sequence[_Entry], startup: Sequence[str] = ()) -> list[Findin
                 code = catalog.STARTUP
             else:
                 message = BY_CODE[catalog.TRANSITIVE].message.format(
-                    caller=site.caller, symbol=reach.chain[0], chain=chain, code=reach.code
+                    caller=site.caller,
+                    symbol=reach.chain[0],
+                    chain=chain,
+                    code=reach.code,
+                    remedy=LAZY_REMEDY if lazy else THREAD_REMEDY,
                 )
                 code = catalog.TRANSITIVE
-            # A lazy callee (generator, context manager) is not fixed by a thread: only its
-            # object would be built there.
-            lazy = project.functions[reach.path[0]].lazy
             mine.append(
                 Finding(
                     item.source.path, line, column, code, message, reach.chain[0], path, not lazy

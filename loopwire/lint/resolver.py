@@ -110,6 +110,9 @@ class Resolver(Scopes):
             owner = self.kind_of(node.value)
             if owner is not None:
                 return catalog.attribute_kind(owner, node.attr)
+        if isinstance(node, ast.Subscript):
+            owner = self.kind_of(node.value)
+            return catalog.ITEMS.get(owner) if owner is not None else None
         return None
 
     def element_kind(self, iterable: ast.expr) -> str | None:

@@ -49,6 +49,8 @@ class Scope:
         "globals",
         "key",
         "kind",
+        "narrowed",
+        "parameters",
         "self_name",
     )
 
@@ -64,6 +66,10 @@ class Scope:
         self.attributes: dict[str, Binding] = {}
         # A method: the name its first parameter (the instance) goes by.
         self.self_name: str | None = None
+        # A function: its parameter names, and the ``isinstance`` checks around the statement
+        # being walked, innermost last: (name, qualified type names).
+        self.parameters: frozenset[str] = frozenset()
+        self.narrowed: list[tuple[str, tuple[str, ...]]] = []
 
 
 class Context:
@@ -121,6 +127,12 @@ class Scopes:
         if name in scope.globals or self._keeps_import(scope, name, binding):
             return
         scope.bindings[name] = binding
+        if name in scope.parameters:
+            # Rebound: from here on it no longer holds what the caller passed.
+            scope.parameters = scope.parameters - {name}
+        if scope.narrowed:
+            # Nor what an enclosing ``isinstance`` checked (the guard entry stays, emptied).
+            scope.narrowed[:] = [(n, () if n == name else k) for n, k in scope.narrowed]
 
     def _keeps_import(self, scope: Scope, name: str, binding: Binding) -> bool:
         """``try: import requests`` / ``except ImportError: requests = None``: the fallback runs

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
-from loopwire.lint.model import SUPER, FunctionSummary, ModuleReport
+from loopwire.lint.guards import passed
+from loopwire.lint.model import SUPER, Edge, FunctionSummary, Guard, ModuleReport
 from loopwire.lint.mro import linearize, resolve
 
 # Bound on alias hops (re-export chains): deeper ones are not real code.
@@ -26,6 +28,8 @@ class Reach:
     code: str
     # The same steps by qualified name (function keys, then the blocking call).
     path: tuple[str, ...] = ()
+    # Blocks only when this parameter may pass this ``isinstance`` check (see ``guards``).
+    guard: Guard | None = None
 
 
 class Project:
@@ -105,28 +109,61 @@ class Project:
         return name
 
     def _spread(self) -> dict[str, Reach]:
-        callers: dict[str, list[str]] = {}
+        callers: dict[str, list[tuple[str, Edge]]] = {}
         reach: dict[str, Reach] = {}
         queue: deque[str] = deque()
         for key, summary in self.functions.items():
-            if summary.blocking is not None:
-                name, code = summary.blocking
-                reach[key] = Reach((summary.name, name), code, (key, name))
+            found = summary.blocking or summary.guarded
+            if found is not None:
+                name, code = found[0], found[1]
+                guard = summary.guarded[2] if summary.blocking is None and summary.guarded else None
+                reach[key] = Reach((summary.name, name), code, (key, name), guard)
                 queue.append(key)
-            for target in summary.calls:
+            edges = summary.edges if len(summary.edges) == len(summary.calls) else ()
+            for index, target in enumerate(summary.calls):
                 callee = self.canonical(target)
                 if callee is not None and callee != key:
-                    callers.setdefault(callee, []).append(key)
+                    edge = edges[index] if edges else Edge()
+                    callers.setdefault(callee, []).append((key, edge))
+        # A function's reach may first be guarded and later found unguarded through another
+        # callee: it is then replaced (and spread again), so each is queued at most twice.
         while queue:
             callee = queue.popleft()
-            for caller in callers.get(callee, ()):
-                if caller not in reach:
-                    below = reach[callee]
-                    name = self.functions[caller].name
-                    reach[caller] = Reach((name, *below.chain), below.code, (caller, *below.path))
-                    queue.append(caller)
+            below = reach[callee]
+            for caller, edge in callers.get(callee, ()):
+                known = reach.get(caller)
+                if known is not None and known.guard is None:
+                    continue
+                condition = self.condition(callee, below, edge)
+                if condition is False or (known is not None and condition is not None):
+                    continue
+                name = self.functions[caller].name
+                reach[caller] = Reach(
+                    (name, *below.chain), below.code, (caller, *below.path), condition
+                )
+                queue.append(caller)
         return reach
 
-    def blocking(self, target: str) -> Reach | None:
+    def condition(self, callee: str, below: Reach, edge: Edge) -> Guard | Literal[False] | None:
+        """Whether a call (``edge``) of ``callee`` blocks: ``False`` never, ``None`` always, or
+        a guard on the caller's own parameter (also when the call itself is guarded)."""
+        if below.guard is None:
+            result: Guard | Literal[False] | None = None
+        else:
+            result = passed(self.functions[callee], callee, edge, below.guard)
+        if result is None and edge.guard is not None:
+            return edge.guard
+        return result
+
+    def blocking(self, target: str, edge: Edge | None = None) -> Reach | None:
+        """How a call of ``target`` on the loop blocks, if it does; ``edge`` says what the call
+        passes (a guarded helper may not block for it)."""
         key = self.canonical(target)
-        return self.reach.get(key) if key is not None else None
+        found = self.reach.get(key) if key is not None else None
+        if found is None or found.guard is None or key is None:
+            return found
+        return (
+            None
+            if passed(self.functions[key], key, edge or Edge(), found.guard) is False
+            else found
+        )

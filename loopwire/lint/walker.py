@@ -14,6 +14,7 @@ import ast
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from loopwire.lint import guards
 from loopwire.lint.classifier import Classifier
 from loopwire.lint.model import FunctionSummary, ModuleReport
 from loopwire.lint.scope import NO_CONTEXT, UNKNOWN, Binding, Context, Scope, ScopeKind, Tag
@@ -79,7 +80,9 @@ class Walker(Classifier):
     ) -> None:
         super().__init__(module, is_package, blocking_calls, offload)
         # Sync function key -> the line of its ``def`` (a ``noqa`` there covers the helper).
-        self.def_lines: dict[str, int] = {}
+        # Function key -> the lines of its signature (``def`` through the colon): a helper's
+        # ``noqa`` may sit on any of them, as a formatter puts it on ``):`` of a long one.
+        self.def_lines: dict[str, range] = {}
         self._special: dict[type[ast.AST], Callable[[Any], None]] = {
             ast.FunctionDef: self._function,
             ast.AsyncFunctionDef: self._function,
@@ -94,6 +97,7 @@ class Walker(Classifier):
             ast.AnnAssign: self._ann_assign,
             ast.AugAssign: self._aug_assign,
             ast.NamedExpr: self._named_expr,
+            ast.If: self._if,
             ast.For: self._for,
             ast.AsyncFor: self._for,
             ast.With: self._with,
@@ -249,9 +253,20 @@ class Walker(Classifier):
         decorators = node.decorator_list
         if not is_async and not self.offloads(decorators) and not self.runs_once(node):
             summary = FunctionSummary(display, lazy=self.makes_context_manager(node))
+            arguments = node.args
+            summary.params = [
+                param.arg
+                for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+            ]
+            summary.implicit = outer.kind is ScopeKind.CLASS and not any(
+                isinstance(decorator, ast.Name) and decorator.id == "staticmethod"
+                for decorator in decorators
+            )
             self.report.functions[key] = summary
         if summary is not None:
-            self.def_lines[key] = node.lineno
+            body_line = node.body[0].lineno
+            last = body_line - 1 if body_line > node.lineno else node.lineno
+            self.def_lines[key] = range(node.lineno, last + 1)
         scope = Scope(ScopeKind.FUNCTION, key, Context(display, is_async, summary, key))
         if outer.kind is ScopeKind.CLASS:
             scope.self_name = self._instance_parameter(node)
@@ -270,6 +285,7 @@ class Walker(Classifier):
     def _bind_parameters(self, args: ast.arguments) -> None:
         for param in _parameters(args):
             self.bind(param.arg, self.assigned_binding(None, param.annotation))
+        self.scopes[-1].parameters = frozenset(param.arg for param in _parameters(args))
 
     def _lambda(self, node: ast.Lambda) -> None:
         self._walk_parameter_defaults(node.args)
@@ -319,6 +335,12 @@ class Walker(Classifier):
             self.scopes.append(frame)
             self._bind_parameters(method.args)
             for target, value, annotation in _assignments(method.body):
+                if isinstance(target, ast.Name):
+                    # ``p = where(); self.sheet = p``: the local carries the kind to the
+                    # attribute. In source order, so a later untyped rebinding forgets it.
+                    if not self._keeps_kind(target, value):
+                        self.bind_target(target, self.assigned_binding(value, annotation))
+                    continue
                 if not (
                     isinstance(target, ast.Attribute)
                     and isinstance(target.value, ast.Name)
@@ -373,7 +395,19 @@ class Walker(Classifier):
         binding = self.value_binding(node.value)
         for target in node.targets:
             self._walk_target(target)
-            self.bind_target(target, binding if type(target) is ast.Name else UNKNOWN)
+            if not self._keeps_kind(target, node.value):
+                self.bind_target(target, binding if type(target) is ast.Name else UNKNOWN)
+
+    def _keeps_kind(self, target: ast.expr, value: ast.expr | None) -> bool:
+        """``path = None`` after ``path = Path(x)`` (in one branch, say): where the name is
+        used as a path, it still holds the path (a None there would fail), so it keeps the
+        kind. Any other value replaces it."""
+        if type(target) is not ast.Name or not (
+            type(value) is ast.Constant and value.value is None
+        ):
+            return False
+        binding = self.lookup(target.id)
+        return binding is not None and binding[0] in (Tag.KIND, Tag.INSTANCE)
 
     def _ann_assign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -398,6 +432,21 @@ class Walker(Classifier):
         """Subscripts and attributes in an assignment target are evaluated (``a[f()] = x``)."""
         if type(target) is not ast.Name:
             self._walk(target)
+
+    def _if(self, node: ast.If) -> None:
+        self._walk(node.test)
+        guard = guards.narrowing(self, node.test)
+        scope = guards.function_scope(self.scopes)
+        if guard is None or scope is None:
+            self._walk_all(node.body)
+        else:
+            # Inside the body the name is one of the types: what it is passed as, and what a
+            # blocking call on a parameter there depends on.
+            depth = len(scope.narrowed)
+            scope.narrowed.append(guard)
+            self._walk_all(node.body)
+            del scope.narrowed[depth:]
+        self._walk_all(node.orelse)
 
     def _for(self, node: ast.For | ast.AsyncFor) -> None:
         self._walk(node.iter)

@@ -61,14 +61,21 @@ def analyse(
 def _decide_helpers(report: ModuleReport, walker: Walker, noqa: NoqaMap) -> None:
     """One place to decide about a blocking helper: a ``noqa`` on a blocking line inside it
     (naming its code, LW110 or none) takes that call out of every chain through the helper, and
-    one on its ``def`` line takes the helper out of every chain. What remains blocks."""
+    one on its signature (the ``def`` line through the colon) takes the helper out of every
+    chain. What remains blocks."""
     for key, summary in list(report.functions.items()):
-        for line, name, code in walker.blocking_calls.get(key, ()):
-            if not line_suppresses(noqa, line, (code, TRANSITIVE, *aliases_of(code))):
+        for line, name, code, guard in walker.blocking_calls.get(key, ()):
+            if line_suppresses(noqa, line, (code, TRANSITIVE, *aliases_of(code))):
+                continue
+            if guard is None:
                 summary.blocking = (name, code)
+                summary.guarded = None
                 break
-        codes = (TRANSITIVE,) if summary.blocking is None else (TRANSITIVE, summary.blocking[1])
-        if line_suppresses(noqa, walker.def_lines[key], codes):
+            if summary.guarded is None:
+                summary.guarded = (name, code, guard)
+        found = summary.blocking or summary.guarded
+        codes = (TRANSITIVE,) if found is None else (TRANSITIVE, found[1])
+        if any(line_suppresses(noqa, line, codes) for line in walker.def_lines[key]):
             del report.functions[key]
 
 

@@ -129,5 +129,19 @@ RULE = Rule(
             """,
             expected=(Expected(9, 16, "self.root.is_dir"),),
         ),
+        Example(
+            """
+            from pathlib import Path
+
+            class Library:
+                def __init__(self, name):
+                    root = Path(name)
+                    self.root = root
+
+                async def ready(self):
+                    return self.root.is_dir()
+            """,
+            expected=(Expected(9, 16, "self.root.is_dir"),),
+        ),
     ),
 )

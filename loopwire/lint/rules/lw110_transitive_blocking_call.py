@@ -24,10 +24,15 @@ RULE = Rule(
         "class's MRO sends them: an async override in a subclass or mixin is what runs. A "
         "helper decorated to run in a worker thread (`@work(thread=True)`, "
         "`sync_to_async`, `asyncify`, the project's `offload-decorators`) or memoised "
-        "without arguments is not followed. A `noqa` on a helper's `def` line, or on its "
-        "blocking line, covers every chain through it. The fix does not touch a call of a "
+        "without arguments is not followed. A `noqa` on a helper's signature (`def` "
+        "through the colon), or on its blocking line, covers every chain through it. The "
+        "fix does not touch a call of a "
         "generator function or a context-manager factory, nor a call a `with` enters: "
-        "only the lazy object would be built in the thread, so it stays reported."
+        "only the lazy object would be built in the thread, so it stays reported, and its "
+        "message asks for an async version (or the whole block in a thread) instead. A "
+        "blocking call under `isinstance(param, T)` is followed only through calls that "
+        "may pass a T: a caller passing `None`, another literal, or a value an enclosing "
+        "`isinstance` narrowed to another class does not reach it."
     ),
     suggestion="await asyncio.to_thread(helper, ...)",
     fix=Fix(Safety.UNSAFE, Rewrite.TO_THREAD),
@@ -93,8 +98,40 @@ RULE = Rule(
                 return await asyncio.to_thread(probe, path)
             """,
         ),
+        Example(
+            """
+            class Upload:
+                pass
+
+            def metadata(file):
+                if isinstance(file, str):
+                    with open(file, 'rb') as stream:
+                        return stream.read(16)
+                return None
+
+            async def describe(item):
+                if isinstance(item, Upload):
+                    return metadata(item)
+                return metadata(None)
+            """,
+            title="The helper opens only a str; this caller never passes one.",
+        ),
     ),
     invalid=(
+        Example(
+            """
+            def metadata(file):
+                if isinstance(file, str):
+                    with open(file, 'rb') as stream:
+                        return stream.read(16)
+                return None
+
+            async def describe(path):
+                return metadata(path)
+            """,
+            expected=(Expected(8, 12, "metadata"),),
+            title="A caller that may pass a str reaches the open.",
+        ),
         Example(
             """
             import os

@@ -91,5 +91,17 @@ RULE = Rule(
             """,
             expected=(Expected(6, 12, "client.app.users.find_one"),),
         ),
+        Example(
+            """
+            from pymongo import MongoClient
+
+            client = MongoClient()
+
+            async def find_user(name):
+                users = client['app']['users']
+                return users.find_one({'name': name})
+            """,
+            expected=(Expected(7, 12, "users.find_one"),),
+        ),
     ),
 )

@@ -19,6 +19,7 @@ from bench.judgements import (
     load,
     mistakes,
     precision,
+    refuted,
     save,
 )
 from bench.realworld import (
@@ -113,6 +114,28 @@ def test_a_peer_finding_loopwire_does_not_report_is_missed() -> None:
     # Codes no loopwire rule stands for (ASYNC109: a timeout parameter) are not counted.
     run = _run([], [("demo/m.py", 1, "ASYNC109")])
     assert coverage(run, run.peers[0], table) == (0, 0)
+
+
+def test_a_peer_finding_judged_wrong_is_not_wanted_but_every_other_miss_still_counts() -> None:
+    table = equivalents()
+    wrong_one = Judgement(*PACKAGE, "demo/m.py", 9, 0, "ASYNC232", "", False, "peer", "why")
+    wrong = refuted([wrong_one, _judged(1, False)])
+    assert wrong == {(*PACKAGE, "demo/m.py", 9, "ASYNC232")}
+    run = _run([], [("demo/m.py", 9, "ASYNC232"), ("demo/m.py", 12, "ASYNC232")])
+    assert coverage(run, run.peers[0], table) == (0, 2)
+    assert coverage(run, run.peers[0], table, wrong) == (0, 1)
+    # The peer's verdict never enters loopwire's precision, nor its classes of mistake.
+    found = [_seen(1)]
+    result = precision("all", [wrong_one, _judged(1, True)], found, [PACKAGE])
+    assert (result.real, result.judged, result.gone_false) == (1, 1, 0)
+    assert mistakes([wrong_one], found) == {}
+
+
+def test_a_peer_finding_cannot_be_judged_real(tmp_path: Path) -> None:
+    path = tmp_path / "judged.csv"
+    path.write_text(",".join(COLUMNS) + "\ndemo,1.0,m.py,1,0,ASYNC232,,true,,why\n")
+    with pytest.raises(JudgementError, match="only a false peer finding"):
+        load(path)
 
 
 def test_loopwire_only_means_no_peer_reports_the_line() -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from loopwire.lint import catalog
+from loopwire.lint.classifier import KIND_NAMES
 from loopwire.lint.rules import RULES
 from loopwire.wiring.rules import RULES as WIRING_RULES
 from tests.unit.lint.lint_project import run_cli, write_project
@@ -129,3 +131,23 @@ def test_explain_by_code_and_by_flake8_async_code() -> None:
     unknown = run_cli("explain", "LW999", cwd=Path.cwd())
     assert unknown.returncode == 2
     assert "unknown rule" in unknown.stderr
+
+
+def test_a_call_on_an_unnamed_client_is_shown_by_its_class_not_an_internal_kind(
+    tmp_path: Path,
+) -> None:
+    """``Redis.from_url(url).set(...)`` has no name to show: the message names the client's
+    class, never the catalog's internal kind (``redis-client``)."""
+    source = (
+        "import pymongo\nimport redis\n\n\nasync def save(url):\n"
+        "    redis.Redis.from_url(url).set('k', 'v')\n"
+        "    pymongo.MongoClient()['app']['users'].find_one({})\n"
+    )
+    write_project(tmp_path, {"app.py": source})
+    result = run_cli("lint", "--format", "json", ".", cwd=tmp_path)
+    symbols = [item["symbol"] for item in json.loads(result.stdout)]
+    assert symbols == ["Redis.set", "Collection.find_one"]
+
+
+def test_every_catalogued_kind_has_a_name_to_show() -> None:
+    assert set(catalog.METHODS) <= set(KIND_NAMES)

@@ -42,6 +42,19 @@ def test_a_misspelt_code_gets_the_nearest_one(project: Path) -> None:
     assert run_cli("lint", "--select", "LW1", "app", cwd=project).returncode == 1
 
 
+def test_a_peer_code_names_its_loopwire_equivalent(tmp_path: Path, project: Path) -> None:
+    """A user coming from flake8-async writes its codes: say which loopwire code is meant."""
+    result = run_cli("lint", "--select", "ASYNC251", "app", cwd=project)
+    assert result.returncode == 2
+    assert "unknown rule code 'ASYNC251' in --select (loopwire's equivalent: 'LW102')" in (
+        result.stderr
+    )
+    other = write_project(tmp_path / "p", {"m.py": BLOCKING}, 'ignore = ["ASYNC230"]\n')
+    result = run_cli("lint", ".", cwd=other)
+    assert result.returncode == 2
+    assert "in [tool.loopwire] ignore (loopwire's equivalent: 'LW104')" in result.stderr
+
+
 def test_an_unknown_code_in_the_configuration_is_a_usage_error(tmp_path: Path) -> None:
     project = write_project(tmp_path / "p", {"m.py": BLOCKING}, 'select = ["LW999"]\n')
     result = run_cli("lint", "m.py", cwd=project)

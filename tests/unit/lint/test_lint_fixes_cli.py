@@ -163,3 +163,29 @@ def test_explain_shows_the_fix() -> None:
 
 def _findings(path: Path) -> list[Finding]:
     return lint_files([path], Options()).findings
+
+
+LAZY_AND_PLAIN = (
+    "import contextlib\nimport os\n\n\n@contextlib.contextmanager\ndef opened(path):\n"
+    "    with open(path) as handle:\n        yield handle\n\n\ndef size(path):\n"
+    "    return os.stat(path).st_size\n\n\nasync def first(path):\n"
+    "    with opened(path) as handle:\n        handle.readline()\n    return size(path)\n"
+)
+
+
+def test_a_lazy_helper_is_not_told_to_run_in_a_thread(tmp_path: Path) -> None:
+    """A thread would only build the context manager: its message must not suggest one, and
+    --unsafe-fixes leaves it reported while the plain helper beside it is fixed."""
+    write_project(tmp_path, {"app.py": LAZY_AND_PLAIN})
+    result = run_cli("lint", ".", cwd=tmp_path)
+    lazy, plain = result.stdout.splitlines()
+    assert "calls opened" in lazy
+    assert "to_thread" not in lazy
+    assert "make it async" in lazy
+    assert "calls size" in plain
+    assert "await asyncio.to_thread(...)" in plain
+    fixed = run_cli("lint", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert fixed.returncode == 1
+    assert [line.split()[1] for line in fixed.stdout.splitlines()] == ["LW110"]
+    assert "calls opened" in fixed.stdout
+    assert "await asyncio.to_thread(size, path)" in (tmp_path / "app.py").read_text()
