@@ -130,6 +130,19 @@ _BLOCKING_RUN = """
 """
 
 
+def with_last_method(text: str, class_name: str, method: str) -> str:
+    """``text`` with ``method`` appended to the body of its top-level class ``class_name``."""
+    lines = text.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"class {class_name}"))
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].strip() and lines[i][0] != " "),
+        len(lines),
+    )
+    while lines[end - 1].strip() == "":
+        end -= 1
+    return "".join(lines[:end]) + method.rstrip("\n") + "\n\n\n" + "".join(lines[end:])
+
+
 def test_the_services_prober_rewritten_to_block_is_reported(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "service", tmp_path / "service")
     clean = run_cli("lint", "--no-cache", "service", cwd=tmp_path)
@@ -139,11 +152,9 @@ def test_the_services_prober_rewritten_to_block_is_reported(tmp_path: Path) -> N
     text = probe.read_text()
     call = "stdout, stderr, returncode = await self._run(path)"
     assert call in text
-    # FfprobeProber is the module's last class: the helper is appended as its last method.
-    assert text.rstrip("\n").rsplit("\nclass ", 1)[-1].startswith("FfprobeProber")
     text = text.replace("import asyncio\n", "import asyncio\nimport subprocess\n", 1)
     text = text.replace(call, "stdout, stderr, returncode = self._run_blocking(path)")
-    text = text.rstrip("\n") + _BLOCKING_RUN
+    text = with_last_method(text, "FfprobeProber", _BLOCKING_RUN)
     probe.write_text(text)
     line = text[: text.index("self._run_blocking(path)")].count("\n") + 1
 
