@@ -221,9 +221,7 @@ def test_change_to_the_linter_code_is_not_replayed(project: Path, tmp_path: Path
     assert lint(project, toolkit, "pkg").analysed
 
 
-def test_linter_module_added_or_core_edited_is_not_replayed(
-    project: Path, tmp_path: Path
-) -> None:
+def test_linter_module_added_or_core_edited_is_not_replayed(project: Path, tmp_path: Path) -> None:
     toolkit = copy_toolkit(tmp_path / "toolkit")
     recorded(project, toolkit, "pkg")
     (toolkit / "loopwire" / "lint" / "rules" / "added.py").write_text("")
