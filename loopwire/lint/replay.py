@@ -9,14 +9,19 @@ paths and, when every one is unchanged, prints the recorded output without impor
 What a run depends on, and how a change to it shows:
 
 - every file it read (linted sources, the ``pyproject.toml`` in use, the linter's own modules) and
-  every directory it walked (an entry added, removed or renamed changes a directory's times):
+  every directory of linted code it walked (an entry added, removed or renamed changes a
+  directory's times):
   ``stat()`` identity, size, mtime and ctime. Such a stat is only trusted when the file last
   changed well before the run began: two writes of the same size within one timestamp tick would
   otherwise look alike (git's "racily clean" files), so a run that read anything that fresh is
   not recorded;
 - the directories above each path named on the command line, which decide the module names
   (``__init__.py``) and the configuration (the nearest ``pyproject.toml``): whether those two
-  files exist, taken before and after the run, which must agree.
+  files exist, taken before and after the run, which must agree;
+- the set of the linter's own modules (one added or removed), by name, also taken before and after
+  the run. Not by its directories' times: an installed linter's first run writes its bytecode
+  into new ``__pycache__`` directories beside its modules, which makes those times as fresh as
+  the run itself, so that run, and any other within the racy window, would never be recorded.
 
 Only command lines made of the options below are replayed; any other option (``--no-cache``
 asks for fresh analysis) runs normally.
@@ -49,12 +54,13 @@ RACY_NS = 2_000_000_000
 # Records are marshal data, like the bytecode cache beside the sources: the fastest format to
 # load, readable only by the same Python version, hence the version tag in the name.
 RECORDS = f"runs.{sys.implementation.cache_tag}.marshal"
-_FORMAT = 1
+_FORMAT = 2
 # Distinct command lines remembered per cache directory (pre-commit passes varying file lists).
 _MAX_RUNS = 16
 _REPLAYED_STATUSES = (0, 1)
 _LINTER = os.path.dirname(os.path.abspath(__file__))
 _TOOLKIT = os.path.dirname(_LINTER)
+_CORE = os.path.join(_TOOLKIT, "core")
 
 # (device, inode, size, mtime_ns, ctime_ns)
 Signature = tuple[int, int, int, int, int]
@@ -99,6 +105,7 @@ def run_recorded(argv: Sequence[str], args: argparse.Namespace, run: Callable[[]
     started = time.time_ns()
     parsed = _parse(argv)
     probes = _probes(parsed[0]) if parsed is not None else []
+    code = _code()
     out, err = _Tee(sys.stdout), _Tee(sys.stderr)
     sys.stdout, sys.stderr = cast(TextIO, out), cast(TextIO, err)
     try:
@@ -110,7 +117,7 @@ def run_recorded(argv: Sequence[str], args: argparse.Namespace, run: Callable[[]
     # A record that cannot be written (or a configuration edited meanwhile) only loses the
     # next run its speed-up.
     with contextlib.suppress(OSError, ConfigError):
-        _record(argv, args, parsed, probes, started, status, out.parts, err.parts)
+        _record(argv, args, parsed, (probes, code), started, status, out.parts, err.parts)
     return status
 
 
@@ -118,21 +125,23 @@ def _record(
     argv: Sequence[str],
     args: argparse.Namespace,
     parsed: tuple[list[str], dict[str, str]],
-    probes: list[tuple[str, bool]],
+    before: tuple[list[tuple[str, bool]], list[str]],
     started: int,
     status: int,
     stdout: list[str],
     stderr: list[str],
 ) -> None:
-    if _probes(parsed[0]) != probes:
+    probes, code = before
+    if _probes(parsed[0]) != probes or _code() != code:
         return
-    stats = _stats(args)
+    stats = _stats(args, code)
     if stats is None or any(signature[4] >= started - RACY_NS for _, signature in stats):
         return
     record = {
         "time": started,
         "stats": stats,
         "probes": probes,
+        "code": code,
         "stdout": "".join(stdout),
         "stderr": "".join(stderr),
         "status": status,
@@ -228,8 +237,9 @@ def _signature(path: str) -> Signature | None:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
-def _stats(args: argparse.Namespace) -> list[tuple[str, Signature]] | None:
-    """Signatures of everything the run read or walked; None if one vanished meanwhile."""
+def _stats(args: argparse.Namespace, code: list[str]) -> list[tuple[str, Signature]] | None:
+    """Signatures of everything the run read or walked (``code``: the linter's modules); None
+    if one vanished meanwhile."""
     from pathlib import Path
 
     from loopwire.config import find_pyproject, load_config
@@ -243,7 +253,7 @@ def _stats(args: argparse.Namespace) -> list[tuple[str, Signature]] | None:
     source = args.config or find_pyproject(paths[0])
     if source is not None:
         read.append(str(source))
-    read += _code()
+    read += code
     stats: list[tuple[str, Signature]] = []
     for path in (*walked, *read):
         signature = _signature(os.path.abspath(path))
@@ -254,22 +264,23 @@ def _stats(args: argparse.Namespace) -> list[tuple[str, Signature]] | None:
 
 
 def _code() -> list[str]:
-    """The linter's own modules and the directories holding them (a module added changes them):
-    the toolkit's top level (the shared core), and the whole lint package."""
-    found = [_TOOLKIT]
+    """The linter's own modules, sorted: the toolkit's top-level modules, the shared core and
+    the whole lint package (what ``loopwire.lint.cache.analysis_sources`` names)."""
     with os.scandir(_TOOLKIT) as entries:
-        found += [entry.path for entry in entries if entry.name.endswith(".py")]
-    for directory, subdirectories, files in os.walk(_LINTER):
-        subdirectories[:] = [d for d in subdirectories if d != "__pycache__"]
-        found.append(directory)
-        found += [os.path.join(directory, name) for name in files if name.endswith(".py")]
-    return found
+        found = [entry.path for entry in entries if entry.name.endswith(".py")]
+    for package in (_CORE, _LINTER):
+        for directory, subdirectories, files in os.walk(package):
+            subdirectories[:] = [d for d in subdirectories if d != "__pycache__"]
+            found += [os.path.join(directory, name) for name in files if name.endswith(".py")]
+    return sorted(found)
 
 
 def _unchanged(record: dict[str, Any]) -> bool:
     try:
-        return all(_signature(path) == signature for path, signature in record["stats"]) and all(
-            os.path.isfile(path) == exists for path, exists in record["probes"]
+        return (
+            all(_signature(path) == signature for path, signature in record["stats"])
+            and all(os.path.isfile(path) == exists for path, exists in record["probes"])
+            and _code() == record["code"]
         )
     except (KeyError, TypeError, ValueError):
         return False

@@ -49,9 +49,14 @@ class Run:
         return self.status, self.stdout, self.stderr
 
 
-def lint(cwd: Path, toolkit: Path, *args: str, replay_env: str | None = None) -> Run:
-    """``loopwire lint ARGS`` in ``cwd``, with the toolkit imported from ``toolkit``."""
+def lint(
+    cwd: Path, toolkit: Path, *args: str, replay_env: str | None = None, bytecode: bool = False
+) -> Run:
+    """``loopwire lint ARGS`` in ``cwd``, with the toolkit imported from ``toolkit`` (``bytecode``:
+    writing its bytecode as an installed tool does, whatever this environment says)."""
     env = {**os.environ, "PYTHONPATH": str(toolkit)}
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("LOOPWIRE_REPLAY", None)
     if replay_env is not None:
         env["LOOPWIRE_REPLAY"] = replay_env
@@ -214,6 +219,31 @@ def test_change_to_the_linter_code_is_not_replayed(project: Path, tmp_path: Path
     with (toolkit / "loopwire" / "lint" / "transitive.py").open("a") as fh:
         fh.write("\n")
     assert lint(project, toolkit, "pkg").analysed
+
+
+def test_linter_module_added_or_core_edited_is_not_replayed(project: Path, tmp_path: Path) -> None:
+    toolkit = copy_toolkit(tmp_path / "toolkit")
+    recorded(project, toolkit, "pkg")
+    (toolkit / "loopwire" / "lint" / "rules" / "added.py").write_text("")
+    assert lint(project, toolkit, "pkg").analysed
+    recorded(project, toolkit, "pkg")
+    with (toolkit / "loopwire" / "core" / "syntax.py").open("a") as fh:
+        fh.write("\n")
+    assert lint(project, toolkit, "pkg").analysed
+
+
+def test_first_run_writing_the_linters_bytecode_is_recorded(project: Path, tmp_path: Path) -> None:
+    """The first run of a linter installed without bytecode (an editable install, a checkout)
+    creates ``__pycache__`` directories beside its modules, changing their directories' times in
+    the very run being recorded: the next run must still be a replay."""
+    toolkit = copy_toolkit(tmp_path / "toolkit")
+    age()
+    first = lint(project, toolkit, "pkg", bytecode=True)
+    assert (toolkit / "loopwire" / "lint" / "__pycache__").is_dir()
+    second = lint(project, toolkit, "pkg", bytecode=True)
+    assert first.analysed
+    assert not second.analysed
+    assert second.output == first.output
 
 
 def test_freshly_written_files_are_not_recorded(project: Path, toolkit: Path) -> None:
