@@ -4,7 +4,7 @@ urllib's ``DataHandler`` answers a ``data:`` URL itself, with no socket and no f
 takes "a URL or a data URI" checks the prefix first (``if not uri.startswith("data:"): raise``)
 and hands the string to ``urlopen``; reading that call as an HTTP round trip was a class of
 false chain on real projects (``guarded`` in the judged sample). So an opener called with a
-``data:`` literal (or an f-string or ``+`` that starts with one), or with a local name the
+``data:`` literal (or an f-string that starts with one), or with a local name the
 function checked to start with ``data:`` and has not rebound since, does not block. The check
 holds inside ``if name.startswith("data:")`` (also as one term of an ``and``), and after
 ``if not name.startswith("data:")`` whose body leaves the block (``return``, ``raise``,
@@ -46,13 +46,12 @@ def url_argument(node: ast.Call) -> ast.expr | None:
 
 
 def is_data_literal(value: ast.expr) -> bool:
-    """``"data:,x"``, ``f"data:image/png;base64,{b}"`` or ``"data:," + payload``."""
+    """``"data:,x"`` or ``f"data:image/png;base64,{b}"`` (not ``"data:," + x``: an ``x``
+    that is no string may answer ``+`` with anything)."""
     if type(value) is ast.Constant:
         return type(value.value) is str and value.value.startswith(PREFIX)
     if type(value) is ast.JoinedStr:
         return bool(value.values) and is_data_literal(value.values[0])
-    if type(value) is ast.BinOp and type(value.op) is ast.Add:
-        return is_data_literal(value.left)
     return False
 
 
@@ -156,7 +155,7 @@ class _Flow:
         if type(test) is ast.BoolOp and type(test.op) is ast.Or:
             return frozenset().union(*(self._checked_false(value) for value in test.values))
         if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
-            return self._checked(test.operand) if _prefix_check(test.operand) else frozenset()
+            return self._checked(test.operand)
         return frozenset()
 
     def collect(self, node: ast.AST, known: Known) -> None:

@@ -51,9 +51,15 @@ DECODED = {
                     raise ValueError(uri)
                 urlopen(uri)
     """,
-    "concatenated literal": """
+    "f-string literal": """
         async def f(text):
-            return urlopen("data:text/plain," + text)
+            return urlopen(f"data:text/plain,{text}")
+    """,
+    "negated conjunction": """
+        async def f(uri):
+            if not (uri and uri.startswith("data:")):
+                return None
+            return urlopen(uri)
     """,
 }
 
