@@ -12,7 +12,7 @@ import ast
 import fnmatch
 from collections.abc import Mapping, Sequence
 
-from loopwire.lint import catalog, guards
+from loopwire.lint import catalog, data_urls, guards
 from loopwire.lint.model import SUPER, CallSite, Guard, ModuleReport
 from loopwire.lint.resolver import Resolver, dotted
 from loopwire.lint.rules import BY_CODE
@@ -103,6 +103,8 @@ class Classifier(Resolver):
         if name is not None:
             blocking = catalog.FUNCTIONS.get(name)
             if blocking is not None and _returns_at_once(node, blocking):
+                return
+            if name in data_urls.OPENERS and _decodes_data_url(node, context):
                 return
             if blocking is None:
                 blocking = self._configured(name)
@@ -235,6 +237,19 @@ def _unpacks(node: ast.Call) -> bool:
     return any(type(arg) is ast.Starred for arg in node.args) or any(
         item.arg is None for item in node.keywords
     )
+
+
+def _decodes_data_url(node: ast.Call, context: Context) -> bool:
+    """``urlopen`` of a ``data:`` URL, spelled out or checked by the function: decoded in
+    memory, it does not wait (``data_urls``)."""
+    url = data_urls.url_argument(node)
+    if url is not None and data_urls.is_data_literal(url):
+        return True
+    if type(url) is not ast.Name or context.function is None:
+        return False
+    if context.data_urls is None:
+        context.data_urls = data_urls.decoded_calls(context.function)
+    return node in context.data_urls
 
 
 def _returns_at_once(node: ast.Call, blocking: catalog.Blocking) -> bool:

@@ -76,15 +76,23 @@ class Context:
     """The function whose frame a call runs in: async (on the loop), sync (summarised), or none
     (module level and lambdas: neither reported nor summarised)."""
 
-    __slots__ = ("display", "is_async", "key", "summary")
+    __slots__ = ("data_urls", "display", "function", "is_async", "key", "summary")
 
     def __init__(
-        self, display: str, is_async: bool, summary: FunctionSummary | None, key: str = ""
+        self,
+        display: str,
+        is_async: bool,
+        summary: FunctionSummary | None,
+        key: str = "",
+        function: ast.FunctionDef | ast.AsyncFunctionDef | None = None,
     ) -> None:
         self.display = display
         self.key = key  # qualified name of the function
         self.is_async = is_async
         self.summary = summary
+        self.function = function
+        # The calls in its frame given a ``data:`` URL (see ``data_urls``), once asked.
+        self.data_urls: frozenset[ast.Call] | None = None
 
 
 NO_CONTEXT = Context("", False, None)

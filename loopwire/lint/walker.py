@@ -267,7 +267,7 @@ class Walker(Classifier):
             body_line = node.body[0].lineno
             last = body_line - 1 if body_line > node.lineno else node.lineno
             self.def_lines[key] = range(node.lineno, last + 1)
-        scope = Scope(ScopeKind.FUNCTION, key, Context(display, is_async, summary, key))
+        scope = Scope(ScopeKind.FUNCTION, key, Context(display, is_async, summary, key, node))
         if outer.kind is ScopeKind.CLASS:
             scope.self_name = self._instance_parameter(node)
         self.scopes.append(scope)

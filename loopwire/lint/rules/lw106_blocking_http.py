@@ -13,7 +13,9 @@ RULE = Rule(
     rationale=(
         "`requests`, sync `httpx` (and `httpx2`, its continuation), `urllib`, urllib3's "
         "pools and managers, and every API call of a boto3 client wait for the whole round "
-        "trip to the server; the loop serves nobody meanwhile."
+        "trip to the server; the loop serves nobody meanwhile. `urlopen` of a `data:` URL "
+        "(a literal, or a local string checked with `startswith('data:')` and not rebound "
+        "since) is decoded in memory and is not reported."
     ),
     suggestion="aiohttp.ClientSession or httpx.AsyncClient",
     aliases=("ASYNC210", "ASYNC211", "ASYNC212"),
@@ -39,8 +41,33 @@ RULE = Rule(
                     return await c.get(url)
             """,
         ),
+        Example(
+            """
+            from urllib.request import urlopen
+
+            async def inline_image(uri):
+                if not uri.startswith('data:'):
+                    raise ValueError(uri)
+                with urlopen(uri) as reply:
+                    return reply.read()
+            """,
+            title="urllib decodes a data: URL in memory: the checked call never waits.",
+        ),
     ),
     invalid=(
+        Example(
+            """
+            from urllib.request import urlopen
+
+            async def inline_image(uri):
+                if not uri.startswith('http:'):
+                    raise ValueError(uri)
+                with urlopen(uri) as reply:
+                    return reply.read()
+            """,
+            title="Any other URL is a round trip.",
+            expected=(Expected(6, 10, "urlopen"),),
+        ),
         Example(
             """
             import boto3

@@ -32,7 +32,9 @@ RULE = Rule(
         "message asks for an async version (or the whole block in a thread) instead. A "
         "blocking call under `isinstance(param, T)` is followed only through calls that "
         "may pass a T: a caller passing `None`, another literal, or a value an enclosing "
-        "`isinstance` narrowed to another class does not reach it."
+        "`isinstance` narrowed to another class does not reach it. `urlopen` of a local "
+        "string checked to start with `data:` (in the `if`, or after an early exit on the "
+        "negated check) is decoded in memory and starts no chain."
     ),
     suggestion="await asyncio.to_thread(helper, ...)",
     fix=Fix(Safety.UNSAFE, Rewrite.TO_THREAD),
@@ -116,8 +118,39 @@ RULE = Rule(
             """,
             title="The helper opens only a str; this caller never passes one.",
         ),
+        Example(
+            """
+            import urllib.request
+
+            def decode(uri):
+                if not uri.startswith('data:'):
+                    raise ValueError(uri)
+                with urllib.request.urlopen(uri) as reply:
+                    return reply.read()
+
+            async def avatar(uri):
+                return decode(uri)
+            """,
+            title="urlopen of a string checked to be a data: URL decodes it in memory.",
+        ),
     ),
     invalid=(
+        Example(
+            """
+            import urllib.request
+
+            def decode(uri, strict):
+                if strict and not uri.startswith('data:'):
+                    raise ValueError(uri)
+                with urllib.request.urlopen(uri) as reply:
+                    return reply.read()
+
+            async def avatar(uri):
+                return decode(uri, False)
+            """,
+            title="A check that may be skipped does not make the URL a data: one.",
+            expected=(Expected(10, 12, "decode"),),
+        ),
         Example(
             """
             def metadata(file):
