@@ -25,20 +25,37 @@ from service.errors import error_middleware
 from service.jobs import FrameSettings, JobQueue
 from service.probe import FfprobeProber, Prober
 from service.process_lifetime import reap_leftovers
+from service.redis_storage import RedisStorage
 from service.routes import ROUTES
 from service.scanner import is_inside, resolve_roots
-from service.storage import Storage
+from service.storage import History, Storage
 
 SERVICE_DIR = Path(__file__).resolve().parent
 
 log = logging.getLogger(__name__)
 
 
-def create_app(config: ServiceConfig, *, prober: Prober | None = None) -> web.Application:
+async def open_storage(config: ServiceConfig) -> History:
+    """Distributed mode keeps history and the library in the queue's Redis, shared by every
+    API process on it (``--db`` then only names where probe state is kept); embedded mode
+    keeps them in the SQLite file ``--db``."""
+    if config.queue is not None:
+        return await RedisStorage.open(config.queue)
+    return await Storage.open(config.db_path)
+
+
+def create_app(
+    config: ServiceConfig,
+    *,
+    prober: Prober | None = None,
+    storage: keys.OpenStorage = open_storage,
+) -> web.Application:
     """Build the service. ``prober`` replaces the ffprobe-based one (the harness passes a
-    deliberately blocking one to prove it notices)."""
+    deliberately blocking one to prove it notices); ``storage`` replaces how history is
+    opened (the tests pass per-process SQLite in distributed mode to prove sharing matters)."""
     app = web.Application(middlewares=[error_middleware])
     app[keys.CONFIG] = config
+    app[keys.OPEN_STORAGE] = storage
     # One set of children for probes and ffmpeg: a sweep after one spares all the others.
     app[keys.CHILDREN] = ChildProcesses(probe_state_dir(config))
     app[keys.PROBER] = prober or FfprobeProber(
@@ -62,7 +79,7 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
     config = app[keys.CONFIG]
     roots = await resolve_roots(config.media_roots)
     output_dir = await output_folder(config.output_dir, roots)
-    storage = await Storage.open(config.db_path)
+    storage = await app[keys.OPEN_STORAGE](config)
     try:
         # Before any probe of ours runs: what is marked as this service's now is a leftover.
         await asyncio.to_thread(reap_leftovers, probe_state_dir(config))

@@ -20,7 +20,7 @@ import logging
 from typing import Protocol
 
 from service.schemas import JobStatusResponse, VideoInfo
-from service.storage import Storage, StorageUnavailable
+from service.storage import History, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class WritableJob(Protocol):
 class JobWriter:
     """Start with :meth:`start`; :meth:`close` drains what is dirty and stops."""
 
-    def __init__(self, storage: Storage, *, retain_jobs: int) -> None:
+    def __init__(self, storage: History, *, retain_jobs: int) -> None:
         self._storage = storage
         self._retain_jobs = retain_jobs
         self._dirty: dict[str, WritableJob] = {}

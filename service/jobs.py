@@ -42,7 +42,7 @@ from service.schemas import (
     VideoInfo,
     summary_of,
 )
-from service.storage import Storage
+from service.storage import History
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ class JobQueue:
 
     def __init__(
         self,
-        storage: Storage,
+        storage: History,
         prober: Prober,
         *,
         media_roots: Sequence[Path],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -11,9 +12,13 @@ from service.child_process import ChildProcesses
 from service.config import ServiceConfig
 from service.jobs import JobQueue
 from service.probe import Prober
+from service.storage import History
 
 CONFIG = web.AppKey("config", ServiceConfig)
 PROBER = web.AppKey[Prober]("prober")
+# How job history and the library are opened for the configuration.
+OpenStorage = Callable[[ServiceConfig], Awaitable[History]]
+OPEN_STORAGE = web.AppKey[OpenStorage]("open_storage")
 # Every child process of the service (probes, ffmpeg), tracked together.
 CHILDREN = web.AppKey("children", ChildProcesses)
 # Free places for event streams (see service.sse).

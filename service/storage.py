@@ -20,7 +20,7 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
@@ -72,6 +72,29 @@ class StorageUnavailable(Exception):
     """A write failed: the database is not writable (read-only, disk full, gone)."""
 
 
+class History(Protocol):
+    """What the job queue and the job writer use of storage: :class:`Storage` (SQLite, one
+    process's) or :class:`service.redis_storage.RedisStorage` (shared by every API process)."""
+
+    @property
+    def problem(self) -> str | None: ...
+    async def close(self) -> None: ...
+    async def check_writable(self) -> bool: ...
+    async def save_job(self, job: JobStatusResponse) -> None: ...
+    async def save_jobs(
+        self, jobs: Sequence[JobStatusResponse], videos: Sequence[VideoInfo] = ()
+    ) -> None: ...
+    async def save_videos(self, videos: Sequence[VideoInfo]) -> None: ...
+    async def get_job(self, job_id: str) -> JobStatusResponse | None: ...
+    async def list_jobs(
+        self, limit: int, before: tuple[str, str] | None
+    ) -> list[JobStatusResponse]: ...
+    async def list_videos(self) -> list[VideoInfo]: ...
+    async def prune_jobs(self, keep: int) -> int: ...
+    async def mark_interrupted(self, finished_at: str) -> int: ...
+    async def quarantine(self) -> int: ...
+
+
 def video_key(path: str) -> str | bytes:
     """The library key of ``path``: itself when it is valid UTF-8, else its exact bytes."""
     try:
@@ -81,7 +104,35 @@ def video_key(path: str) -> str | bytes:
     return path
 
 
-def _document(value: Any) -> str:
+def interrupted(job: JobStatusResponse, finished_at: str) -> JobStatusResponse:
+    """``job``, which a previous process left pending or running, failed as interrupted."""
+    return JobStatusResponse(
+        id=job.id,
+        type=job.type,
+        status=JobStatus.FAILED,
+        path=job.path,
+        recursive=job.recursive,
+        progress=job.progress,
+        files_total=job.files_total,
+        files_done=job.files_done,
+        files_failed=job.files_failed,
+        current_file=None,
+        eta_seconds=None,
+        current_frame=job.current_frame,
+        total_frames=job.total_frames,
+        fps=None,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=finished_at,
+        error=INTERRUPTED,
+        saved=True,
+        result=job.result,
+        output=job.output,
+        output_note=job.output_note,
+    )
+
+
+def to_document(value: Any) -> str:
     # ensure_ascii: a surrogate-escaped file name is stored as "\udcXX" and read back exactly.
     return json.dumps(to_json(value), ensure_ascii=True)
 
@@ -173,8 +224,8 @@ class Storage:
     ) -> None:
         """Upsert ``jobs`` and ``videos`` (into the library) in one transaction: a burst of
         changes costs one commit, not one per job."""
-        job_rows = [(job.id, job.status.value, job.created_at, _document(job)) for job in jobs]
-        video_rows = [(video_key(video.path), _document(video)) for video in videos]
+        job_rows = [(job.id, job.status.value, job.created_at, to_document(job)) for job in jobs]
+        video_rows = [(video_key(video.path), to_document(video)) for video in videos]
 
         async def statements(db: aiosqlite.Connection) -> None:
             await db.executemany(
@@ -241,31 +292,8 @@ class Storage:
                 job = job_from_json(json.loads(document))
             except _CORRUPT:
                 continue  # quarantine() deals with it
-            failed = JobStatusResponse(
-                id=job.id,
-                type=job.type,
-                status=JobStatus.FAILED,
-                path=job.path,
-                recursive=job.recursive,
-                progress=job.progress,
-                files_total=job.files_total,
-                files_done=job.files_done,
-                files_failed=job.files_failed,
-                current_file=None,
-                eta_seconds=None,
-                current_frame=job.current_frame,
-                total_frames=job.total_frames,
-                fps=None,
-                created_at=job.created_at,
-                started_at=job.started_at,
-                finished_at=finished_at,
-                error=INTERRUPTED,
-                saved=True,
-                result=job.result,
-                output=job.output,
-                output_note=job.output_note,
-            )
-            updates.append((failed.status.value, _document(failed), job_id))
+            failed = interrupted(job, finished_at)
+            updates.append((failed.status.value, to_document(failed), job_id))
         if updates:
             await self._write(
                 lambda db: db.executemany(
@@ -280,11 +308,11 @@ class Storage:
         are skipped on reading)."""
         bad: list[tuple[str, Any, str, Any]] = []
         for job_id, status, document in await self._rows("SELECT id, status, document FROM jobs"):
-            reason = _job_problem(status, document)
+            reason = job_problem(status, document)
             if reason is not None:
                 bad.append(("jobs", job_id, reason, document))
         for path, document in await self._rows("SELECT path, document FROM videos"):
-            reason = _video_problem(document)
+            reason = video_problem(document)
             if reason is not None:
                 bad.append(("videos", path, reason, document))
         for kind, key, reason, _ in bad:
@@ -299,7 +327,7 @@ class Storage:
     async def save_videos(self, videos: Sequence[VideoInfo]) -> None:
         """Upsert ``videos`` into the library, all in one transaction; if that fails, one by
         one, so that a row the database refuses never costs the others."""
-        rows = [(video_key(video.path), _document(video)) for video in videos]
+        rows = [(video_key(video.path), to_document(video)) for video in videos]
         try:
             await self._write(lambda db: _upsert_videos(db, rows))
         except StorageUnavailable:
@@ -371,7 +399,7 @@ async def _move_to_quarantine(
         await db.execute(f"DELETE FROM {kind} WHERE {column} = ?", (key,))
 
 
-def _job_problem(status: Any, document: Any) -> str | None:
+def job_problem(status: Any, document: Any) -> str | None:
     try:
         job = job_from_json(json.loads(document))
     except json.JSONDecodeError as exc:
@@ -385,7 +413,7 @@ def _job_problem(status: Any, document: Any) -> str | None:
     return None
 
 
-def _video_problem(document: Any) -> str | None:
+def video_problem(document: Any) -> str | None:
     try:
         video_from_json(json.loads(document))
     except json.JSONDecodeError as exc:
