@@ -52,7 +52,8 @@ def create_app(
 ) -> web.Application:
     """Build the service. ``prober`` replaces the ffprobe-based one (the harness passes a
     deliberately blocking one to prove it notices); ``storage`` replaces how history is
-    opened (the tests pass per-process SQLite in distributed mode to prove sharing matters)."""
+    opened (the harness passes per-process SQLite in distributed mode to prove that sharing
+    matters)."""
     app = web.Application(middlewares=[error_middleware])
     app[keys.CONFIG] = config
     app[keys.OPEN_STORAGE] = storage
