@@ -57,12 +57,13 @@ def make_client(
     """``await make_client(concurrency=1, ...)``: a test client of the real app; keyword
     arguments override the :class:`ServiceConfig` fields (db in tmp_path, root = ``media``).
     Under the redis backend, ``concurrency`` workers are started first, on a queue (a Redis
-    database) of this app's own (``ffprobe`` and ``probe_timeout`` apply to them;
-    ``batch_size`` defaults to 1, so that files spread over workers like local probes)."""
-    apps = 0
+    database) of this ``db_path``'s own: history lives in the queue's Redis, so an app made
+    again with the same ``db_path`` is the same service restarted (``ffprobe`` and
+    ``probe_timeout`` apply to the workers; ``batch_size`` defaults to 1, so that files spread
+    over workers like local probes)."""
+    queues: dict[Path, int] = {}
 
     async def make(**overrides: Any) -> Client:
-        nonlocal apps
         settings: dict[str, Any] = {
             "media_roots": (media,),
             "db_path": tmp_path / "service.db",
@@ -73,14 +74,14 @@ def make_client(
         settings.update(overrides)
         if distributed is not None:
             settings.setdefault("batch_size", 1)
-            settings["queue"] = distributed.url(apps)
+            db = queues.setdefault(settings["db_path"], len(queues))
+            settings["queue"] = distributed.url(db)
             for _ in range(settings["concurrency"]):
                 await distributed.start(
-                    db=apps,
+                    db=db,
                     ffprobe=settings.get("ffprobe", "ffprobe"),
                     probe_timeout=settings["probe_timeout"],
                 )
-        apps += 1
         return await aiohttp_client(create_app(ServiceConfig(**settings)))
 
     return make
