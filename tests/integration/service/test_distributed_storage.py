@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from loopwire.harness.client import ServiceClient
 from loopwire.harness.fixtures import FakeFfprobeFactory
 from loopwire.harness.redis_backend import redis_server
+from service import redis_storage
 from service.app import create_app
 from service.config import ServiceConfig
 from service.redis_storage import JOBS, QUARANTINE, VIDEOS, RedisStorage
@@ -59,8 +60,9 @@ def job(
     )  # fmt: skip
 
 
-UNDECODABLE = "/media/caf\udce9.mp4"  # the name's bytes are not UTF-8: b"caf\xe9.mp4"
-VIDEOS_1 = [video("/media/a.mp4", 1), video(UNDECODABLE, 2)]
+# Names whose bytes are not UTF-8 (b"caf\xe9.mp4", b"caf\xe8.mp4"): distinct only by those bytes.
+UNDECODABLE = ["/media/caf\udce8.mp4", "/media/caf\udce9.mp4"]
+VIDEOS_1 = [video("/media/a.mp4", 1), video(UNDECODABLE[0], 2), video(UNDECODABLE[1], 4)]
 VIDEOS_2 = [video("/media/a.mp4", 10), video("/media/b.mp4", 3)]  # a.mp4's latest metadata
 # Two jobs share a created_at: the id breaks the tie, across pages too.
 JOBS_WRITTEN = [
@@ -116,9 +118,31 @@ async def test_redis_storage_answers_as_sqlite_does(tmp_path: Path, redis_url: s
         await redis.close()
     # What SQLite answered is what the service promises (so the comparison is worth making).
     assert expected[0] == [["10", "0f", "0e"], ["0d", "0c", "0b"], ["0a"]]
-    assert expected[4] == sorted([VIDEOS_2[0], VIDEOS_2[1], VIDEOS_1[1]], key=lambda v: v.path)
+    assert expected[4] == sorted([*VIDEOS_2, *VIDEOS_1[1:]], key=lambda v: v.path)
     assert expected[5] == 3  # five finished jobs, the newest two kept
     assert expected[7] == 2  # the running and the pending one
+
+
+async def test_negative_control_library_keys_that_lose_bytes_are_caught(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The mistake this guards against: keying the library by the name as text.
+    monkeypatch.setattr(
+        redis_storage, "_path_key", lambda path: path.encode("utf-8", errors="replace")
+    )
+    sqlite = await Storage.open(tmp_path / "service.db")
+    redis = await RedisStorage.open(redis_url)
+    try:
+        expected = await what_it_answers(sqlite)
+        answered = await what_it_answers(redis)
+    finally:
+        await sqlite.close()
+        await redis.close()
+    library, complete = answered[4], expected[4]
+    assert isinstance(library, list)
+    assert isinstance(complete, list)
+    # One of the two undecodable names overwrote the other.
+    assert len(library) == len(complete) - 1
 
 
 async def test_corrupt_entries_are_set_aside_with_one_line_each(
@@ -138,7 +162,7 @@ async def test_corrupt_entries_are_set_aside_with_one_line_each(
         assert await raw.llen(QUARANTINE) == 2
         assert [stored.id for stored in await storage.list_jobs(100, None)] == ["0b", "0a"]
         assert await storage.get_job("bad") is None
-        assert len(await storage.list_videos()) == 2
+        assert len(await storage.list_videos()) == len(VIDEOS_1)
     finally:
         await storage.close()
         await raw.aclose()
