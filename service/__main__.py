@@ -46,7 +46,10 @@ def parse_args(argv: Sequence[str] | None = None) -> ServiceConfig:
         help="directory scans may read; repeat for several (required)",
     )
     parser.add_argument(
-        "--db", type=Path, default=defaults.db_path, help="SQLite file (%(default)s)"
+        "--db",
+        type=Path,
+        default=defaults.db_path,
+        help="SQLite file of history and library (%(default)s); with --queue they are in Redis",
     )
     parser.add_argument(
         "--ffprobe", default=defaults.ffprobe, help="ffprobe executable (%(default)s, from PATH)"
