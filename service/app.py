@@ -11,6 +11,7 @@ import asyncio
 import errno
 import logging
 import os
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -40,7 +41,7 @@ async def open_storage(config: ServiceConfig) -> History:
     API process on it (``--db`` then only names where probe state is kept); embedded mode
     keeps them in the SQLite file ``--db``."""
     if config.queue is not None:
-        return await RedisStorage.open(config.queue)
+        return await RedisStorage.open(config.queue, owner_name(config))
     return await Storage.open(config.db_path)
 
 
@@ -93,7 +94,7 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
     except BaseException:
         await storage.close()
         raise
-    dispatch = None if queue is None else RedisScans(queue, config.batch_size)
+    dispatch = None if queue is None else RedisScans(queue, config.batch_size, owner_name(config))
     jobs = JobQueue(
         storage,
         app[keys.PROBER],
@@ -132,6 +133,12 @@ async def output_folder(configured: Path | None, roots: tuple[Path, ...]) -> Pat
     if not is_inside(real, roots):
         raise OSError(errno.EINVAL, "--output-dir is not inside a media root", str(configured))
     return real
+
+
+def owner_name(config: ServiceConfig) -> str:
+    """Which API this is among those sharing a queue: its host and ``--db``, what makes two runs
+    "the same service" (:func:`probe_state_dir`). A restart stops its own leftovers only."""
+    return f"{socket.gethostname()}:{config.db_path.absolute()}"
 
 
 def probe_state_dir(config: ServiceConfig) -> Path:

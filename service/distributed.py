@@ -42,8 +42,9 @@ POLL_SECONDS = 0.1
 # How long a stopped scan waits for its running batches to end (a dead worker's batch never
 # ends by itself: its lease only expires).
 STOP_WAIT_SECONDS = 10.0
-# The scans this API runs, with their number of batches (one API per queue).
-RUNNING_SCANS = "loopwire:scans:running"
+# The scans an API runs, with their number of batches; one hash per API (its owner name), so
+# that an API restarting stops its own leftovers and never another live API's scans.
+RUNNING_SCANS = "loopwire:scans:running:"
 # A health check answers within about this even when Redis does not.
 PING_SECONDS = 1.0
 
@@ -98,6 +99,12 @@ class RedisScans:
 
     redis: ArqRedis
     batch_size: int
+    # Which API this is (see :func:`service.app.owner_name`).
+    owner: str
+
+    @property
+    def _running(self) -> str:
+        return RUNNING_SCANS + self.owner
 
     async def __call__(self, scan_id: str, files: Sequence[FoundFile], report: ScanReport) -> None:
         state = ScanState(self.redis, scan_id)
@@ -105,7 +112,7 @@ class RedisScans:
         completed = False
         batches = range(0, len(files), self.batch_size)
         # Known before the first batch is queued, so that a restart can stop them all.
-        await awaited(self.redis.hset(RUNNING_SCANS, scan_id, str(len(batches))))
+        await awaited(self.redis.hset(self._running, scan_id, str(len(batches))))
         try:
             for number, start in enumerate(batches):
                 batch = [
@@ -125,15 +132,15 @@ class RedisScans:
             await asyncio.shield(self._end(state, jobs, report, stop=not completed))
 
     async def stop_orphans(self) -> int:
-        """Stop the scans a previous run of the API left running (it was killed before it
+        """Stop the scans a previous run of this API left running (it was killed before it
         could): their jobs are failed in storage, so no worker may go on probing for them.
         How many were stopped."""
-        orphans: dict[bytes, bytes] = await awaited(self.redis.hgetall(RUNNING_SCANS))
+        orphans: dict[bytes, bytes] = await awaited(self.redis.hgetall(self._running))
         for raw_id, count in orphans.items():
             scan_id = raw_id.decode()
             await ScanState(self.redis, scan_id).stop()
             await self._abort([Job(_batch_id(scan_id, n), self.redis) for n in range(int(count))])
-            await awaited(self.redis.hdel(RUNNING_SCANS, scan_id))
+            await awaited(self.redis.hdel(self._running, scan_id))
         return len(orphans)
 
     async def problem(self) -> str | None:
@@ -154,7 +161,7 @@ class RedisScans:
             videos, errors = await state.results()
             report.add(videos, errors)
             await state.ended()
-            await awaited(self.redis.hdel(RUNNING_SCANS, state.scan_id))
+            await awaited(self.redis.hdel(self._running, state.scan_id))
         except RedisError as exc:
             # The job still ends (as cancelled, failed...): what was recorded stays unreported.
             log.error("scan %s: cannot reach the queue to end it: %s", state.scan_id, exc)

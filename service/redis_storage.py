@@ -9,6 +9,9 @@ same guarantees:
   ``created_at NUL id`` for every job (all scores 0, so Redis orders them as strings, which is
   the ``(created_at, id)`` order of SQLite) and :data:`FINISHED` the same for finished jobs only,
   which is what pruning walks.
+- The hash :data:`OWNERS` names the API running each unfinished job (see
+  :func:`service.app.owner_name`): an API that starts fails only its own leftovers as
+  interrupted, never the jobs another live API runs.
 - The library is the hash :data:`VIDEOS`, keyed by the exact bytes of each path (a name that is
   not valid UTF-8 is its own key, as in SQLite); documents escape what JSON cannot hold.
 - A failed write is logged, :attr:`RedisStorage.problem` says why until a later write succeeds
@@ -50,6 +53,7 @@ log = logging.getLogger(__name__)
 JOBS = "loopwire:history:jobs"
 ORDER = "loopwire:history:order"
 FINISHED = "loopwire:history:finished"
+OWNERS = "loopwire:history:owners"
 VIDEOS = "loopwire:history:videos"
 QUARANTINE = "loopwire:history:quarantine"
 WRITABLE = "loopwire:history:writable"
@@ -72,15 +76,17 @@ def _path_key(path: str) -> bytes:
 class RedisStorage:
     """One Redis connection; open with :meth:`open`, close with :meth:`close`."""
 
-    def __init__(self, redis: Redis, url: str) -> None:
+    def __init__(self, redis: Redis, url: str, owner: str) -> None:
         self._redis = redis
         self._url = url
+        self._owner = owner
         self._problem: str | None = None
 
     @classmethod
-    async def open(cls, url: str) -> RedisStorage:
+    async def open(cls, url: str, owner: str) -> RedisStorage:
+        """History in the Redis ``url`` names, written by the API called ``owner``."""
         redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
-        storage = cls(redis, url)
+        storage = cls(redis, url, owner)
         try:
             await redis.ping()
         except BaseException:
@@ -134,7 +140,7 @@ class RedisStorage:
         self, jobs: Sequence[JobStatusResponse], videos: Sequence[VideoInfo] = ()
     ) -> None:
         """Store ``jobs`` and ``videos`` (into the library) in one transaction."""
-        await self._write([*_job_commands(jobs), *_video_commands(videos)])
+        await self._write([*self._job_commands(jobs), *_video_commands(videos)])
 
     async def save_videos(self, videos: Sequence[VideoInfo]) -> None:
         """Store ``videos`` into the library in one transaction."""
@@ -178,13 +184,24 @@ class RedisStorage:
         if not old:
             return 0
         ids = [member.split(b"\0", 1)[1] for member in old]
-        await self._write([("hdel", JOBS, *ids), ("zrem", ORDER, *old), ("zrem", FINISHED, *old)])
+        await self._write(
+            [
+                ("hdel", JOBS, *ids),
+                ("hdel", OWNERS, *ids),
+                ("zrem", ORDER, *old),
+                ("zrem", FINISHED, *old),
+            ]
+        )
         return len(old)
 
     async def mark_interrupted(self, finished_at: str) -> int:
-        """Mark jobs left pending or running as failed; return how many."""
+        """Mark the jobs a previous run of this API left pending or running as failed (and
+        those nobody owns); return how many. Another API's jobs are its own to run."""
+        owners: dict[bytes, bytes] = await awaited(self._redis.hgetall(OWNERS))
         failed = []
-        for document in (await awaited(self._redis.hgetall(JOBS))).values():
+        for job_id, document in (await awaited(self._redis.hgetall(JOBS))).items():
+            if owners.get(job_id, self._owner.encode()) != self._owner.encode():
+                continue
             try:
                 job = job_from_json(json.loads(document))
             except _CORRUPT:
@@ -192,7 +209,7 @@ class RedisStorage:
             if job.status in (JobStatus.PENDING, JobStatus.RUNNING):
                 failed.append(interrupted(job, finished_at))
         if failed:
-            await self._write(_job_commands(failed))
+            await self._write(self._job_commands(failed))
         return len(failed)
 
     async def quarantine(self) -> int:
@@ -207,6 +224,7 @@ class RedisStorage:
             if reason is not None:
                 bad_ids.add(job_id)
                 commands += _quarantine_commands("jobs", JOBS, job_id, reason, document)
+                commands.append(("hdel", OWNERS, job_id))
         if bad_ids:
             for member in await self._redis.zrange(ORDER, 0, -1):
                 if member.split(b"\0", 1)[1] in bad_ids:
@@ -233,17 +251,16 @@ class RedisStorage:
                 continue  # quarantined at the next start
         return videos
 
-
-def _job_commands(jobs: Sequence[JobStatusResponse]) -> list[tuple[Any, ...]]:
-    commands: list[tuple[Any, ...]] = []
-    for job in jobs:
-        member = _member(job.created_at, job.id)
-        commands += [("hset", JOBS, job.id, to_document(job)), ("zadd", ORDER, {member: 0})]
-        if job.status.value in FINISHED_STATUSES:
-            commands.append(("zadd", FINISHED, {member: 0}))
-        else:
-            commands.append(("zrem", FINISHED, member))
-    return commands
+    def _job_commands(self, jobs: Sequence[JobStatusResponse]) -> list[tuple[Any, ...]]:
+        commands: list[tuple[Any, ...]] = []
+        for job in jobs:
+            member = _member(job.created_at, job.id)
+            commands += [("hset", JOBS, job.id, to_document(job)), ("zadd", ORDER, {member: 0})]
+            if job.status.value in FINISHED_STATUSES:
+                commands += [("zadd", FINISHED, {member: 0}), ("hdel", OWNERS, job.id)]
+            else:
+                commands += [("zrem", FINISHED, member), ("hset", OWNERS, job.id, self._owner)]
+        return commands
 
 
 def _video_commands(videos: Sequence[VideoInfo]) -> list[tuple[Any, ...]]:

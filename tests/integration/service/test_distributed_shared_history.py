@@ -4,6 +4,10 @@ processes share one redis-server and one worker; a scan started on A is listed, 
 finished (with its result) on B, B's library holds its videos, and a restart of A keeps the
 history. Negative control: the same API with per-process SQLite history (the old choice,
 :mod:`tests.integration.service.sqlite_history_api`) fails the B checks.
+
+B starting while A scans leaves A's scan alone (a start fails and stops only its own
+leftovers, those of the API with its host and ``--db``); negative control: a B with A's
+``--db`` is A restarted, and fails the job as interrupted.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 import pytest
 
 from loopwire.harness.client import ServiceClient, connect
+from loopwire.harness.fake_ffprobe.fakes import Behaviour
 from loopwire.harness.fixtures import FakeFfprobeFactory
 from loopwire.harness.redis_backend import Workers
 from tests.integration.service.service_support import touch_videos
@@ -140,3 +145,45 @@ async def test_negative_control_per_process_sqlite_history_is_caught(
         "B does not list the job A ran",
         "B's library lacks A's videos: []",
     ]
+
+
+async def job_on_b_after_it_starts(tmp_path: Path, media: Path, queue: str, b_db: str) -> Any:
+    """Start B (with ``--db b_db``) while A's scan runs; A's job as B serves it once started,
+    and as A ends it."""
+    touch_videos(media, *VIDEOS)
+    async with (
+        api_process(REAL_API, media, tmp_path / "a.db", queue) as url_a,
+        connect(url_a) as api_a,
+    ):
+        job = await api_a.start_scan(media)
+        await api_a.wait_for(job["id"], lambda state: state["files_done"] >= 1)
+        async with api_process(REAL_API, media, tmp_path / b_db, queue) as url_b:
+            async with connect(url_b) as api_b:
+                status, on_b = await api_b.request("GET", f"/jobs/{job['id']}")
+                assert status == 200, on_b
+            if on_b["status"] == "failed":
+                return on_b["status"], on_b["error"]["code"], None
+            on_a, _ = await api_a.wait_finished(job["id"], within=60)
+    return on_b["status"], None, on_a["status"]
+
+
+async def test_an_api_starting_leaves_another_apis_scan_alone(
+    tmp_path: Path, media: Path, distributed: Workers, fake_ffprobe: FakeFfprobeFactory
+) -> None:
+    fake_ffprobe(default=Behaviour(delay=1.0))
+    await distributed.start()
+
+    seen = await job_on_b_after_it_starts(tmp_path, media, distributed.url(), "b.db")
+
+    assert seen == ("running", None, "completed")
+
+
+async def test_negative_control_the_same_db_is_the_same_api_and_fails_the_scan(
+    tmp_path: Path, media: Path, distributed: Workers, fake_ffprobe: FakeFfprobeFactory
+) -> None:
+    fake_ffprobe(default=Behaviour(delay=1.0))
+    await distributed.start()
+
+    seen = await job_on_b_after_it_starts(tmp_path, media, distributed.url(), "a.db")
+
+    assert seen == ("failed", "interrupted", None)

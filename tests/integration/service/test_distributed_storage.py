@@ -109,7 +109,7 @@ async def what_it_answers(storage: History) -> list[object]:
 
 async def test_redis_storage_answers_as_sqlite_does(tmp_path: Path, redis_url: str) -> None:
     sqlite = await Storage.open(tmp_path / "service.db")
-    redis = await RedisStorage.open(redis_url)
+    redis = await RedisStorage.open(redis_url, "api-a")
     try:
         expected = await what_it_answers(sqlite)
         assert await what_it_answers(redis) == expected
@@ -131,7 +131,7 @@ async def test_negative_control_library_keys_that_lose_bytes_are_caught(
         redis_storage, "_path_key", lambda path: path.encode("utf-8", errors="replace")
     )
     sqlite = await Storage.open(tmp_path / "service.db")
-    redis = await RedisStorage.open(redis_url)
+    redis = await RedisStorage.open(redis_url, "api-a")
     try:
         expected = await what_it_answers(sqlite)
         answered = await what_it_answers(redis)
@@ -145,10 +145,34 @@ async def test_negative_control_library_keys_that_lose_bytes_are_caught(
     assert len(library) == len(complete) - 1
 
 
+async def test_a_start_fails_only_its_own_leftovers(redis_url: str) -> None:
+    running = JOBS_WRITTEN[3]
+    first = await RedisStorage.open(redis_url, "api-a")
+    try:
+        await first.save_job(running)
+    finally:
+        await first.close()
+    other = await RedisStorage.open(redis_url, "api-b")
+    try:
+        # Another API starting leaves the job alone: api-a may be running it right now.
+        assert await other.mark_interrupted("2026-12-05T10:00:00.000000+00:00") == 0
+        assert await other.get_job(running.id) == running
+    finally:
+        await other.close()
+    restarted = await RedisStorage.open(redis_url, "api-a")
+    try:
+        assert await restarted.mark_interrupted("2026-12-05T10:00:00.000000+00:00") == 1
+        failed = await restarted.get_job(running.id)
+        assert failed is not None
+        assert failed.status is JobStatus.FAILED
+    finally:
+        await restarted.close()
+
+
 async def test_corrupt_entries_are_set_aside_with_one_line_each(
     redis_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    storage = await RedisStorage.open(redis_url)
+    storage = await RedisStorage.open(redis_url, "api-a")
     raw = Redis.from_url(redis_url)
     try:
         await storage.save_jobs(JOBS_WRITTEN[:2], VIDEOS_1)
@@ -169,7 +193,7 @@ async def test_corrupt_entries_are_set_aside_with_one_line_each(
 
 
 async def test_a_failed_write_is_visible_until_writes_succeed_again(redis_url: str) -> None:
-    storage = await RedisStorage.open(redis_url)
+    storage = await RedisStorage.open(redis_url, "api-a")
     raw = Redis.from_url(redis_url)
     try:
         # Redis refuses every write while no replica confirms it; reads still work.
