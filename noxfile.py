@@ -160,6 +160,14 @@ def chaos(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def soak(session: nox.Session) -> None:
+    """The full suite N times in a row under CPU burners (``-- --runs 20 --burners 2``)."""
+    install(session, "test")
+    ensure_system_binaries(session)
+    session.run("python", "-m", "bench.soak", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
 def serve(session: nox.Session) -> None:
     """Serve the reference service on 127.0.0.1:8080 over a generated sample media folder."""
     install(session)
