@@ -28,10 +28,7 @@ NEVER_WRITTEN = {
         ('        current_frame=data.get("current_frame"),\n', "        current_frame=None,\n"),
     ],
     "storage.py": [
-        (
-            "                current_frame=job.current_frame,\n",
-            "                current_frame=None,\n",
-        )
+        ("        current_frame=job.current_frame,\n", "        current_frame=None,\n"),
     ],
 }
 
