@@ -25,7 +25,12 @@ import pytest
 from loopwire.harness.fake_program import Behaviour, write_fake_ffmpeg, write_fake_ffprobe
 from loopwire.wiring.pytest_wiring import WiringRecorder
 from service import child_process, jobs
-from tests.integration.service.service_support import Client, ClientFactory, wait_until
+from tests.integration.service.service_support import (
+    Client,
+    ClientFactory,
+    pid_gone,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.needs_ffmpeg]
 
@@ -272,9 +277,14 @@ async def test_negative_control_a_cancel_without_the_kill_leaves_ffmpeg_running(
     folder = str(media / ".loopwire-output" / cancelled["id"])
     with pytest.raises(AssertionError, match="ffmpeg outlived the cancel"):
         assert_nothing_left(cancelled, media)
-    for pid in ffmpeg_pids(folder):
+    pids = ffmpeg_pids(folder)
+    for pid in pids:
         os.kill(pid, 9)
-    await wait_until(lambda: not ffmpeg_pids(folder))
+    # Reaped, not only dead: the mutant never waits for its child, so the app's child watcher
+    # must see the exit (and close the process's transport) before the test's loop closes;
+    # otherwise the transport is collected later, in another test, as an unraisable error.
+    await wait_until(lambda: all(map(pid_gone, pids)))
+    await asyncio.sleep(0.1)
 
 
 async def unknown_total_job(
