@@ -46,6 +46,21 @@ def thread_stack(thread_id: int) -> Stack | None:
     return tuple(frames)
 
 
+def idle_in_selector(stack: Stack) -> bool:
+    """Whether ``stack`` is a loop between callbacks: waiting in its selector, called by the
+    loop's own ``_run_once``. Late there, the thread is not running the loop's code: it waits
+    for a CPU or for the GIL (the selector returned, the GIL is another thread's)."""
+    if len(stack) < 2:
+        return False
+    caller, inner = stack[-2], stack[-1]
+    return (
+        inner.function == "select"
+        and os.path.basename(inner.filename) == "selectors.py"
+        and caller.function == "_run_once"
+        and os.path.basename(caller.filename) == "base_events.py"
+    )
+
+
 def _stdlib_dirs() -> tuple[Path, ...]:
     paths = sysconfig.get_paths()
     return tuple({Path(paths[key]).resolve() for key in ("stdlib", "platstdlib")})

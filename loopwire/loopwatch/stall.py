@@ -14,7 +14,10 @@ class Stall:
     ``waiting_for_cpu`` is the part the loop thread spent runnable but not running (other
     processes had the CPUs), when the kernel says; ``collecting_garbage`` the part it spent in
     the garbage collector; ``own`` is the rest, the part its code is answerable for (the two
-    may overlap, a collection can wait for a CPU too, so ``own`` is at least zero). ``site`` is
+    may overlap, a collection can wait for a CPU too, so ``own`` is at least zero).
+    ``waiting_for_gil`` is the part the loop sat idle in its selector, late because the GIL was
+    another thread's while that thread waited for a CPU (machine load again, not the loop's
+    code); a thread that holds the GIL while running is not excused. ``site`` is
     the blamed frame of the stack most samples agreed on (``agreed`` of ``samples``),
     described as ``where``; ``stack`` is that stack.
     """
@@ -31,10 +34,12 @@ class Stall:
     path: str
     stack: Stack
     thread: str
+    waiting_for_gil: float = 0.0
 
     @property
     def own(self) -> float:
-        return max(self.duration - (self.waiting_for_cpu or 0.0) - self.collecting_garbage, 0.0)
+        excused = (self.waiting_for_cpu or 0.0) + self.collecting_garbage + self.waiting_for_gil
+        return max(self.duration - excused, 0.0)
 
     @property
     def over(self) -> bool:
@@ -51,6 +56,8 @@ class Stall:
             )
         if self.collecting_garbage >= 0.001:
             split += f"; collecting garbage {_ms(self.collecting_garbage)}"
+        if self.waiting_for_gil >= 0.001:
+            split += f"; idle, waiting for the GIL {_ms(self.waiting_for_gil)}"
         return (
             f"event loop stalled {_ms(self.duration)} (threshold {_ms(self.threshold)}) "
             f"at {self.where} ({self.agreed} of {self.samples} samples agree{split}) "
