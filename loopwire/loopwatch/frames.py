@@ -46,19 +46,19 @@ def thread_stack(thread_id: int) -> Stack | None:
     return tuple(frames)
 
 
-def idle_in_selector(stack: Stack) -> bool:
-    """Whether ``stack`` is a loop between callbacks: waiting in its selector, called by the
-    loop's own ``_run_once``. Late there, the thread is not running the loop's code: it waits
-    for a CPU or for the GIL (the selector returned, the GIL is another thread's)."""
-    if len(stack) < 2:
+def in_loop_machinery(stack: Stack) -> bool:
+    """Whether ``stack`` is inside the loop's own machinery (asyncio's modules, the selector)
+    rather than in a callback of the program's: there it only makes calls that return at once
+    (a selector wait whose timeout is the next timer, a non-blocking ``recv``), so a loop late
+    there was not running code of its own but waiting for the GIL. A C-function callback run
+    straight from ``Handle._run`` is the program's, not the machinery's."""
+    if not stack:
         return False
-    caller, inner = stack[-2], stack[-1]
-    return (
-        inner.function == "select"
-        and os.path.basename(inner.filename) == "selectors.py"
-        and caller.function == "_run_once"
-        and os.path.basename(caller.filename) == "base_events.py"
-    )
+    inner = stack[-1]
+    folder, name = os.path.split(inner.filename)
+    if name == "events.py" and inner.function == "_run":
+        return False
+    return name == "selectors.py" or os.path.basename(folder) == "asyncio"
 
 
 def _stdlib_dirs() -> tuple[Path, ...]:

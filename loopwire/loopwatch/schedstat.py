@@ -5,10 +5,6 @@ not stalled by its own code. ``/proc/self/task/TID/schedstat`` holds the nanosec
 spent on a CPU and waiting in the run queue; the difference between two readings splits a stall
 into "on a CPU", "waiting for a CPU" and the rest ("blocked": sleeping, in a syscall, waiting for
 the GIL). Elsewhere the file does not exist and a stall is not split.
-
-:func:`others_waiting` reads the same counter for the process's other threads: a loop thread
-idle in its selector but late waits for the GIL, and when the thread holding it was waiting for
-a CPU meanwhile, the machine's load, not the loop's code, made the loop late.
 """
 
 from __future__ import annotations
@@ -47,29 +43,3 @@ class CpuClock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-
-
-def others_waiting(exclude: frozenset[int]) -> dict[int, float]:
-    """Seconds each thread of this process but ``exclude`` (native ids) has waited for a CPU so
-    far; empty where the kernel does not say. Read only when a loop is already late."""
-    try:
-        names = os.listdir("/proc/self/task")
-    except OSError:
-        return {}
-    waits: dict[int, float] = {}
-    for name in names:
-        if not name.isdigit() or int(name) in exclude:
-            continue
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fd = os.open(f"/proc/self/task/{name}/schedstat", os.O_RDONLY)
-            try:
-                waits[int(name)] = int(os.pread(fd, 128, 0).split()[1]) / 1e9
-            finally:
-                os.close(fd)
-    return waits
-
-
-def waited_between(first: dict[int, float], last: dict[int, float]) -> float:
-    """Seconds the threads waited for a CPU from reading ``first`` to reading ``last`` (a thread
-    born between counts whole; one gone between drops out, its share lost)."""
-    return sum(now - first.get(tid, 0.0) for tid, now in last.items())

@@ -57,7 +57,7 @@ class Stall:
         if self.collecting_garbage >= 0.001:
             split += f"; collecting garbage {_ms(self.collecting_garbage)}"
         if self.waiting_for_gil >= 0.001:
-            split += f"; idle, waiting for the GIL {_ms(self.waiting_for_gil)}"
+            split += f"; in the loop's machinery, waiting for the GIL {_ms(self.waiting_for_gil)}"
         return (
             f"event loop stalled {_ms(self.duration)} (threshold {_ms(self.threshold)}) "
             f"at {self.where} ({self.agreed} of {self.samples} samples agree{split}) "

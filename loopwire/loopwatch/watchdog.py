@@ -5,9 +5,6 @@ The watchdog thread sleeps until a heartbeat could first be late by half the thr
 it samples the loop thread's stack every tenth of the threshold until the heartbeat runs again.
 The late heartbeat itself closes the stall, on the loop's thread, so a stall is reported before
 the code after it runs (whoever judges the code that stalled finds the stall already recorded).
-With each sample of a stall the watchdog also reads how long the process's other threads have
-waited for a CPU, so the close can tell a loop idle but starved of the GIL by a preempted holder
-(machine load) from one running its own code; the loop's thread never reads /proc for it.
 """
 
 from __future__ import annotations
@@ -19,8 +16,8 @@ from collections import Counter
 from collections.abc import Callable
 
 from loopwire.loopwatch import gctime
-from loopwire.loopwatch.frames import Attribution, Stack, idle_in_selector, thread_stack
-from loopwire.loopwatch.schedstat import CpuClock, CpuTimes, others_waiting, waited_between
+from loopwire.loopwatch.frames import Attribution, Stack, in_loop_machinery, thread_stack
+from loopwire.loopwatch.schedstat import CpuClock, CpuTimes
 from loopwire.loopwatch.stall import Stall
 
 StallSink = Callable[[Stall], None]
@@ -59,18 +56,12 @@ class LoopWatch:
         self._gc_mark = 0.0
         self._thread_id = 0
         self._thread_name = ""
-        self._native_id = 0
-        # Other threads' CPU waits at the first and the latest sample of stall _others_seq.
-        self._others_first: dict[int, float] = {}
-        self._others_last: dict[int, float] = {}
-        self._others_seq = -1
 
     def arm(self) -> None:
         thread = threading.current_thread()
         self._thread_id = threading.get_ident()
         self._thread_name = thread.name
-        self._native_id = threading.get_native_id()
-        self._clock = CpuClock(self._native_id)
+        self._clock = CpuClock(threading.get_native_id())
         self._cpu_mark = self._clock.read()
         gctime.track()
         self._gc_mark = gctime.gc_seconds(self._thread_id)
@@ -94,18 +85,10 @@ class LoopWatch:
         self._close(time.monotonic())
         self._handle = self.loop.call_later(self.interval, self._beat)
 
-    def _others(self) -> frozenset[int]:
-        """The threads whose CPU waits may have kept the GIL from this loop: all but its own
-        and the watchdog's."""
-        return frozenset({self._native_id, self.watchdog.native_id})
-
     def _close(self, now: float) -> None:
         with self._lock:
             late = now - self._due
             samples, self._samples = self._samples, Counter()
-            others_waited = 0.0
-            if self._others_seq == self._seq:
-                others_waited = waited_between(self._others_first, self._others_last)
             self._seq += 1
             self._due = now + self.interval
         mark, gc_mark = self._cpu_mark, self._gc_mark
@@ -113,8 +96,7 @@ class LoopWatch:
         self._gc_mark = gctime.gc_seconds(self._thread_id)
         if late > self.threshold:
             collecting = min(self._gc_mark - gc_mark, late)
-            stall = self._stall(late, samples, mark, self._cpu_mark, collecting, others_waited)
-            self.on_stall(stall)
+            self.on_stall(self._stall(late, samples, mark, self._cpu_mark, collecting))
 
     def _stall(
         self,
@@ -123,19 +105,17 @@ class LoopWatch:
         before: CpuTimes | None,
         after: CpuTimes | None,
         collecting: float,
-        others_waited: float,
     ) -> Stall:
         waiting = running = None
         if before is not None and after is not None:
             # Measured from the previous beat, at most one interval before the stall began.
             waiting = min(after.waiting - before.waiting, late)
             running = min(after.running - before.running, late)
-        # The loop's idle share (samples in its own selector) of the time it was neither on a
-        # CPU nor queued for one is GIL wait; excused only as far as other threads of ours
-        # waited for a CPU meanwhile (a preempted holder), never for a holder that ran.
-        idle = sum(count for sampled, count in samples.items() if idle_in_selector(sampled))
+        # Blocked (neither on a CPU nor queued for one) inside the loop's machinery is waiting
+        # for the GIL: that share of the samples, of the blocked time, is not the loop's code.
+        machinery = sum(count for sampled, count in samples.items() if in_loop_machinery(sampled))
         blocked = max(late - (waiting or 0.0) - (running or 0.0), 0.0)
-        gil = min(blocked * idle / sum(samples.values()), others_waited) if idle else 0.0
+        gil = blocked * machinery / sum(samples.values()) if machinery else 0.0
         stack: Stack = ()
         agreed = 0
         if samples:
@@ -173,15 +153,10 @@ class LoopWatch:
         if late < self.threshold / 2:
             return due + self.threshold / 2
         stack = thread_stack(self._thread_id)
-        others = others_waiting(self._others())
         with self._lock:
             # A heartbeat that ran meanwhile ended the stall: this sample is of a running loop.
-            if self._seq == seq:
-                if stack is not None:
-                    self._samples[stack] += 1
-                if self._others_seq != seq:
-                    self._others_first, self._others_seq = others, seq
-                self._others_last = others
+            if stack is not None and self._seq == seq:
+                self._samples[stack] += 1
         return now + self.sample_every
 
 
@@ -193,8 +168,6 @@ class Watchdog:
         self._watches: set[LoopWatch] = set()
         self._changed = False
         self._thread: threading.Thread | None = None
-        # The watchdog thread's native id once it runs (0 before).
-        self.native_id = 0
 
     def add(self, watch: LoopWatch) -> None:
         with self._cond:
@@ -213,7 +186,6 @@ class Watchdog:
             self._changed = True
 
     def _run(self) -> None:
-        self.native_id = threading.get_native_id()
         while True:
             with self._cond:
                 while not self._watches:
