@@ -170,16 +170,19 @@ async def run_frame_job(options: FrameScenarioOptions, workdir: Path) -> FrameSc
             final = await api.job(job["id"])
         growth = await asyncio.to_thread(peak_memory, server.pid) - before
         verdict = report.verdict(options.max_latency, options.min_running_polls, counted=is_running)
-        output = server.output()
-        if not verdict.passed:
-            # The poller knows answers were late; the service's stall report knows why.
-            stalls = [f"server loop stalled {site}" for site in stall_sites(output)]
-            verdict = replace(verdict, reasons=(*verdict.reasons, *stalls))
         survivors = [
             *await wait_for_no_survivors(ffmpeg),
             *await wait_for_no_survivors(ffprobe),
         ]
         left = await asyncio.to_thread(_left_in, media / OUTPUT_FOLDER / job["id"])
+        # Its whole output: a stall report logged just before the last answer may still be in
+        # the pipe while the service runs.
+        await asyncio.to_thread(server.stop)
+        output = server.output()
+        if not verdict.passed:
+            # The poller knows answers were late; the service's stall report knows why.
+            stalls = [f"server loop stalled {site}" for site in stall_sites(output)]
+            verdict = replace(verdict, reasons=(*verdict.reasons, *stalls))
         return FrameScenarioResult(
             options=options,
             report=report,

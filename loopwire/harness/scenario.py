@@ -231,6 +231,10 @@ async def _run_scan(
         verdict = report.verdict(
             options.max_latency, options.required_running_polls, counted=is_running
         )
+        survivors = await wait_for_no_survivors(fake)
+        # Its whole output: a stall report logged just before the last answer may still be in
+        # the pipe while the service runs.
+        await asyncio.to_thread(server.stop)
         output = server.output()
         if not verdict.passed:
             # The poller knows answers were late; the service's stall report knows why.
@@ -243,7 +247,7 @@ async def _run_scan(
             job=final[0] if final else {},
             max_concurrency=await asyncio.to_thread(fake.max_concurrency),
             invocations=len(await asyncio.to_thread(fake.invocations)),
-            survivors=await wait_for_no_survivors(fake),
+            survivors=survivors,
             server_output=output,
             notes=notes,
         )

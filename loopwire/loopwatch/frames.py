@@ -47,18 +47,25 @@ def thread_stack(thread_id: int) -> Stack | None:
 
 
 def in_loop_machinery(stack: Stack) -> bool:
-    """Whether ``stack`` is inside the loop's own machinery (asyncio's modules, the selector)
-    rather than in a callback of the program's: there it only makes calls that return at once
-    (a selector wait whose timeout is the next timer, a non-blocking ``recv``), so a loop late
-    there was not running code of its own but waiting for the GIL. A C-function callback run
-    straight from ``Handle._run`` is the program's, not the machinery's."""
+    """Whether ``stack`` is inside the loop's own machinery (asyncio's modules, and the selector
+    wait of its ``_run_once``) rather than in a callback of the program's: there it only makes
+    calls that return at once (a selector wait whose timeout is the next timer, a non-blocking
+    ``recv``), so a loop late there was not running code of its own but waiting for the GIL. A
+    selector the program waits on (``subprocess.run`` has one) and a C-function callback run
+    straight from ``Handle._run`` are the program's."""
     if not stack:
         return False
     inner = stack[-1]
     folder, name = os.path.split(inner.filename)
+    if name == "selectors.py":
+        return len(stack) > 1 and stack[-2].function == "_run_once" and _in_asyncio(stack[-2])
     if name == "events.py" and inner.function == "_run":
         return False
-    return name == "selectors.py" or os.path.basename(folder) == "asyncio"
+    return os.path.basename(folder) == "asyncio"
+
+
+def _in_asyncio(frame: Frame) -> bool:
+    return os.path.basename(os.path.dirname(frame.filename)) == "asyncio"
 
 
 def _stdlib_dirs() -> tuple[Path, ...]:

@@ -5,6 +5,8 @@ in a callback of the program's, it is."""
 from __future__ import annotations
 
 import asyncio
+import selectors
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -56,6 +58,16 @@ def test_a_non_blocking_read_is_machinery_but_a_c_callback_is_the_programs() -> 
     c_callback = Frame(str(asyncio_dir / "events.py"), 80, "_run")
     assert in_loop_machinery((c_callback, reading))
     assert not in_loop_machinery((reading, c_callback))
+
+
+def test_negative_control_a_selector_the_program_waits_on_is_not_machinery() -> None:
+    # subprocess.run waits for its child's output in a selector of its own.
+    stack = (
+        Frame("/app/probe.py", 53, "probe"),
+        Frame(subprocess.__file__, 1209, "communicate"),
+        Frame(selectors.__file__, 415, "select"),
+    )
+    assert not in_loop_machinery(stack)
 
 
 BLOCKS_ON_PURPOSE = pytest.mark.loopwire_stall(
