@@ -48,6 +48,8 @@ class Run:
     counts: dict[str, int]
     seconds: float
     load: float
+    # The checkout's commit when the run started: a soak may be fed fixes between runs.
+    commit: str
 
     @property
     def green(self) -> bool:
@@ -83,13 +85,17 @@ def burners(count: int) -> Iterator[None]:
 def full_run(number: int, extra: Sequence[str]) -> Run:
     log = LOGS / f"run-{number:02d}.log"
     env = {**os.environ, "CI": "true"}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     start = time.monotonic()
     with log.open("w") as out:
         done = subprocess.run(
             [sys.executable, *FULL_RUN, *extra], cwd=ROOT, env=env, stdout=out, stderr=out
         )
     seconds = time.monotonic() - start
-    return Run(number, done.returncode, counts_of(log.read_text()), seconds, os.getloadavg()[1])
+    counts = counts_of(log.read_text())
+    return Run(number, done.returncode, counts, seconds, os.getloadavg()[1], commit or "?")
 
 
 def table(runs: Sequence[Run], burning: int) -> str:
@@ -101,12 +107,13 @@ def table(runs: Sequence[Run], burning: int) -> str:
             str(run.bad),
             f"{run.seconds / 60:.1f} min",
             f"{run.load:.1f}",
+            run.commit,
         ]
         for run in runs
     ]
     green = sum(run.green for run in runs)
     lines = markdown_table(
-        ["run", "result", "passed", "failed/error/skipped", "wall", "load (5 min)"], rows
+        ["run", "result", "passed", "failed/error/skipped", "wall", "load (5 min)", "commit"], rows
     )
     summary = f"{green}/{len(runs)} full runs green with {burning} CPU burners"
     return "\n".join([*lines, "", summary])

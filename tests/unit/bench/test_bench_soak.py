@@ -13,14 +13,14 @@ def test_counts_come_from_the_last_summary_line() -> None:
 
 
 def test_a_run_with_failures_or_skips_is_not_green_even_if_exit_code_is_zero() -> None:
-    clean = Run(1, 0, {"passed": 983}, 540.0, 3.9)
-    skipped = Run(2, 0, {"passed": 982, "skipped": 1}, 540.0, 3.9)
-    failed = Run(3, 1, {"passed": 982, "failed": 1}, 540.0, 3.9)
-    empty = Run(4, 0, {}, 1.0, 0.1)
+    clean = Run(1, 0, {"passed": 983}, 540.0, 3.9, "abc1234")
+    skipped = Run(2, 0, {"passed": 982, "skipped": 1}, 540.0, 3.9, "abc1234")
+    failed = Run(3, 1, {"passed": 982, "failed": 1}, 540.0, 3.9, "abc1234")
+    empty = Run(4, 0, {}, 1.0, 0.1, "abc1234")
     assert clean.green
     assert not skipped.green
     assert not failed.green
     # A run that passed nothing (pytest crashed at start, or selected no test) proves nothing.
     assert not empty.green
-    assert not Run(5, 2, {}, 1.0, 0.1).green
+    assert not Run(5, 2, {}, 1.0, 0.1, "abc1234").green
     assert table([clean, skipped, failed], 2).endswith("1/3 full runs green with 2 CPU burners")
