@@ -14,6 +14,7 @@ cannot be read back (bad JSON, a missing key, an unknown status) is moved to the
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -106,29 +107,15 @@ def video_key(path: str) -> str | bytes:
 
 def interrupted(job: JobStatusResponse, finished_at: str) -> JobStatusResponse:
     """``job``, which a previous process left pending or running, failed as interrupted."""
-    return JobStatusResponse(
-        id=job.id,
-        type=job.type,
+    return dataclasses.replace(
+        job,
         status=JobStatus.FAILED,
-        path=job.path,
-        recursive=job.recursive,
-        progress=job.progress,
-        files_total=job.files_total,
-        files_done=job.files_done,
-        files_failed=job.files_failed,
         current_file=None,
         eta_seconds=None,
-        current_frame=job.current_frame,
-        total_frames=job.total_frames,
         fps=None,
-        created_at=job.created_at,
-        started_at=job.started_at,
         finished_at=finished_at,
         error=INTERRUPTED,
         saved=True,
-        result=job.result,
-        output=job.output,
-        output_note=job.output_note,
     )
 
 

@@ -27,9 +27,6 @@ NEVER_WRITTEN = {
         ("        current_frame=job.current_frame,\n", "        current_frame=None,\n"),
         ('        current_frame=data.get("current_frame"),\n', "        current_frame=None,\n"),
     ],
-    "storage.py": [
-        ("        current_frame=job.current_frame,\n", "        current_frame=None,\n"),
-    ],
 }
 
 
