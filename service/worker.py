@@ -36,12 +36,14 @@ from redis.exceptions import RedisError
 from service.child_process import ChildProcesses
 from service.distributed import (
     BATCH_FUNCTION,
+    FRAME_FUNCTION,
     BatchFile,
     connect,
     job_deserializer,
     job_serializer,
     queue_settings,
 )
+from service.frame_runner import FrameRunner
 from service.probe import FfprobeProber, Prober, ProbeUnavailable, probe_found
 from service.process_lifetime import become_subreaper
 from service.scan_state import ScanState
@@ -65,11 +67,15 @@ class WorkerConfig:
     queue: str
     media_roots: tuple[Path, ...]
     ffprobe: str = "ffprobe"
+    ffmpeg: str = "ffmpeg"
     # Probes at once on this worker (and batches at once: a batch probes one file at a time).
     concurrency: int = field(default_factory=_cpu_count)
     probe_timeout: float = 30.0
     # arq's job timeout for one batch; a dead worker's batch runs again 10 s after it.
     batch_timeout: float = 600.0
+    # arq's job timeout for one frame job. arq holds any job of this worker that died for the
+    # largest of the two timeouts + 10 s before another worker may run it again.
+    frame_timeout: float = 3600.0
 
     def __post_init__(self) -> None:
         queue_settings(self.queue)  # ValueError for anything but a Redis URL
@@ -77,7 +83,7 @@ class WorkerConfig:
             raise ValueError("at least one --media-root is required")
         if self.concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        if self.probe_timeout <= 0 or self.batch_timeout <= 0:
+        if min(self.probe_timeout, self.batch_timeout, self.frame_timeout) <= 0:
             raise ValueError("timeouts must be positive")
 
 
@@ -177,7 +183,9 @@ def create_worker(
     redis: ArqRedis,
     roots: tuple[Path, ...],
     runner_class: type[BatchRunner] = BatchRunner,
+    frame_runner_class: type[FrameRunner] = FrameRunner,
 ) -> Worker:
+    # One set of children for probes and ffmpeg, as in the API.
     children = ChildProcesses()
     prober = FfprobeProber(
         config.ffprobe,
@@ -186,15 +194,22 @@ def create_worker(
         children=children,
     )
     runner = runner_class(redis, prober, roots)
+    frame_runner = frame_runner_class(redis, prober, roots, config.ffmpeg, children)
 
     async def probe_batch(ctx: dict[str, Any], scan_id: str, payload: object) -> int:
         return await runner.run(scan_id, payload)
+
+    async def run_frames(ctx: dict[str, Any], job_id: str, payload: object) -> bool:
+        return await frame_runner.run(job_id, payload)
 
     async def ready(ctx: dict[str, Any]) -> None:
         await asyncio.to_thread(_announce, READY)
 
     return Worker(
-        [func(probe_batch, name=BATCH_FUNCTION)],
+        [
+            func(probe_batch, name=BATCH_FUNCTION),
+            func(run_frames, name=FRAME_FUNCTION, timeout=config.frame_timeout),
+        ],
         redis_pool=redis,
         max_jobs=config.concurrency,
         job_timeout=config.batch_timeout,
@@ -228,6 +243,9 @@ def parse_args(argv: Sequence[str] | None = None) -> WorkerConfig:
     )
     parser.add_argument("--ffprobe", default="ffprobe", help="ffprobe executable (%(default)s)")
     parser.add_argument(
+        "--ffmpeg", default="ffmpeg", help="ffmpeg executable for frame jobs (%(default)s)"
+    )
+    parser.add_argument(
         "--concurrency",
         type=int,
         default=_cpu_count(),
@@ -248,12 +266,22 @@ def parse_args(argv: Sequence[str] | None = None) -> WorkerConfig:
         help="a batch running longer is stopped; a dead worker's batch runs again this + 10 s "
         "after it started (%(default)s)",
     )
+    parser.add_argument(
+        "--frame-timeout",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="a frame job running longer on this worker fails; a dead worker's jobs run again "
+        "the largest of this and --batch-timeout + 10 s after they started (%(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         return WorkerConfig(
             queue=args.queue,
             media_roots=tuple(args.media_roots),
             ffprobe=args.ffprobe,
+            ffmpeg=args.ffmpeg,
+            frame_timeout=args.frame_timeout,
             concurrency=args.concurrency,
             probe_timeout=args.probe_timeout,
             batch_timeout=args.batch_timeout,
@@ -262,11 +290,15 @@ def parse_args(argv: Sequence[str] | None = None) -> WorkerConfig:
         parser.error(str(exc))
 
 
-async def run(config: WorkerConfig, runner_class: type[BatchRunner] = BatchRunner) -> None:
-    """Work until SIGINT/SIGTERM (arq's handlers cancel running batches; they go back)."""
+async def run(
+    config: WorkerConfig,
+    runner_class: type[BatchRunner] = BatchRunner,
+    frame_runner_class: type[FrameRunner] = FrameRunner,
+) -> None:
+    """Work until SIGINT/SIGTERM (arq's handlers cancel running jobs; they go back)."""
     roots = await resolve_roots(config.media_roots)
     redis = await connect(config.queue)
-    worker = create_worker(config, redis, roots, runner_class)
+    worker = create_worker(config, redis, roots, runner_class, frame_runner_class)
     try:
         await worker.async_run()
     except asyncio.CancelledError:
@@ -275,7 +307,11 @@ async def run(config: WorkerConfig, runner_class: type[BatchRunner] = BatchRunne
         await worker.close()
 
 
-def main(argv: Sequence[str] | None = None, runner_class: type[BatchRunner] = BatchRunner) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    runner_class: type[BatchRunner] = BatchRunner,
+    frame_runner_class: type[FrameRunner] = FrameRunner,
+) -> int:
     config = parse_args(argv)
     logging.basicConfig(
         level=logging.INFO,
@@ -285,7 +321,7 @@ def main(argv: Sequence[str] | None = None, runner_class: type[BatchRunner] = Ba
     # Orphans of our probes come back to us to be killed and reaped.
     become_subreaper()
     try:
-        asyncio.run(run(config, runner_class))
+        asyncio.run(run(config, runner_class, frame_runner_class))
     except (RedisError, OSError) as exc:
         log.error("cannot start: %s", exc)
         return 1
