@@ -7,6 +7,8 @@ KIND --queue ... (worker arguments)``.
     the files an earlier run of its batch recorded: what a naive counter (INCR + store) does.
 ``ignores-cancel``
     neither watches its scan's stop flag nor lets arq's abort reach its probes.
+``frames-ignore-stop``
+    runs frame jobs without watching their stop flag or letting arq's abort reach ffmpeg.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from typing import ClassVar
 
 from arq.connections import ArqRedis
 
+from service.child_process import ChildProcesses
+from service.frame_runner import FrameRunner
+from service.frame_state import FrameState
 from service.probe import Prober
 from service.scan_state import ScanState
 from service.worker import BatchRunner, main, parse_batch
@@ -65,11 +70,33 @@ class _NeverStopped(ScanState):
         return False
 
 
-RUNNERS: dict[str, type[BatchRunner]] = {
-    "unguarded": UnguardedRunner,
-    "ignores-cancel": IgnoresCancelRunner,
+class _NeverStoppedFrames(FrameState):
+    async def stopped(self) -> bool:
+        return False
+
+
+class IgnoresStopFrameRunner(FrameRunner):
+    def __init__(
+        self,
+        redis: ArqRedis,
+        prober: Prober,
+        roots: tuple[Path, ...],
+        ffmpeg: str,
+        children: ChildProcesses,
+        state: type[FrameState] = _NeverStoppedFrames,
+    ) -> None:
+        super().__init__(redis, prober, roots, ffmpeg, children, _NeverStoppedFrames)
+
+    async def run(self, job_id: str, payload: object) -> bool:
+        return await asyncio.shield(super().run(job_id, payload))
+
+
+RUNNERS: dict[str, tuple[type[BatchRunner], type[FrameRunner]]] = {
+    "unguarded": (UnguardedRunner, FrameRunner),
+    "ignores-cancel": (IgnoresCancelRunner, FrameRunner),
+    "frames-ignore-stop": (BatchRunner, IgnoresStopFrameRunner),
 }
 
 if __name__ == "__main__":
     kind, *arguments = sys.argv[1:]
-    sys.exit(main(arguments, RUNNERS[kind]))
+    sys.exit(main(arguments, *RUNNERS[kind]))
