@@ -1,4 +1,5 @@
-"""The API's side of a distributed scan: split the walked files into arq jobs, follow them.
+"""The API's side of distributed jobs: a scan's walked files split into arq jobs, a frame job
+as one arq job (:class:`RedisFrames`), both followed from their Redis keys.
 
 The job queue (:mod:`service.jobs`) walks the scan as always, confined to the media roots, then
 hands the files here. Each batch of files becomes one arq job that any worker
@@ -10,7 +11,9 @@ API's SQLite, fed from here exactly as the local probes feed it.
 Cancel, a job timeout and a shutdown all reach here as the cancellation of the job's task: the
 scan's stop flag is set (a batch checks it before every file and watches it while probing), its
 arq jobs are aborted, and the API waits, up to a bound, until no batch is running any more, so
-that a cancelled scan answers once its probes are gone on every worker.
+that a cancelled scan answers once its probes are gone on every worker. A frame job stops the
+same way (its own stop flag, its arq job aborted, the wait), and its worker deletes the partial
+output before its arq job ends.
 """
 
 from __future__ import annotations

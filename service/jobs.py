@@ -1,7 +1,9 @@
 """The job queue: jobs as real asyncio tasks with live progress, cancel, timeout and events.
 
 Two shapes of job share it: a scan (many files probed) and a frame job (one video through
-ffmpeg, one of the kinds of :mod:`service.kinds`; see :mod:`service.frame_job`).
+ffmpeg, one of the kinds of :mod:`service.kinds`; see :mod:`service.frame_job`). In distributed
+mode both run on workers (a :class:`ScanDispatch`, a :class:`FrameDispatch`) and report back
+here, so a job's state, events and storage are the same on both backends.
 
 The in-memory state of a job is always current (handlers and event streams read it); listeners
 get it through :mod:`service.job_events`, storage a copy through :mod:`service.job_writer`,

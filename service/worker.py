@@ -1,8 +1,11 @@
-"""``python -m service.worker``: probe the batches of distributed scans, on any machine.
+"""``python -m service.worker``: probe the batches of distributed scans and run frame jobs, on
+any machine.
 
-A worker is an arq worker with one function, ``probe_batch``. It probes each file of a batch
-with the same confined open and async prober as the embedded service (its own media roots: the
-media must be mounted at the same path as on the API), and records each result once in the
+A worker is an arq worker with two functions: ``run_frames`` runs one frame job's ffmpeg
+(``--ffmpeg``; see :mod:`service.frame_runner`), ``probe_batch`` probes a batch. The latter
+probes each file of a batch with the same confined open and async prober as the embedded
+service (its own media roots: the media must be mounted at the same path as on the API), and
+records each result once in the
 scan's Redis keys (:mod:`service.scan_state`): a file another run already recorded is skipped.
 
 Execution is at least once: a worker killed mid-batch leaves its batch marked in progress until
@@ -12,8 +15,9 @@ job timeout, shutdown of the API) reaches a running batch two ways, whichever co
 batch watches the scan's stop flag, and arq aborts the job; either cancels the probe, whose
 process group is killed and reaped.
 
-Prints ``loopwire worker ready`` on stdout once connected. :func:`main` takes the batch runner
-class, so another launcher can run a worker built differently without a switch in here.
+Prints ``loopwire worker ready`` on stdout once connected. :func:`main` takes the batch and
+frame runner classes, so another launcher can run a worker built differently without a switch
+in here.
 """
 
 from __future__ import annotations

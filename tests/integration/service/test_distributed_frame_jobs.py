@@ -44,10 +44,14 @@ def backend() -> str:
 
 @pytest.fixture
 async def fake_ffmpeg(tmp_path: Path) -> AsyncIterator[FakeProgram]:
-    """The fake ffmpeg (:data:`SHAPE`, ``hang`` for ``*-hang.mp4``); survivors killed after."""
+    """The fake ffmpeg (:data:`SHAPE`; ``*-hang.mp4`` hangs, ``*-fail.mp4`` fails); survivors
+    killed after."""
     fake = write_fake_ffmpeg(
         tmp_path / "ffmpeg",
-        rules={"*-hang.mp4": Behaviour(mode="hang", delay=0.5, duration=4.0, frame_rate="25")},
+        rules={
+            "*-hang.mp4": Behaviour(mode="hang", delay=0.5, duration=4.0, frame_rate="25"),
+            "*-fail.mp4": Behaviour(mode="fail", stderr="Invalid data found"),
+        },
         default=SHAPE,
     )
     try:
@@ -57,13 +61,21 @@ async def fake_ffmpeg(tmp_path: Path) -> AsyncIterator[FakeProgram]:
 
 
 async def start_workers(
-    workers: Workers, fake: FakeProgram, count: int, broken: str | None = None, **timeouts: float
+    workers: Workers,
+    ffmpeg: FakeProgram | str,
+    count: int,
+    broken: str | None = None,
+    lease: float = 60.0,
 ) -> list[asyncio.subprocess.Process]:
+    """``count`` workers running ``ffmpeg`` (a fake, or a path), real or ``broken``; ``lease``
+    is their batch and frame timeout (a dead worker's job runs again 10 s after it)."""
     module: Sequence[str] = (
         WORKER if broken is None else ("tests.integration.service.broken_workers", broken)
     )
+    executable = ffmpeg if isinstance(ffmpeg, str) else str(ffmpeg.executable)
     started = [
-        workers.start(ffmpeg=str(fake.executable), module=module, **timeouts) for _ in range(count)
+        workers.start(ffmpeg=executable, module=module, batch_timeout=lease, frame_timeout=lease)
+        for _ in range(count)
     ]
     return list(await asyncio.gather(*started))
 
@@ -225,7 +237,7 @@ async def test_a_worker_killed_mid_run_has_its_job_run_again_from_scratch(
     fake_ffprobe(default=SHAPE)
     [video] = touch_videos(media, "clip.mp4")
     # A dead worker's job runs again after arq's lease: the largest timeout + 10 s.
-    workers = await start_workers(distributed, fake_ffmpeg, 2, batch_timeout=5.0, frame_timeout=5.0)
+    workers = await start_workers(distributed, fake_ffmpeg, 2, lease=5.0)
     client = await start_api(aiohttp_client, distributed, tmp_path, media)
     job = await start_job(client, video)
     folder = media / ".loopwire-output" / job["id"]
@@ -248,6 +260,34 @@ async def test_a_worker_killed_mid_run_has_its_job_run_again_from_scratch(
     assert len(runs) == 2
     frames = [state["current_frame"] for state in seen if state["current_frame"] is not None]
     assert frames == sorted(frames), "progress went back when the job ran again"
+
+
+@pytest.mark.parametrize(
+    ("ffmpeg", "name", "code"),
+    [("missing", "clip.mp4", "ffmpeg_not_found"), ("fake", "clip-fail.mp4", "ffmpeg_failed")],
+)
+async def test_a_worker_fails_the_job_as_embedded_when_ffmpeg_cannot_run_or_fails(
+    aiohttp_client: AiohttpClient,
+    distributed: Workers,
+    tmp_path: Path,
+    media: Path,
+    fake_ffprobe: FakeFfprobeFactory,
+    fake_ffmpeg: FakeProgram,
+    ffmpeg: str,
+    name: str,
+    code: str,
+) -> None:
+    fake_ffprobe(default=SHAPE)
+    [video] = touch_videos(media, name)
+    await start_workers(
+        distributed, str(tmp_path / "no-ffmpeg") if ffmpeg == "missing" else fake_ffmpeg, 1
+    )
+    client = await start_api(aiohttp_client, distributed, tmp_path, media)
+
+    final = (await follow(client, (await start_job(client, video))["id"]))[-1]
+
+    assert (final["status"], final["error"]["code"]) == ("failed", code), final
+    assert not (media / ".loopwire-output" / final["id"]).exists()
 
 
 async def run_queued(workers: Workers, job_id: str, payload: object) -> FrameEnd:
