@@ -139,9 +139,7 @@ class FrameRunner:
     async def run_work(self, state: FrameState, work: FrameWork, reached: _Reached) -> bool:
         succeeded = False
         try:
-            # From scratch: a worker that died mid-run left its partial output.
-            await remove_output(work.output_dir)
-            await asyncio.to_thread(work.output_dir.mkdir, parents=True)
+            await self.start_afresh(work.output_dir)
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._count(state, work.source))
                 group.create_task(
@@ -169,6 +167,11 @@ class FrameRunner:
             if not succeeded:
                 await state.record_removal(*await remove_output(work.output_dir))
         return succeeded
+
+    async def start_afresh(self, output_dir: Path) -> None:
+        """A new, empty output folder: a worker that died mid-run left its partial output."""
+        await remove_output(output_dir)
+        await asyncio.to_thread(output_dir.mkdir, parents=True)
 
     async def _count(self, state: FrameState, source: Path) -> None:
         total = total_frames(await self.prober.probe(source))

@@ -9,6 +9,8 @@ KIND --queue ... (worker arguments)``.
     neither watches its scan's stop flag nor lets arq's abort reach its probes.
 ``frames-ignore-stop``
     runs frame jobs without watching their stop flag or letting arq's abort reach ffmpeg.
+``frames-keep-partial``
+    runs a frame job again over what an earlier run of it left in its output folder.
 """
 
 from __future__ import annotations
@@ -91,10 +93,16 @@ class IgnoresStopFrameRunner(FrameRunner):
         return await asyncio.shield(super().run(job_id, payload))
 
 
+class KeepsPartialFrameRunner(FrameRunner):
+    async def start_afresh(self, output_dir: Path) -> None:
+        await asyncio.to_thread(output_dir.mkdir, parents=True, exist_ok=True)
+
+
 RUNNERS: dict[str, tuple[type[BatchRunner], type[FrameRunner]]] = {
     "unguarded": (UnguardedRunner, FrameRunner),
     "ignores-cancel": (IgnoresCancelRunner, FrameRunner),
     "frames-ignore-stop": (BatchRunner, IgnoresStopFrameRunner),
+    "frames-keep-partial": (BatchRunner, KeepsPartialFrameRunner),
 }
 
 if __name__ == "__main__":

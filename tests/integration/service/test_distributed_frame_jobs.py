@@ -1,8 +1,9 @@
 """What only the distributed backend has to prove about frame jobs: ffmpeg runs on a worker, not
 in the API; a cancel reaches the worker's ffmpeg and its partial output; a worker killed with
 ``kill -9`` mid-run has its job run again from scratch on another; a worker runs nothing a
-queue entry names outside its media roots. The cancel has its negative control: a worker that
-ignores the stop (:mod:`tests.integration.service.broken_workers`) makes the same check fail.
+queue entry names outside its media roots. The cancel and the re-run have their negative
+controls: a broken worker (:mod:`tests.integration.service.broken_workers`) makes the same
+check fail.
 
 The API runs in the test (a real app on a real redis-server); the workers are real
 ``python -m service.worker`` processes running the fake ffmpeg (the contract tests of
@@ -226,6 +227,50 @@ async def test_negative_control_a_worker_ignoring_the_stop_is_caught(
         assert_stopped_on_the_worker(fake_ffmpeg, folder)
 
 
+async def kill_the_running_worker(
+    aiohttp_client: AiohttpClient,
+    workers: Workers,
+    tmp_path: Path,
+    media: Path,
+    fake: FakeProgram,
+    broken: str | None,
+) -> list[str]:
+    """Run a frame job on one of two workers, ``kill -9`` that worker mid-run and leave a
+    half-written file in the job's folder; what went wrong once the job ran again on the
+    other, as sentences (none: done, one output, progress forward)."""
+    [video] = touch_videos(media, "clip.mp4")
+    # A dead worker's job runs again after arq's lease: the largest timeout + 10 s.
+    started = await start_workers(workers, fake, 2, broken, lease=5.0)
+    client = await start_api(aiohttp_client, workers, tmp_path, media)
+    job = await start_job(client, video)
+    folder = media / ".loopwire-output" / job["id"]
+    await wait_until(lambda: bool(running_pids(fake)), within=30)
+    [first] = running_pids(fake)
+    victim = parent_of(first)
+    assert victim in {process.pid for process in started}
+    os.kill(victim, signal.SIGKILL)
+    os.kill(first, signal.SIGKILL)  # its group leader died with no one to kill it
+    (folder / "half-written.tmp").write_bytes(b"partial")
+
+    seen = await follow(client, job["id"], within=90)
+
+    final = seen[-1]
+    problems = []
+    if final["status"] != "completed":
+        problems.append(f"the job ended {final['status']}: {final['error']}")
+    if final["output"] != [str(folder / "thumb-00001.jpg")]:
+        problems.append(f"the job's output is {final['output']}")
+    left = sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+    if left != ["thumb-00001.jpg"]:
+        problems.append(f"the output folder holds {left}")
+    if len(fake.invocations()) != 2:
+        problems.append(f"ffmpeg ran {len(fake.invocations())} times, not twice")
+    frames = [state["current_frame"] for state in seen if state["current_frame"] is not None]
+    if frames != sorted(frames):
+        problems.append(f"progress went back when the job ran again: {frames}")
+    return problems
+
+
 async def test_a_worker_killed_mid_run_has_its_job_run_again_from_scratch(
     aiohttp_client: AiohttpClient,
     distributed: Workers,
@@ -235,31 +280,54 @@ async def test_a_worker_killed_mid_run_has_its_job_run_again_from_scratch(
     fake_ffmpeg: FakeProgram,
 ) -> None:
     fake_ffprobe(default=SHAPE)
-    [video] = touch_videos(media, "clip.mp4")
-    # A dead worker's job runs again after arq's lease: the largest timeout + 10 s.
-    workers = await start_workers(distributed, fake_ffmpeg, 2, lease=5.0)
+
+    problems = await kill_the_running_worker(
+        aiohttp_client, distributed, tmp_path, media, fake_ffmpeg, None
+    )
+
+    assert problems == []
+
+
+async def test_negative_control_a_run_over_the_dead_runs_output_is_caught(
+    aiohttp_client: AiohttpClient,
+    distributed: Workers,
+    tmp_path: Path,
+    media: Path,
+    fake_ffprobe: FakeFfprobeFactory,
+    fake_ffmpeg: FakeProgram,
+) -> None:
+    fake_ffprobe(default=SHAPE)
+
+    problems = await kill_the_running_worker(
+        aiohttp_client, distributed, tmp_path, media, fake_ffmpeg, "frames-keep-partial"
+    )
+
+    assert any("half-written.tmp" in problem for problem in problems), problems
+
+
+async def test_an_api_shutdown_stops_the_workers_ffmpeg_and_deletes_the_partial_output(
+    aiohttp_client: AiohttpClient,
+    distributed: Workers,
+    tmp_path: Path,
+    media: Path,
+    fake_ffprobe: FakeFfprobeFactory,
+    fake_ffmpeg: FakeProgram,
+) -> None:
+    fake_ffprobe(default=SHAPE)
+    [video] = touch_videos(media, "clip-hang.mp4")
+    await start_workers(distributed, fake_ffmpeg, 1)
     client = await start_api(aiohttp_client, distributed, tmp_path, media)
     job = await start_job(client, video)
     folder = media / ".loopwire-output" / job["id"]
-    await wait_until(lambda: bool(running_pids(fake_ffmpeg)), within=30)
-    [first] = running_pids(fake_ffmpeg)
-    victim = parent_of(first)
-    assert victim in {process.pid for process in workers}
-    os.kill(victim, signal.SIGKILL)
-    os.kill(first, signal.SIGKILL)  # its group leader died with no one to kill it
-    # What the killed run left behind, as a half-written file would be.
-    (folder / "half-written.tmp").write_bytes(b"partial")
+    await wait_until(lambda: bool(running_pids(fake_ffmpeg)) and folder.exists(), within=30)
 
-    seen = await follow(client, job["id"], within=90)
+    await client.close()  # the app's shutdown: running jobs end "interrupted"
 
-    final = seen[-1]
-    assert final["status"] == "completed", final
-    assert final["output"] == [str(folder / "thumb-00001.jpg")]
-    assert sorted(path.name for path in folder.iterdir()) == ["thumb-00001.jpg"]
-    runs = fake_ffmpeg.invocations()
-    assert len(runs) == 2
-    frames = [state["current_frame"] for state in seen if state["current_frame"] is not None]
-    assert frames == sorted(frames), "progress went back when the job ran again"
+    assert_stopped_on_the_worker(fake_ffmpeg, folder)
+    again = await start_api(aiohttp_client, distributed, tmp_path, media)
+    final = await (await again.get(f"/api/v1/jobs/{job['id']}")).json()
+    assert (final["status"], final["error"]["code"]) == ("failed", "interrupted"), final
+    assert final["output_note"] == "partial output deleted (1 file(s)); nothing left"
 
 
 @pytest.mark.parametrize(
