@@ -90,7 +90,9 @@ class FrameState:
         await self._redis.set(self._stop, b"1", ex=ENDED_TTL_SECONDS)
 
     async def counts(self) -> FrameCounts:
-        async with self._redis.pipeline(transaction=False) as pipe:
+        # One snapshot (MULTI): an end read with the frames of before the worker's last report
+        # would end the job short of its last frame.
+        async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hmget(self._progress, ["current_frame", "total_frames"])
             pipe.get(self._end)
             (current, total), end = await pipe.execute()
