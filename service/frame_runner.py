@@ -22,8 +22,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix
 
 from service.child_process import ChildProcesses
 from service.frame_job import FrameJobFailed, list_output, remove_output, run_ffmpeg
@@ -111,18 +113,23 @@ class FrameRunner:
         roots: tuple[Path, ...],
         ffmpeg: str,
         children: ChildProcesses,
-        state: type[FrameState] = FrameState,
+        lease_seconds: float,
     ) -> None:
         self.redis = redis
         self.prober = prober
         self.roots = roots
         self.ffmpeg = ffmpeg
         self.children = children
-        self.state = state
+        self.lease_seconds = lease_seconds
 
-    async def run(self, job_id: str, payload: object) -> bool:
-        """Run a frame job until done or until it is stopped; whether it succeeded."""
-        state = self.state(self.redis, job_id)
+    # Builds a job's shared state (a broken worker of the tests builds another).
+    STATE: ClassVar[type[FrameState]] = FrameState
+
+    async def run(self, job_id: str, payload: object, arq_job_id: str) -> bool:
+        """Run a frame job until done or until it is stopped; whether it succeeded. Its arq
+        job's lease is renewed meanwhile: a run may last far longer than a batch, and a dead
+        worker's job must still run again within a lease."""
+        state = self.STATE(self.redis, job_id)
         try:
             work = await asyncio.to_thread(parse_frame_job, job_id, payload, self.roots)
         except BadFrameJob as exc:
@@ -134,7 +141,15 @@ class FrameRunner:
         async with asyncio.TaskGroup() as group:
             running = group.create_task(self.run_work(state, work, reached))
             group.create_task(_watch(state, running, reached))
+            group.create_task(self.keep_lease(arq_job_id, running))
         return not running.cancelled() and running.result()
+
+    async def keep_lease(self, arq_job_id: str, running: asyncio.Task[bool]) -> None:
+        key = in_progress_key_prefix + arq_job_id
+        while not running.done():
+            # Only while arq still holds the job (PEXPIRE of a missing key does nothing).
+            await self.redis.pexpire(key, round(self.lease_seconds * 1000))
+            await asyncio.wait({running}, timeout=self.lease_seconds / 3)
 
     async def run_work(self, state: FrameState, work: FrameWork, reached: _Reached) -> bool:
         succeeded = False

@@ -60,6 +60,8 @@ READY = "loopwire worker ready"
 # How often a batch checks its scan's stop flag while probing, and how often arq looks for new
 # and aborted jobs: a cancel reaches a probe within about this.
 WATCH_SECONDS = 0.1
+# arq's own margin over a job's timeout before another worker may take a dead worker's job.
+LEASE_EXTRA_SECONDS = 10.0
 
 
 def _cpu_count() -> int:
@@ -77,8 +79,7 @@ class WorkerConfig:
     probe_timeout: float = 30.0
     # arq's job timeout for one batch; a dead worker's batch runs again 10 s after it.
     batch_timeout: float = 600.0
-    # arq's job timeout for one frame job. arq holds any job of this worker that died for the
-    # largest of the two timeouts + 10 s before another worker may run it again.
+    # arq's job timeout for one frame job (it renews its lease while it runs).
     frame_timeout: float = 3600.0
 
     def __post_init__(self) -> None:
@@ -198,18 +199,19 @@ def create_worker(
         children=children,
     )
     runner = runner_class(redis, prober, roots)
-    frame_runner = frame_runner_class(redis, prober, roots, config.ffmpeg, children)
+    lease = config.batch_timeout + LEASE_EXTRA_SECONDS
+    frame_runner = frame_runner_class(redis, prober, roots, config.ffmpeg, children, lease)
 
     async def probe_batch(ctx: dict[str, Any], scan_id: str, payload: object) -> int:
         return await runner.run(scan_id, payload)
 
     async def run_frames(ctx: dict[str, Any], job_id: str, payload: object) -> bool:
-        return await frame_runner.run(job_id, payload)
+        return await frame_runner.run(job_id, payload, str(ctx["job_id"]))
 
     async def ready(ctx: dict[str, Any]) -> None:
         await asyncio.to_thread(_announce, READY)
 
-    return Worker(
+    worker = Worker(
         [
             func(probe_batch, name=BATCH_FUNCTION),
             func(run_frames, name=FRAME_FUNCTION, timeout=config.frame_timeout),
@@ -224,6 +226,11 @@ def create_worker(
         job_serializer=job_serializer,
         job_deserializer=job_deserializer,
     )
+    # arq holds a dead worker's job for its longest function timeout + 10 s: an hour-long
+    # --frame-timeout would hold batches that long too. A running frame job renews its own
+    # lease instead, so every job of a dead worker runs again --batch-timeout + 10 s after.
+    worker.in_progress_timeout_s = lease
+    return worker
 
 
 def _announce(line: str) -> None:
@@ -275,8 +282,8 @@ def parse_args(argv: Sequence[str] | None = None) -> WorkerConfig:
         type=float,
         default=3600.0,
         metavar="SECONDS",
-        help="a frame job running longer on this worker fails; a dead worker's jobs run again "
-        "the largest of this and --batch-timeout + 10 s after they started (%(default)s)",
+        help="a frame job running longer on this worker fails (%(default)s); a dead worker's "
+        "frame job runs again --batch-timeout + 10 s after its last sign of life",
     )
     args = parser.parse_args(argv)
     try:

@@ -11,6 +11,8 @@ KIND --queue ... (worker arguments)``.
     runs frame jobs without watching their stop flag or letting arq's abort reach ffmpeg.
 ``frames-keep-partial``
     runs a frame job again over what an earlier run of it left in its output folder.
+``frames-no-lease``
+    never renews a running frame job's lease: arq hands it to another worker while it runs.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from typing import ClassVar
 
 from arq.connections import ArqRedis
 
-from service.child_process import ChildProcesses
 from service.frame_runner import FrameRunner
 from service.frame_state import FrameState
 from service.probe import Prober
@@ -78,19 +79,10 @@ class _NeverStoppedFrames(FrameState):
 
 
 class IgnoresStopFrameRunner(FrameRunner):
-    def __init__(
-        self,
-        redis: ArqRedis,
-        prober: Prober,
-        roots: tuple[Path, ...],
-        ffmpeg: str,
-        children: ChildProcesses,
-        state: type[FrameState] = _NeverStoppedFrames,
-    ) -> None:
-        super().__init__(redis, prober, roots, ffmpeg, children, _NeverStoppedFrames)
+    STATE: ClassVar[type[FrameState]] = _NeverStoppedFrames
 
-    async def run(self, job_id: str, payload: object) -> bool:
-        return await asyncio.shield(super().run(job_id, payload))
+    async def run(self, job_id: str, payload: object, arq_job_id: str) -> bool:
+        return await asyncio.shield(super().run(job_id, payload, arq_job_id))
 
 
 class KeepsPartialFrameRunner(FrameRunner):
@@ -98,11 +90,17 @@ class KeepsPartialFrameRunner(FrameRunner):
         await asyncio.to_thread(output_dir.mkdir, parents=True, exist_ok=True)
 
 
+class NoLeaseFrameRunner(FrameRunner):
+    async def keep_lease(self, arq_job_id: str, running: asyncio.Task[bool]) -> None:
+        return
+
+
 RUNNERS: dict[str, tuple[type[BatchRunner], type[FrameRunner]]] = {
     "unguarded": (UnguardedRunner, FrameRunner),
     "ignores-cancel": (IgnoresCancelRunner, FrameRunner),
     "frames-ignore-stop": (BatchRunner, IgnoresStopFrameRunner),
     "frames-keep-partial": (BatchRunner, KeepsPartialFrameRunner),
+    "frames-no-lease": (BatchRunner, NoLeaseFrameRunner),
 }
 
 if __name__ == "__main__":

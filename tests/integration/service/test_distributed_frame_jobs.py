@@ -45,13 +45,14 @@ def backend() -> str:
 
 @pytest.fixture
 async def fake_ffmpeg(tmp_path: Path) -> AsyncIterator[FakeProgram]:
-    """The fake ffmpeg (:data:`SHAPE`; ``*-hang.mp4`` hangs, ``*-fail.mp4`` fails); survivors
-    killed after."""
+    """The fake ffmpeg (:data:`SHAPE`; ``*-hang.mp4`` hangs, ``*-fail.mp4`` fails,
+    ``*-long.mp4`` takes 13 s); survivors killed after."""
     fake = write_fake_ffmpeg(
         tmp_path / "ffmpeg",
         rules={
             "*-hang.mp4": Behaviour(mode="hang", delay=0.5, duration=4.0, frame_rate="25"),
             "*-fail.mp4": Behaviour(mode="fail", stderr="Invalid data found"),
+            "*-long.mp4": Behaviour(delay=13.0, duration=4.0, frame_rate="25"),
         },
         default=SHAPE,
     )
@@ -67,15 +68,18 @@ async def start_workers(
     count: int,
     broken: str | None = None,
     lease: float = 60.0,
+    frame_timeout: float | None = None,
 ) -> list[asyncio.subprocess.Process]:
     """``count`` workers running ``ffmpeg`` (a fake, or a path), real or ``broken``; ``lease``
-    is their batch and frame timeout (a dead worker's job runs again 10 s after it)."""
+    is their batch timeout (a dead worker's job runs again 10 s after it) and, unless given,
+    their frame timeout."""
+    frames = lease if frame_timeout is None else frame_timeout
     module: Sequence[str] = (
         WORKER if broken is None else ("tests.integration.service.broken_workers", broken)
     )
     executable = ffmpeg if isinstance(ffmpeg, str) else str(ffmpeg.executable)
     started = [
-        workers.start(ffmpeg=executable, module=module, batch_timeout=lease, frame_timeout=lease)
+        workers.start(ffmpeg=executable, module=module, batch_timeout=lease, frame_timeout=frames)
         for _ in range(count)
     ]
     return list(await asyncio.gather(*started))
@@ -328,6 +332,58 @@ async def test_an_api_shutdown_stops_the_workers_ffmpeg_and_deletes_the_partial_
     final = await (await again.get(f"/api/v1/jobs/{job['id']}")).json()
     assert (final["status"], final["error"]["code"]) == ("failed", "interrupted"), final
     assert final["output_note"] == "partial output deleted (1 file(s)); nothing left"
+
+
+async def runs_of_a_job_longer_than_the_lease(
+    aiohttp_client: AiohttpClient,
+    workers: Workers,
+    tmp_path: Path,
+    media: Path,
+    fake: FakeProgram,
+    broken: str | None,
+) -> tuple[dict[str, Any], int]:
+    """A 13 s frame job on one of two live workers whose lease is 11 s (--batch-timeout 1);
+    the final job and how many times ffmpeg ran."""
+    [video] = touch_videos(media, "clip-long.mp4")
+    await start_workers(workers, fake, 2, broken, lease=1.0, frame_timeout=60.0)
+    client = await start_api(aiohttp_client, workers, tmp_path, media)
+    final = (await follow(client, (await start_job(client, video))["id"], within=90))[-1]
+    return final, len(fake.invocations())
+
+
+async def test_a_frame_job_longer_than_the_lease_runs_once(
+    aiohttp_client: AiohttpClient,
+    distributed: Workers,
+    tmp_path: Path,
+    media: Path,
+    fake_ffprobe: FakeFfprobeFactory,
+    fake_ffmpeg: FakeProgram,
+) -> None:
+    fake_ffprobe(default=SHAPE)
+
+    final, runs = await runs_of_a_job_longer_than_the_lease(
+        aiohttp_client, distributed, tmp_path, media, fake_ffmpeg, None
+    )
+
+    assert final["status"] == "completed", final
+    assert runs == 1
+
+
+async def test_negative_control_a_job_that_never_renews_its_lease_runs_twice(
+    aiohttp_client: AiohttpClient,
+    distributed: Workers,
+    tmp_path: Path,
+    media: Path,
+    fake_ffprobe: FakeFfprobeFactory,
+    fake_ffmpeg: FakeProgram,
+) -> None:
+    fake_ffprobe(default=SHAPE)
+
+    _, runs = await runs_of_a_job_longer_than_the_lease(
+        aiohttp_client, distributed, tmp_path, media, fake_ffmpeg, "frames-no-lease"
+    )
+
+    assert runs == 2
 
 
 @pytest.mark.parametrize(
