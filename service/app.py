@@ -21,7 +21,7 @@ from loopwire.loopwatch.aiohttp_app import install_stall_report
 from service import keys
 from service.child_process import ChildProcesses
 from service.config import ServiceConfig
-from service.distributed import RedisScans, connect
+from service.distributed import RedisFrames, RedisScans, connect
 from service.errors import error_middleware
 from service.jobs import FrameSettings, JobQueue
 from service.probe import FfprobeProber, Prober
@@ -89,12 +89,13 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
         await storage.close()
         raise
     try:
-        # Distributed mode: scans go to the workers; frame jobs still run here.
+        # Distributed mode: scans and frame jobs go to the workers.
         queue = None if config.queue is None else await connect(config.queue)
     except BaseException:
         await storage.close()
         raise
     dispatch = None if queue is None else RedisScans(queue, config.batch_size, owner_name(config))
+    frame_dispatch = None if queue is None else RedisFrames(queue, owner_name(config))
     jobs = JobQueue(
         storage,
         app[keys.PROBER],
@@ -104,14 +105,18 @@ async def _job_queue(app: web.Application) -> AsyncIterator[None]:
         retain_jobs=config.retain_jobs,
         frames=FrameSettings(config.ffmpeg, app[keys.CHILDREN], output_dir),
         dispatch=dispatch,
+        frame_dispatch=frame_dispatch,
     )
     try:
         await jobs.start()
-        if dispatch is not None:
-            # Their jobs were just failed as interrupted; their batches must stop too.
+        if dispatch is not None and frame_dispatch is not None:
+            # Their jobs were just failed as interrupted; their arq jobs must stop too.
             stopped = await dispatch.stop_orphans()
             if stopped:
                 log.warning("stopped %d scan(s) a previous run left on the workers", stopped)
+            stopped = await frame_dispatch.stop_orphans()
+            if stopped:
+                log.warning("stopped %d frame job(s) a previous run left on the workers", stopped)
         app[keys.MEDIA_ROOTS] = roots
         app[keys.JOBS] = jobs
         yield

@@ -1,7 +1,9 @@
 """The job queue: jobs as real asyncio tasks with live progress, cancel, timeout and events.
 
 Two shapes of job share it: a scan (many files probed) and a frame job (one video through
-ffmpeg, one of the kinds of :mod:`service.kinds`; see :mod:`service.frame_job`).
+ffmpeg, one of the kinds of :mod:`service.kinds`; see :mod:`service.frame_job`). In distributed
+mode both run on workers (a :class:`ScanDispatch`, a :class:`FrameDispatch`) and report back
+here, so a job's state, events and storage are the same on both backends.
 
 The in-memory state of a job is always current (handlers and event streams read it); listeners
 get it through :mod:`service.job_events`, storage a copy through :mod:`service.job_writer`,
@@ -110,6 +112,28 @@ class ScanDispatch(Protocol):
     async def problem(self) -> str | None:
         """Why scans cannot be dispatched now (the service is then degraded), or None."""
         ...
+
+
+class FrameReport(Protocol):
+    """What a frame dispatcher tells the job: the input's frame count, the frame reached, and
+    how the partial output of a run that did not succeed was deleted."""
+
+    def total(self, frames: int | None) -> None: ...
+
+    def frame(self, frame: int) -> None: ...
+
+    def removed(self, deleted: int, left: list[str]) -> None: ...
+
+
+class FrameDispatch(Protocol):
+    """Runs a frame job elsewhere (a worker process, another machine); returns its output
+    listed, raises :class:`FrameJobFailed` as the local run does. The job queue without one
+    runs ffmpeg itself (the embedded default)."""
+
+    async def __call__(
+        self, job_id: str, kind: FrameKind, params: Params, source: Path, output_dir: Path,
+        report: FrameReport,
+    ) -> list[str]: ...  # fmt: skip
 
 
 class _Keep(Enum):
@@ -241,6 +265,7 @@ class JobQueue:
         retain_jobs: int = 1000,
         frames: FrameSettings | None = None,
         dispatch: ScanDispatch | None = None,
+        frame_dispatch: FrameDispatch | None = None,
     ) -> None:
         self._storage = storage
         self._prober = prober
@@ -249,6 +274,7 @@ class JobQueue:
         self._job_timeout = job_timeout
         self._frames = frames
         self._dispatch = dispatch
+        self._frame_dispatch = frame_dispatch
         # Running jobs only: a finished job lives in storage (or in the writer until saved).
         self._active: dict[str, _Job] = {}
         self._writer = JobWriter(storage, retain_jobs=retain_jobs)
@@ -489,6 +515,12 @@ class JobQueue:
         assert self._frames is not None  # submit_frames() refuses frame jobs otherwise
         settings = self._frames
         source = Path(job.path)
+        if self._frame_dispatch is not None:
+            report = _FrameReport(self, job)
+            job.output = await self._frame_dispatch(
+                job.id, work.kind, work.params, source, work.output_dir, report
+            )
+            return
         succeeded = False
         try:
             await asyncio.to_thread(work.output_dir.mkdir, parents=True)
@@ -514,14 +546,13 @@ class JobQueue:
             raise grouped.exceptions[0] from None
         finally:
             if not succeeded:
-                deleted, left = await remove_output(work.output_dir)
-                job.output = left
-                job.output_note = f"partial output deleted ({deleted} file(s)); " + (
-                    f"left behind: {', '.join(left)}" if left else "nothing left"
-                )
+                _removed(job, *await remove_output(work.output_dir))
 
     async def _count_frames(self, job: _Job, source: Path) -> None:
-        job.total_frames = total_frames(await self._prober.probe(source))
+        self._total_known(job, total_frames(await self._prober.probe(source)))
+
+    def _total_known(self, job: _Job, total: int | None) -> None:
+        job.total_frames = total
         self._changed(job, force_save=True)
 
     def _frame_reached(self, job: _Job, frame: int) -> None:
@@ -590,6 +621,32 @@ class _Report:
     def add(self, videos: Sequence[VideoInfo], errors: Sequence[FileError]) -> None:
         self.job.videos.extend(videos)
         self.job.errors.extend(errors)
+
+
+@dataclass(frozen=True, slots=True)
+class _FrameReport:
+    """A dispatched frame job's reports, applied to its job like the local run's own."""
+
+    queue: JobQueue
+    job: _Job
+
+    def total(self, frames: int | None) -> None:
+        if frames != self.job.total_frames:
+            self.queue._total_known(self.job, frames)
+
+    def frame(self, frame: int) -> None:
+        self.queue._frame_reached(self.job, frame)
+
+    def removed(self, deleted: int, left: list[str]) -> None:
+        _removed(self.job, deleted, left)
+
+
+def _removed(job: _Job, deleted: int, left: list[str]) -> None:
+    """A stopped or failed job's output: what is left of it, and a note saying so."""
+    job.output = left
+    job.output_note = f"partial output deleted ({deleted} file(s)); " + (
+        f"left behind: {', '.join(left)}" if left else "nothing left"
+    )
 
 
 def total_frames(video: VideoInfo) -> int | None:

@@ -1,8 +1,11 @@
-"""``python -m service.worker``: probe the batches of distributed scans, on any machine.
+"""``python -m service.worker``: probe the batches of distributed scans and run frame jobs, on
+any machine.
 
-A worker is an arq worker with one function, ``probe_batch``. It probes each file of a batch
-with the same confined open and async prober as the embedded service (its own media roots: the
-media must be mounted at the same path as on the API), and records each result once in the
+A worker is an arq worker with two functions: ``run_frames`` runs one frame job's ffmpeg
+(``--ffmpeg``; see :mod:`service.frame_runner`), ``probe_batch`` probes a batch. The latter
+probes each file of a batch with the same confined open and async prober as the embedded
+service (its own media roots: the media must be mounted at the same path as on the API), and
+records each result once in the
 scan's Redis keys (:mod:`service.scan_state`): a file another run already recorded is skipped.
 
 Execution is at least once: a worker killed mid-batch leaves its batch marked in progress until
@@ -12,8 +15,9 @@ job timeout, shutdown of the API) reaches a running batch two ways, whichever co
 batch watches the scan's stop flag, and arq aborts the job; either cancels the probe, whose
 process group is killed and reaped.
 
-Prints ``loopwire worker ready`` on stdout once connected. :func:`main` takes the batch runner
-class, so another launcher can run a worker built differently without a switch in here.
+Prints ``loopwire worker ready`` on stdout once connected. :func:`main` takes the batch and
+frame runner classes, so another launcher can run a worker built differently without a switch
+in here.
 """
 
 from __future__ import annotations
@@ -36,12 +40,14 @@ from redis.exceptions import RedisError
 from service.child_process import ChildProcesses
 from service.distributed import (
     BATCH_FUNCTION,
+    FRAME_FUNCTION,
     BatchFile,
     connect,
     job_deserializer,
     job_serializer,
     queue_settings,
 )
+from service.frame_runner import FrameRunner
 from service.probe import FfprobeProber, Prober, ProbeUnavailable, probe_found
 from service.process_lifetime import become_subreaper
 from service.scan_state import ScanState
@@ -54,6 +60,8 @@ READY = "loopwire worker ready"
 # How often a batch checks its scan's stop flag while probing, and how often arq looks for new
 # and aborted jobs: a cancel reaches a probe within about this.
 WATCH_SECONDS = 0.1
+# arq's own margin over a job's timeout before another worker may take a dead worker's job.
+LEASE_EXTRA_SECONDS = 10.0
 
 
 def _cpu_count() -> int:
@@ -65,11 +73,14 @@ class WorkerConfig:
     queue: str
     media_roots: tuple[Path, ...]
     ffprobe: str = "ffprobe"
+    ffmpeg: str = "ffmpeg"
     # Probes at once on this worker (and batches at once: a batch probes one file at a time).
     concurrency: int = field(default_factory=_cpu_count)
     probe_timeout: float = 30.0
     # arq's job timeout for one batch; a dead worker's batch runs again 10 s after it.
     batch_timeout: float = 600.0
+    # arq's job timeout for one frame job (it renews its lease while it runs).
+    frame_timeout: float = 3600.0
 
     def __post_init__(self) -> None:
         queue_settings(self.queue)  # ValueError for anything but a Redis URL
@@ -77,7 +88,7 @@ class WorkerConfig:
             raise ValueError("at least one --media-root is required")
         if self.concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        if self.probe_timeout <= 0 or self.batch_timeout <= 0:
+        if min(self.probe_timeout, self.batch_timeout, self.frame_timeout) <= 0:
             raise ValueError("timeouts must be positive")
 
 
@@ -177,7 +188,9 @@ def create_worker(
     redis: ArqRedis,
     roots: tuple[Path, ...],
     runner_class: type[BatchRunner] = BatchRunner,
+    frame_runner_class: type[FrameRunner] = FrameRunner,
 ) -> Worker:
+    # One set of children for probes and ffmpeg, as in the API.
     children = ChildProcesses()
     prober = FfprobeProber(
         config.ffprobe,
@@ -186,15 +199,23 @@ def create_worker(
         children=children,
     )
     runner = runner_class(redis, prober, roots)
+    lease = config.batch_timeout + LEASE_EXTRA_SECONDS
+    frame_runner = frame_runner_class(redis, prober, roots, config.ffmpeg, children, lease)
 
     async def probe_batch(ctx: dict[str, Any], scan_id: str, payload: object) -> int:
         return await runner.run(scan_id, payload)
 
+    async def run_frames(ctx: dict[str, Any], job_id: str, payload: object) -> bool:
+        return await frame_runner.run(job_id, payload, str(ctx["job_id"]))
+
     async def ready(ctx: dict[str, Any]) -> None:
         await asyncio.to_thread(_announce, READY)
 
-    return Worker(
-        [func(probe_batch, name=BATCH_FUNCTION)],
+    worker = Worker(
+        [
+            func(probe_batch, name=BATCH_FUNCTION),
+            func(run_frames, name=FRAME_FUNCTION, timeout=config.frame_timeout),
+        ],
         redis_pool=redis,
         max_jobs=config.concurrency,
         job_timeout=config.batch_timeout,
@@ -205,6 +226,11 @@ def create_worker(
         job_serializer=job_serializer,
         job_deserializer=job_deserializer,
     )
+    # arq holds a dead worker's job for its longest function timeout + 10 s: an hour-long
+    # --frame-timeout would hold batches that long too. A running frame job renews its own
+    # lease instead, so every job of a dead worker runs again --batch-timeout + 10 s after.
+    worker.in_progress_timeout_s = lease
+    return worker
 
 
 def _announce(line: str) -> None:
@@ -228,6 +254,9 @@ def parse_args(argv: Sequence[str] | None = None) -> WorkerConfig:
     )
     parser.add_argument("--ffprobe", default="ffprobe", help="ffprobe executable (%(default)s)")
     parser.add_argument(
+        "--ffmpeg", default="ffmpeg", help="ffmpeg executable for frame jobs (%(default)s)"
+    )
+    parser.add_argument(
         "--concurrency",
         type=int,
         default=_cpu_count(),
@@ -248,12 +277,22 @@ def parse_args(argv: Sequence[str] | None = None) -> WorkerConfig:
         help="a batch running longer is stopped; a dead worker's batch runs again this + 10 s "
         "after it started (%(default)s)",
     )
+    parser.add_argument(
+        "--frame-timeout",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="a frame job running longer on this worker fails (%(default)s); a dead worker's "
+        "frame job runs again --batch-timeout + 10 s after its last sign of life",
+    )
     args = parser.parse_args(argv)
     try:
         return WorkerConfig(
             queue=args.queue,
             media_roots=tuple(args.media_roots),
             ffprobe=args.ffprobe,
+            ffmpeg=args.ffmpeg,
+            frame_timeout=args.frame_timeout,
             concurrency=args.concurrency,
             probe_timeout=args.probe_timeout,
             batch_timeout=args.batch_timeout,
@@ -262,11 +301,15 @@ def parse_args(argv: Sequence[str] | None = None) -> WorkerConfig:
         parser.error(str(exc))
 
 
-async def run(config: WorkerConfig, runner_class: type[BatchRunner] = BatchRunner) -> None:
-    """Work until SIGINT/SIGTERM (arq's handlers cancel running batches; they go back)."""
+async def run(
+    config: WorkerConfig,
+    runner_class: type[BatchRunner] = BatchRunner,
+    frame_runner_class: type[FrameRunner] = FrameRunner,
+) -> None:
+    """Work until SIGINT/SIGTERM (arq's handlers cancel running jobs; they go back)."""
     roots = await resolve_roots(config.media_roots)
     redis = await connect(config.queue)
-    worker = create_worker(config, redis, roots, runner_class)
+    worker = create_worker(config, redis, roots, runner_class, frame_runner_class)
     try:
         await worker.async_run()
     except asyncio.CancelledError:
@@ -275,7 +318,11 @@ async def run(config: WorkerConfig, runner_class: type[BatchRunner] = BatchRunne
         await worker.close()
 
 
-def main(argv: Sequence[str] | None = None, runner_class: type[BatchRunner] = BatchRunner) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    runner_class: type[BatchRunner] = BatchRunner,
+    frame_runner_class: type[FrameRunner] = FrameRunner,
+) -> int:
     config = parse_args(argv)
     logging.basicConfig(
         level=logging.INFO,
@@ -285,7 +332,7 @@ def main(argv: Sequence[str] | None = None, runner_class: type[BatchRunner] = Ba
     # Orphans of our probes come back to us to be killed and reaped.
     become_subreaper()
     try:
-        asyncio.run(run(config, runner_class))
+        asyncio.run(run(config, runner_class, frame_runner_class))
     except (RedisError, OSError) as exc:
         log.error("cannot start: %s", exc)
         return 1

@@ -107,9 +107,11 @@ class Workers:
         *,
         db: int = 0,
         ffprobe: str = "ffprobe",
+        ffmpeg: str = "ffmpeg",
         concurrency: int = 1,
         probe_timeout: float = 30.0,
         batch_timeout: float = 60.0,
+        frame_timeout: float = 60.0,
         module: Sequence[str] = WORKER,
     ) -> asyncio.subprocess.Process:
         """Start ``python -m *module`` with the worker's arguments (the real worker, or a
@@ -118,7 +120,8 @@ class Workers:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", *module, "--queue", self.url(db), *roots, "--ffprobe", ffprobe,
             "--concurrency", str(concurrency), "--probe-timeout", str(probe_timeout),
-            "--batch-timeout", str(batch_timeout),
+            "--batch-timeout", str(batch_timeout), "--ffmpeg", ffmpeg,
+            "--frame-timeout", str(frame_timeout),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
             start_new_session=self.own_groups,

@@ -7,6 +7,12 @@ KIND --queue ... (worker arguments)``.
     the files an earlier run of its batch recorded: what a naive counter (INCR + store) does.
 ``ignores-cancel``
     neither watches its scan's stop flag nor lets arq's abort reach its probes.
+``frames-ignore-stop``
+    runs frame jobs without watching their stop flag or letting arq's abort reach ffmpeg.
+``frames-keep-partial``
+    runs a frame job again over what an earlier run of it left in its output folder.
+``frames-no-lease``
+    never renews a running frame job's lease: arq hands it to another worker while it runs.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from typing import ClassVar
 
 from arq.connections import ArqRedis
 
+from service.frame_runner import FrameRunner
+from service.frame_state import FrameState
 from service.probe import Prober
 from service.scan_state import ScanState
 from service.worker import BatchRunner, main, parse_batch
@@ -65,11 +73,36 @@ class _NeverStopped(ScanState):
         return False
 
 
-RUNNERS: dict[str, type[BatchRunner]] = {
-    "unguarded": UnguardedRunner,
-    "ignores-cancel": IgnoresCancelRunner,
+class _NeverStoppedFrames(FrameState):
+    async def stopped(self) -> bool:
+        return False
+
+
+class IgnoresStopFrameRunner(FrameRunner):
+    STATE: ClassVar[type[FrameState]] = _NeverStoppedFrames
+
+    async def run(self, job_id: str, payload: object, arq_job_id: str) -> bool:
+        return await asyncio.shield(super().run(job_id, payload, arq_job_id))
+
+
+class KeepsPartialFrameRunner(FrameRunner):
+    async def start_afresh(self, output_dir: Path) -> None:
+        await asyncio.to_thread(output_dir.mkdir, parents=True, exist_ok=True)
+
+
+class NoLeaseFrameRunner(FrameRunner):
+    async def keep_lease(self, arq_job_id: str, running: asyncio.Task[bool]) -> None:
+        return
+
+
+RUNNERS: dict[str, tuple[type[BatchRunner], type[FrameRunner]]] = {
+    "unguarded": (UnguardedRunner, FrameRunner),
+    "ignores-cancel": (IgnoresCancelRunner, FrameRunner),
+    "frames-ignore-stop": (BatchRunner, IgnoresStopFrameRunner),
+    "frames-keep-partial": (BatchRunner, KeepsPartialFrameRunner),
+    "frames-no-lease": (BatchRunner, NoLeaseFrameRunner),
 }
 
 if __name__ == "__main__":
     kind, *arguments = sys.argv[1:]
-    sys.exit(main(arguments, RUNNERS[kind]))
+    sys.exit(main(arguments, *RUNNERS[kind]))

@@ -58,7 +58,7 @@ def make_client(
     arguments override the :class:`ServiceConfig` fields (db in tmp_path, root = ``media``).
     Under the redis backend, ``concurrency`` workers are started first, on a queue (a Redis
     database) of this ``db_path``'s own: history lives in the queue's Redis, so an app made
-    again with the same ``db_path`` is the same service restarted (``ffprobe`` and
+    again with the same ``db_path`` is the same service restarted (``ffprobe``, ``ffmpeg`` and
     ``probe_timeout`` apply to the workers; ``batch_size`` defaults to 1, so that files spread
     over workers like local probes)."""
     queues: dict[Path, int] = {}
@@ -80,6 +80,7 @@ def make_client(
                 await distributed.start(
                     db=db,
                     ffprobe=settings.get("ffprobe", "ffprobe"),
+                    ffmpeg=settings.get("ffmpeg", "ffmpeg"),
                     probe_timeout=settings["probe_timeout"],
                 )
         return await aiohttp_client(create_app(ServiceConfig(**settings)))

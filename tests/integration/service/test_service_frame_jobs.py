@@ -2,6 +2,9 @@
 ffmpeg on a generated 10 s video, and fake ffmpeg/ffprobe scripts for what real ones cannot be
 made to do on demand (an unknown frame count, a hang).
 
+The tests that go through the API alone run on both backends (ffmpeg in the API, or on a
+worker process of the distributed one); those that patch the API's own code run embedded.
+
 Real ffmpeg runs through a wrapper that adds ``-re`` (read the input at its own frame rate), so
 the 10 s video takes about 10 s and the test can watch it and cancel it half-way.
 """
@@ -36,6 +39,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.needs_ffmpeg]
 
 VIDEO_FRAMES = 250  # 10 s at 25 fps
 KINDS = pytest.mark.parametrize("kind", ["thumbnails", "transcode"])
+# The contract holds wherever ffmpeg runs: in the API, or on a worker of the distributed backend.
+BOTH_BACKENDS = pytest.mark.parametrize("backend", ["embedded", "redis"])
 
 # ffprobe that knows a video stream but neither its frame count nor its duration.
 UNKNOWN_TOTAL_FFPROBE = """#!/bin/sh
@@ -135,6 +140,7 @@ def ffmpeg_pids(marker: str) -> list[int]:
     return found
 
 
+@BOTH_BACKENDS
 async def test_thumbnails_job_reports_frames_and_lists_its_output(
     make_client: ClientFactory, media: Path, long_video: Path, paced_ffmpeg: str
 ) -> None:
@@ -188,6 +194,7 @@ def played_frames(path: Path) -> tuple[int, int]:
     return int(stream["nb_read_frames"]), int(stream["height"])
 
 
+@BOTH_BACKENDS
 async def test_transcode_job_writes_a_smaller_video_that_plays_with_every_frame(
     make_client: ClientFactory, media: Path, long_video: Path, paced_ffmpeg: str
 ) -> None:
@@ -229,6 +236,7 @@ def assert_nothing_left(cancelled: dict[str, Any], media: Path) -> None:
     assert not folder.exists(), f"partial output left: {list(folder.iterdir())}"
 
 
+@BOTH_BACKENDS
 @KINDS
 async def test_cancel_at_40_percent_kills_ffmpeg_and_deletes_the_partial_output(
     make_client: ClientFactory, media: Path, long_video: Path, paced_ffmpeg: str, kind: str
@@ -309,6 +317,7 @@ def assert_progress_stays_null(seen: list[dict[str, Any]]) -> None:
     assert {job["eta_seconds"] for job in seen} == {None}
 
 
+@BOTH_BACKENDS
 async def test_unknown_total_keeps_progress_null_until_success(
     make_client: ClientFactory, media: Path, tmp_path: Path
 ) -> None:
@@ -333,6 +342,7 @@ async def test_negative_control_an_invented_total_is_caught(
         assert_progress_stays_null(seen)
 
 
+@BOTH_BACKENDS
 async def test_a_hanging_ffmpeg_times_out_killed_with_its_partial_output_deleted(
     make_client: ClientFactory, media: Path, tmp_path: Path, long_video: Path
 ) -> None:
@@ -376,6 +386,7 @@ async def test_a_folder_is_not_a_frame_job_input(make_client: ClientFactory, med
     assert (await response.json())["error"]["code"] == "not_a_file"
 
 
+@BOTH_BACKENDS
 async def test_the_frame_count_runs_beside_ffmpeg_with_progress_null_until_it_answers(
     make_client: ClientFactory, media: Path, tmp_path: Path
 ) -> None:
