@@ -348,7 +348,8 @@ async def test_a_hanging_ffmpeg_times_out_killed_with_its_partial_output_deleted
 ) -> None:
     video = media / "long.mp4"
     await asyncio.to_thread(shutil.copy, long_video, video)
-    client = await make_client(ffmpeg=script(tmp_path, "ffmpeg", HANGING_FFMPEG), job_timeout=1.5)
+    # Long enough for a loaded machine's worker to pick the job up and report frame 1 first.
+    client = await make_client(ffmpeg=script(tmp_path, "ffmpeg", HANGING_FFMPEG), job_timeout=4.0)
     job = await start(client, video)
     final = (await follow(client, job["id"]))[-1]
     assert final["status"] == "timed_out", final
