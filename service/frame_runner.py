@@ -122,7 +122,7 @@ class FrameRunner:
         self.children = children
         self.lease_seconds = lease_seconds
 
-    # Builds a job's shared state (a broken worker of the tests builds another).
+    # Builds a job's shared state; a subclass may build another.
     STATE: ClassVar[type[FrameState]] = FrameState
 
     async def run(self, job_id: str, payload: object, arq_job_id: str) -> bool:

@@ -187,10 +187,10 @@ def test_a_frame_job_counting_frames_with_a_blocking_call_is_reported(tmp_path: 
     shutil.copytree(ROOT / "service", tmp_path / "service")
     jobs = tmp_path / "service" / "jobs.py"
     text = jobs.read_text()
-    call = "job.total_frames = total_frames(await self._prober.probe(source))"
+    call = "self._total_known(job, total_frames(await self._prober.probe(source)))"
     assert call in text
     text = text.replace("import asyncio\n", "import asyncio\nimport subprocess\n", 1)
-    text = text.replace(call, "job.total_frames = _count_frames_blocking(source)")
+    text = text.replace(call, "self._total_known(job, _count_frames_blocking(source))")
     text = text.rstrip("\n") + _BLOCKING_COUNT
     jobs.write_text(text)
     line = text[: text.index("_count_frames_blocking(source)")].count("\n") + 1
