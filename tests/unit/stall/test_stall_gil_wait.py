@@ -70,6 +70,38 @@ def test_negative_control_a_selector_the_program_waits_on_is_not_machinery() -> 
     assert not in_loop_machinery(stack)
 
 
+def test_starting_a_thread_waits_only_for_the_gil() -> None:
+    # aiosqlite's connect, on the loop: Thread.start waits for the new thread's first line.
+    stack = (
+        Frame("/app/storage.py", 344, "_connect"),
+        Frame("/venv/aiosqlite/core.py", 177, "__await__"),
+        Frame(threading.__file__, 969, "start"),
+        Frame(threading.__file__, 629, "wait"),
+        Frame(threading.__file__, 327, "wait"),
+    )
+    assert in_loop_machinery(stack)
+
+
+@pytest.mark.parametrize(
+    "waits",
+    [
+        pytest.param((Frame(threading.__file__, 629, "wait"),), id="its-own-event"),
+        pytest.param((Frame(threading.__file__, 1119, "join"),), id="join"),
+        pytest.param(
+            (
+                Frame(threading.__file__, 1119, "join"),
+                Frame(threading.__file__, 1139, "_wait_for_tstate_lock"),
+            ),
+            id="join-inner",
+        ),
+    ],
+)
+def test_negative_control_waiting_on_a_thread_of_the_programs_is_not_machinery(
+    waits: tuple[Frame, ...],
+) -> None:
+    assert not in_loop_machinery((Frame("/app/export.py", 12, "export"), *waits))
+
+
 BLOCKS_ON_PURPOSE = pytest.mark.loopwire_stall(
     allow=True, reason="the sampled loop runs a blocking callback on purpose"
 )
