@@ -24,10 +24,13 @@ from loopwire.stall import loops
 from loopwire.stall.allow import AllowRule, find_rule, rules_from_ini, rules_from_table
 from loopwire.stall.ranking import Ranking
 from loopwire.stall.threshold import parse_threshold
+from loopwire.xdist import output_of, worker_output
 
 MARKER = "loopwire_stall"
 OUTSIDE = "(outside any test)"
 _MARKER_KEYS = frozenset({"ms", "allow", "reason"})
+# Under pytest-xdist, a worker's ranking reaches the controller under this key.
+HANDOVER = "loopwire_stall"
 
 
 class StallPlugin:
@@ -108,8 +111,23 @@ class StallPlugin:
         self.failed_outside += sum(self._judge(s, OUTSIDE) for s in stalls)
         self._allowed = allowed
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: object, error: object) -> None:
+        """An xdist worker finished: rank its stalls with the run's (see :mod:`loopwire.xdist`).
+        Its tests' failures came with their reports already."""
+        handed = output_of(node, HANDOVER)
+        if isinstance(handed, dict):
+            self.ranking.take_over(handed["sites"])
+            self.failed_outside += handed["failed_outside"]
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self._judge_outside(self._take())
+        handover = worker_output(session.config)
+        if handover is not None:
+            handover[HANDOVER] = {
+                "sites": self.ranking.handover(),
+                "failed_outside": self.failed_outside,
+            }
         if self.failed_outside and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

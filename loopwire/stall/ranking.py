@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from loopwire.loopwatch.stall import Stall
 
@@ -35,6 +36,23 @@ class Ranking:
         site.total += stall.own
         site.verdicts.add(verdict)
         site.tests.add(test)
+
+    def handover(self) -> list[dict[str, Any]]:
+        """The sites as plain data, for an xdist worker to hand its controller."""
+        return [
+            {**vars(site), "verdicts": sorted(site.verdicts), "tests": sorted(site.tests)}
+            for site in self.sites.values()
+        ]
+
+    def take_over(self, sites: Iterable[Mapping[str, Any]]) -> None:
+        """Add the sites another process ranked (:meth:`handover`) to this ranking."""
+        for other in sites:
+            site = self.sites.setdefault(other["where"], Site(other["where"]))
+            site.count += other["count"]
+            site.worst = max(site.worst, other["worst"])
+            site.total += other["total"]
+            site.verdicts.update(other["verdicts"])
+            site.tests.update(other["tests"])
 
     def lines(self) -> Iterator[str]:
         ranked = sorted(self.sites.values(), key=lambda s: s.total, reverse=True)

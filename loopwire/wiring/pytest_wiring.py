@@ -29,15 +29,23 @@ import pytest
 from aiohttp import web
 
 from loopwire.config import ConfigError, load_config
-from loopwire.wiring.observed.capture import LOG_ENV, instrument, read_log
+from loopwire.wiring.observed.capture import (
+    LOG_ENV,
+    instrument,
+    observation_from_json,
+    read_log,
+)
 from loopwire.wiring.observed.stats import WiringReport, WiringStats, render_table
 from loopwire.wiring.responses import Observation, WiringConfig, load_wiring_config
+from loopwire.xdist import output_of, runs_workers, worker_output
 
 MARKER = "loopwire_wiring"
 # The closing FAILED line names this many fields; the table above it shows every one.
 FAILED_NAMED = 8
 # How a failed check is named among pytest's errors ("ERROR loopwire wiring - ...").
 WIRING_NODE = "loopwire wiring"
+# Under pytest-xdist, what a worker saw reaches the controller under this key.
+HANDOVER = "loopwire_wiring"
 
 
 class WiringRecorder:
@@ -99,8 +107,10 @@ class WiringPlugin:
         self._log: Path | None = None
         # "METHOD /template" of every route the apps started in-process registered.
         self.registered_routes: set[str] = set()
+        # An xdist controller: did a worker hand over what it saw (so the check was on there)?
+        self._handed_over = False
 
-    def _start(self) -> None:
+    def _load(self) -> None:
         try:
             wiring = load_wiring_config(load_config(self._config.rootpath))
         except ConfigError as exc:
@@ -113,6 +123,9 @@ class WiringPlugin:
             )
         # Set only once valid: a session ended by the usage error above has no verdict to print.
         self._wiring = wiring
+
+    def _start(self) -> None:
+        self._load()
         handle, name = tempfile.mkstemp(prefix="loopwire-wiring-", suffix=".jsonl")
         os.close(handle)
         self._log = Path(name)
@@ -136,6 +149,13 @@ class WiringPlugin:
 
         self._monkeypatch.setattr(web.AppRunner, "setup", setup)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # An xdist controller collects nothing; a mistake in the configuration is still refused
+        # before any worker starts.
+        if self.everywhere and runs_workers(self._config):
+            self._load()
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         if not self.everywhere and any(item.get_closest_marker(MARKER) for item in items):
@@ -152,15 +172,40 @@ class WiringPlugin:
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
         self.recorder.active = self.everywhere
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: object, error: object) -> None:
+        """An xdist worker finished: take over what it saw (see :mod:`loopwire.xdist`)."""
+        handed = output_of(node, HANDOVER)
+        if not isinstance(handed, str):
+            return
+        document = json.loads(handed)
+        self.enabled = self._handed_over = True
+        self.recorder.observations.extend(map(observation_from_json, document["observations"]))
+        self.registered_routes.update(document["registered"])
+        self.recorder.unwatched.extend(document["unwatched"])
+
+    def _observed(self) -> list[Observation]:
+        """Everything seen: in this process, and by the server processes in the log."""
+        logged = read_log(self._log) if self._log is not None else []
+        return [*self.recorder.observations, *logged]
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         # A run that executes no test (--collect-only) has nothing to judge.
-        if not self.enabled or self._wiring is None or self._config.option.collectonly:
+        if not self.enabled or self._config.option.collectonly:
+            return
+        handover = worker_output(self._config)
+        if handover is not None:
+            # An xdist worker saw only its share of the run: the controller judges the whole.
+            if self._wiring is not None:
+                handover[HANDOVER] = self._handover()
+            return
+        if self._wiring is None and self._handed_over:
+            self._load()
+        if self._wiring is None:
             return
         stats = WiringStats(self._wiring)
-        stats.add_all(self.recorder.observations)
+        stats.add_all(self._observed())
         stats.add_registered(self.registered_routes)
-        if self._log is not None:
-            stats.add_all(read_log(self._log))
         self.report = stats.report()
         target = self._config.getoption("loopwire_wiring_json")
         if target:
@@ -172,6 +217,15 @@ class WiringPlugin:
             self._count_as_error()
             if session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _handover(self) -> str:
+        document = {
+            "observations": [observation.as_json() for observation in self._observed()],
+            "registered": sorted(self.registered_routes),
+            "unwatched": self.recorder.unwatched,
+        }
+        # Bodies are the apps' JSON, so they go back as JSON; str() as the log's sink does.
+        return json.dumps(document, default=str)
 
     def _count_as_error(self) -> None:
         """Put the failed check in pytest's own error count, so the closing line says so.

@@ -190,17 +190,19 @@ def read_log(path: Path) -> list[Observation]:
         if isinstance(item, dict):
             records.append(item)
     records.sort(key=lambda r: (str(r.get("pid")), _int(r.get("seq"))))
-    return [
-        Observation(
-            method=str(r.get("method", "GET")),
-            route=str(r.get("route", "")),
-            status=_int(r.get("status")),
-            body=r.get("body"),
-            scope=str(r.get("scope", "")),
-            event=None if r.get("event") is None else str(r.get("event")),
-        )
-        for r in records
-    ]
+    return [observation_from_json(r) for r in records]
+
+
+def observation_from_json(record: dict[str, object]) -> Observation:
+    """The :class:`Observation` that ``Observation.as_json`` (or a log line) describes."""
+    return Observation(
+        method=str(record.get("method", "GET")),
+        route=str(record.get("route", "")),
+        status=_int(record.get("status")),
+        body=record.get("body"),
+        scope=str(record.get("scope", "")),
+        event=None if record.get("event") is None else str(record.get("event")),
+    )
 
 
 def _int(value: object) -> int:
