@@ -14,6 +14,7 @@ cannot be read back (bad JSON, a missing key, an unknown status) is moved to the
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import json
@@ -341,7 +342,12 @@ class Storage:
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
-    connection = await aiosqlite.connect(path)
+    # aiosqlite.connect opens the file on its own worker thread; when that fails it queues the
+    # thread's stop without awaiting it, and the thread may then report to a loop that has just
+    # closed: a traceback after "cannot start" (omnilib/aiosqlite#389). Opening the file in the
+    # loop's executor first means a file SQLite refuses never starts that thread.
+    opened = await asyncio.to_thread(sqlite3.connect, path, check_same_thread=False)
+    connection = await aiosqlite.Connection(lambda: opened, iter_chunk_size=64)
     try:
         try:
             await connection.executescript(_SCHEMA)
