@@ -78,8 +78,11 @@ def run_tests(session: nox.Session) -> None:
     ensure_system_binaries(session)
     # The dynamic wiring check judges the whole suite: a partial run (posargs such as -k or one
     # folder) would fail on fields it never exercised, so it is on only for full runs.
-    wiring = ["--loopwire-wiring", "--loopwire-wiring-json", "bench-results/wiring-report.json"]
-    session.run("python", "-m", "pytest", *(session.posargs or wiring))
+    # Two xdist workers: the suite is soaked that way (20 runs beside two CPU burners); more
+    # workers than that have not been, and most of its time is real subprocesses anyway.
+    full = ["-n", "2"]
+    full += ["--loopwire-wiring", "--loopwire-wiring-json", "bench-results/wiring-report.json"]
+    session.run("python", "-m", "pytest", *(session.posargs or full))
 
 
 @nox.session(python=PYTHON)
