@@ -33,13 +33,15 @@ BLOCKING_LINE = "loopwire/harness/blocking_probe.py:{}".format(
 )
 
 # Ideal scan: 2 batches of 4 probes x 2 s = 4 s; about 160 polls land while it runs.
+# A poll may take 1 s: a healthy service answered within 0.53 s beside the rest of the suite on
+# two xdist workers and two CPU burners, and one blocking on a probe holds polls for 2 s.
 SCAN = ScenarioOptions(
     files=8,
     delay=2.0,
     concurrency=4,
     pollers=4,
     interval=0.1,
-    max_latency=0.5,
+    max_latency=1.0,
     min_running_polls=20,
 )
 

@@ -28,6 +28,8 @@ from loopwire.harness.server import ServerProcess
 pytestmark = pytest.mark.integration
 
 LOADS = pytest.mark.parametrize("burners", [0, 2], ids=["idle", "two-cpu-burners"])
+# Generous (see test_responsiveness_scan.py): only a loop held for seconds fails it.
+MAX_LATENCY = 1.0
 FILES = 4  # two hanging, two with a grandchild; all probed at once
 
 
@@ -95,7 +97,7 @@ async def test_job_timeout_stops_hanging_probes(
     assert ended.body["error"]["code"]
     # Generous: only a timeout that never fired fails it (`nox -s bench` measures the latency).
     assert observed < 10.0
-    assert report.verdict(max_latency=0.5, min_answered=5, counted=is_running).passed
+    assert report.verdict(max_latency=MAX_LATENCY, min_answered=5, counted=is_running).passed
     assert survivors == []
     assert len(invocations) == FILES
     assert sum(inv.grandchild_pid is not None for inv in invocations) == FILES // 2
@@ -143,5 +145,5 @@ async def test_cancel_stops_hanging_probes(
     # `nox -s bench` measures the real cancel latency.
     assert answered < 5.0
     assert survivors == []
-    assert report.verdict(max_latency=0.5, min_answered=5, counted=is_running).passed
+    assert report.verdict(max_latency=MAX_LATENCY, min_answered=5, counted=is_running).passed
     assert report.answered_where(lambda body: body["status"] == "cancelled")

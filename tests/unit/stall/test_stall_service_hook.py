@@ -1,7 +1,7 @@
 """Negative control on the reference service: a 50 ms per-file hook reached through a dict.
 
 This is the bug the linter cannot see (a call through a registry) and the responsiveness
-harness's 0.5 s bound lets through. The broken service is built the way a user would build it,
+harness's poll bound lets through. The broken service is built the way a user would build it,
 through ``create_app``'s prober injection, never through a switch in the product. Run under the
 project's own stall threshold, its scan test fails and the report names the hook's line; the
 same test against the unmodified service passes.
