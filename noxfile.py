@@ -78,10 +78,10 @@ def run_tests(session: nox.Session) -> None:
     ensure_system_binaries(session)
     # The dynamic wiring check judges the whole suite: a partial run (posargs such as -k or one
     # folder) would fail on fields it never exercised, so it is on only for full runs.
-    # Two xdist workers: the suite is soaked that way (20 runs beside two CPU burners); more
-    # workers than that have not been, and most of its time is real subprocesses anyway.
-    full = ["-n", "2"]
-    full += ["--loopwire-wiring", "--loopwire-wiring-json", "bench-results/wiring-report.json"]
+    # One process, not xdist: two workers on a 2-core machine beside two CPU burners doubled
+    # the load (2.7 to 5.5) and starved the loop of the GIL for 30-200 ms in plain Python lines,
+    # past the 30 ms stall threshold this suite needs to catch a 50 ms per-file hook.
+    full = ["--loopwire-wiring", "--loopwire-wiring-json", "bench-results/wiring-report.json"]
     session.run("python", "-m", "pytest", *(session.posargs or full))
 
 

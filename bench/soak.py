@@ -33,8 +33,6 @@ FULL_RUN = [
     "-q",
     "-p",
     "no:cacheprovider",
-    "-n",
-    "2",
     "--loopwire-wiring",
     "--loopwire-wiring-json",
     "bench-results/wiring-report.json",

@@ -179,8 +179,13 @@ class RedisStorage:
         return jobs
 
     async def prune_jobs(self, keep: int) -> int:
-        """Delete the oldest finished jobs beyond the newest ``keep``; return how many."""
-        old: list[bytes] = await self._redis.zrevrange(FINISHED, keep, -1)
+        """Delete the oldest finished jobs beyond the newest ``keep``; return how many. Redis
+        gone raises :class:`StorageUnavailable`, as a failed write does (the job writer, which
+        prunes after saving, must outlive a Redis restart)."""
+        try:
+            old: list[bytes] = await self._redis.zrevrange(FINISHED, keep, -1)
+        except RedisError as exc:
+            raise StorageUnavailable(f"history in Redis {self._redacted()}: {exc}") from exc
         if not old:
             return 0
         ids = [member.split(b"\0", 1)[1] for member in old]

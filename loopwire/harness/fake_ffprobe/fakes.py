@@ -102,11 +102,13 @@ class FakeFfprobe:
             peak = max(peak, running)
         return peak
 
-    def alive_pids(self) -> list[int]:
-        """Fake processes (and grandchildren) that still exist, zombies excluded."""
+    def alive_pids(self, name: str | None = None) -> list[int]:
+        """Fake processes (and grandchildren) that still exist, zombies excluded; only those
+        probing a file called ``name`` if given (a scan probes its other files meanwhile)."""
         return [
             pid
             for inv in self.invocations()
+            if name is None or (inv.path is not None and Path(inv.path).name == name)
             for pid, ticks in inv.processes()
             if process_alive(pid, ticks)
         ]

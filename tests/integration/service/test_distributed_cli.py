@@ -107,12 +107,10 @@ async def test_api_and_worker_processes_serve_a_scan_and_stop_on_sigterm(
             final, _ = await client.scan_to_end(media)
             assert final["status"] == "completed", final
             assert [Path(v["path"]).name for v in final["result"]["videos"]] == ["a.mp4", "b.mp4"]
-            # The first scan's probes may still be exiting after their answers were read.
-            await wait_until(lambda: fake.alive_pids() == [], within=20)
             touch_videos(media, "hang.mp4")
             await client.start_scan(media)
-            await wait_until(lambda: len(fake.alive_pids()) == 1, within=20)
-        [hanging] = fake.alive_pids()
+            await wait_until(lambda: len(fake.alive_pids("hang.mp4")) == 1, within=20)
+        [hanging] = fake.alive_pids("hang.mp4")
 
         # SIGTERM stops the worker at once, its probe killed (its batch goes back to the queue).
         worker.send_signal(signal.SIGTERM)

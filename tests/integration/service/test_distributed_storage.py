@@ -211,6 +211,18 @@ async def test_a_failed_write_is_visible_until_writes_succeed_again(redis_url: s
         await raw.aclose()
 
 
+async def test_redis_gone_while_pruning_is_storage_unavailable(tmp_path: Path) -> None:
+    async with redis_server(tmp_path) as url:
+        storage = await RedisStorage.open(f"{url}/0", "api-a")
+    try:
+        # The server has stopped: the job writer prunes after each save and must get the
+        # error it retries on, not Redis's own (which ended its task in a soak run).
+        with pytest.raises(StorageUnavailable, match="history in Redis"):
+            await storage.prune_jobs(1)
+    finally:
+        await storage.close()
+
+
 async def health_until(client: Client, status: int) -> dict[str, str]:
     """The /health body once it answers ``status`` (the job writer retries on its own)."""
     async with asyncio.timeout(30):

@@ -131,6 +131,8 @@ def test_hang_runs_until_killed_and_is_reported_alive(tmp_path: Path, fast: bool
         time.sleep(0.3)
         assert process.poll() is None
         assert fake.alive_pids() == [process.pid]
+        assert fake.alive_pids("x.mp4") == [process.pid]
+        assert fake.alive_pids("y.mp4") == []
         assert fake.invocations()[0].end is None
         assert fake.kill_survivors() == [process.pid]
         process.wait(timeout=10)
