@@ -15,9 +15,11 @@ class Stall:
     processes had the CPUs), when the kernel says; ``collecting_garbage`` the part it spent in
     the garbage collector; ``own`` is the rest, the part its code is answerable for (the two
     may overlap, a collection can wait for a CPU too, so ``own`` is at least zero).
-    ``waiting_for_gil`` is the part the loop sat idle in its selector, late because the GIL was
-    another thread's while that thread waited for a CPU (machine load again, not the loop's
-    code); a thread that holds the GIL while running is not excused. ``site`` is
+    ``waiting_for_gil`` is the part the loop thread was blocked waiting for the GIL (idle in its
+    selector, or in the kernel on the GIL itself, see :mod:`loopwire.loopwatch.gil`) while
+    another thread of the process held it: on a loaded machine usually one the scheduler
+    preempted, not the loop's code (the cost: a thread that holds the GIL for long is not
+    blamed on the loop either). ``site`` is
     the blamed frame of the stack most samples agreed on (``agreed`` of ``samples``),
     described as ``where``; ``stack`` is that stack.
     """
@@ -57,7 +59,7 @@ class Stall:
         if self.collecting_garbage >= 0.001:
             split += f"; collecting garbage {_ms(self.collecting_garbage)}"
         if self.waiting_for_gil >= 0.001:
-            split += f"; in the loop's machinery, waiting for the GIL {_ms(self.waiting_for_gil)}"
+            split += f"; waiting for the GIL {_ms(self.waiting_for_gil)}"
         return (
             f"event loop stalled {_ms(self.duration)} (threshold {_ms(self.threshold)}) "
             f"at {self.where} ({self.agreed} of {self.samples} samples agree{split}) "

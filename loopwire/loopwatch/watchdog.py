@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from loopwire.loopwatch import gctime
 from loopwire.loopwatch.frames import Attribution, Stack, in_loop_machinery, thread_stack
+from loopwire.loopwatch.gil import ThreadSyscalls
 from loopwire.loopwatch.schedstat import CpuClock, CpuTimes
 from loopwire.loopwatch.stall import Stall
 
@@ -50,6 +51,9 @@ class LoopWatch:
         self._due = 0.0
         self._seq = 0
         self._samples: Counter[Stack] = Counter()
+        # Samples that found the loop thread waiting for the GIL outside its machinery.
+        self._gil_samples = 0
+        self._syscalls: ThreadSyscalls | None = None
         self._handle: asyncio.TimerHandle | None = None
         self._clock: CpuClock | None = None
         self._cpu_mark: CpuTimes | None = None
@@ -62,6 +66,7 @@ class LoopWatch:
         self._thread_id = threading.get_ident()
         self._thread_name = thread.name
         self._clock = CpuClock(threading.get_native_id())
+        self._syscalls = ThreadSyscalls(threading.get_native_id())
         self._cpu_mark = self._clock.read()
         gctime.track()
         self._gc_mark = gctime.gc_seconds(self._thread_id)
@@ -80,6 +85,9 @@ class LoopWatch:
         if self._clock is not None:
             self._clock.close()
             self._clock = None
+        if self._syscalls is not None:
+            self._syscalls.close()
+            self._syscalls = None
 
     def _beat(self) -> None:
         self._close(time.monotonic())
@@ -89,6 +97,7 @@ class LoopWatch:
         with self._lock:
             late = now - self._due
             samples, self._samples = self._samples, Counter()
+            gil_samples, self._gil_samples = self._gil_samples, 0
             self._seq += 1
             self._due = now + self.interval
         mark, gc_mark = self._cpu_mark, self._gc_mark
@@ -96,7 +105,8 @@ class LoopWatch:
         self._gc_mark = gctime.gc_seconds(self._thread_id)
         if late > self.threshold:
             collecting = min(self._gc_mark - gc_mark, late)
-            self.on_stall(self._stall(late, samples, mark, self._cpu_mark, collecting))
+            stall = self._stall(late, samples, mark, self._cpu_mark, collecting, gil_samples)
+            self.on_stall(stall)
 
     def _stall(
         self,
@@ -105,6 +115,7 @@ class LoopWatch:
         before: CpuTimes | None,
         after: CpuTimes | None,
         collecting: float,
+        gil_samples: int = 0,
     ) -> Stall:
         waiting = running = None
         if before is not None and after is not None:
@@ -113,9 +124,14 @@ class LoopWatch:
             running = min(after.running - before.running, late)
         # Blocked (neither on a CPU nor queued for one) inside the loop's machinery is waiting
         # for the GIL: that share of the samples, of the blocked time, is not the loop's code.
+        # A sample in the kernel on the GIL itself was blocked for sure: its share of the whole
+        # stall is, as far as the blocked time goes.
         machinery = sum(count for sampled, count in samples.items() if in_loop_machinery(sampled))
         blocked = max(late - (waiting or 0.0) - (running or 0.0), 0.0)
-        gil = blocked * machinery / sum(samples.values()) if machinery else 0.0
+        total = sum(samples.values())
+        gil = 0.0
+        if total:
+            gil = min(blocked * machinery / total + late * gil_samples / total, blocked)
         stack: Stack = ()
         agreed = 0
         if samples:
@@ -152,11 +168,15 @@ class LoopWatch:
         late = now - due
         if late < self.threshold / 2:
             return due + self.threshold / 2
+        # The syscall first: both reads hold the GIL, so they see the same moment.
+        for_gil = self._syscalls is not None and self._syscalls.waiting_for_gil()
         stack = thread_stack(self._thread_id)
         with self._lock:
             # A heartbeat that ran meanwhile ended the stall: this sample is of a running loop.
             if stack is not None and self._seq == seq:
                 self._samples[stack] += 1
+                if for_gil and not in_loop_machinery(stack):
+                    self._gil_samples += 1
         return now + self.sample_every
 
 
