@@ -39,7 +39,8 @@ def install(session: nox.Session, *groups: str) -> None:
     deps: list[str] = []
     for group in ("service", *groups):
         deps.extend(nox.project.dependency_groups(PYPROJECT, group))
-    session.install("-e", ".", *deps)
+    # Groups include each other (test includes service): each requirement once.
+    session.install("-e", ".", *dict.fromkeys(deps))
 
 
 def ensure_system_binaries(session: nox.Session) -> None:
