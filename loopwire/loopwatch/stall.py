@@ -44,6 +44,20 @@ class Stall:
         return max(self.duration - excused, 0.0)
 
     @property
+    def excuses(self) -> str:
+        """The parts of the stall not held against its line, by name (at least 1 ms each), so
+        a stall that was not counted says why: ``waiting for a CPU, for the GIL``."""
+        parts = [
+            ("a CPU", self.waiting_for_cpu or 0.0),
+            ("the GIL", self.waiting_for_gil),
+        ]
+        waits = [f"for {name}" for name, seconds in parts if seconds >= 0.001]
+        named = ["waiting " + ", ".join(waits)] if waits else []
+        if self.collecting_garbage >= 0.001:
+            named.append("collecting garbage")
+        return ", ".join(named) or "under 1 ms excused"
+
+    @property
     def over(self) -> bool:
         """Whether the loop's own share of the stall is past the threshold."""
         return self.own > self.threshold

@@ -98,7 +98,7 @@ class StallPlugin:
         threshold = self._threshold if self._threshold is not None else stall.threshold
         verdict = "failed"
         if stall.own <= threshold:
-            verdict = "not counted: waiting for a CPU or collecting garbage"
+            verdict = f"not counted: {stall.excuses}"
         elif self._allowed is not None:
             verdict = f"allowed: {self._allowed}"
         elif (allowed := find_rule(self.rules, stall)) is not None:

@@ -25,7 +25,8 @@ class Site:
 @dataclass
 class Ranking:
     """Every stall past the threshold, by site. A verdict is ``failed``, ``allowed: REASON``
-    or ``not counted: waiting for a CPU or collecting garbage``."""
+    or ``not counted: EXCUSES`` (what the stall's time went to instead: ``waiting for a CPU,
+    for the GIL``, ``collecting garbage``; see :attr:`Stall.excuses`)."""
 
     sites: dict[str, Site] = field(default_factory=dict)
 

@@ -53,6 +53,25 @@ def test_only_the_codes_share_counts(
     assert report.over is over
 
 
+@pytest.mark.parametrize(
+    ("waiting", "collecting", "gil", "excuses"),
+    [
+        (0.03, 0.0, 0.0, "waiting for a CPU"),
+        (None, 0.04, 0.0, "collecting garbage"),
+        (0.0, 0.0, 0.04, "waiting for the GIL"),
+        (0.02, 0.01, 0.02, "waiting for a CPU, for the GIL, collecting garbage"),
+        (0.0004, 0.0, 0.0, "under 1 ms excused"),
+    ],
+)
+def test_a_stall_names_what_its_time_went_to_instead(
+    waiting: float | None, collecting: float, gil: float, excuses: str
+) -> None:
+    # The verdict "not counted: ..." of the run's ranking says which, so a real stall wrongly
+    # excused can be traced to the measurement that excused it.
+    report = dataclasses.replace(stall(0.05, waiting, collecting), waiting_for_gil=gil)
+    assert report.excuses == excuses
+
+
 def test_the_report_shows_the_callbacks_frames_and_marks_the_blamed_one() -> None:
     text = stall(0.05, 0.0, 0.002).format()
     headline, *lines = text.splitlines()
