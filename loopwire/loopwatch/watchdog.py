@@ -57,7 +57,6 @@ class LoopWatch:
         self._handle: asyncio.TimerHandle | None = None
         self._clock: CpuClock | None = None
         self._cpu_mark: CpuTimes | None = None
-        self._gc_mark = 0.0
         self._thread_id = 0
         self._thread_name = ""
 
@@ -69,7 +68,6 @@ class LoopWatch:
         self._syscalls = ThreadSyscalls(threading.get_native_id())
         self._cpu_mark = self._clock.read()
         gctime.track()
-        self._gc_mark = gctime.gc_seconds(self._thread_id)
         with self._lock:
             self._due = time.monotonic() + self.interval
         self._handle = self.loop.call_later(self.interval, self._beat)
@@ -95,16 +93,16 @@ class LoopWatch:
 
     def _close(self, now: float) -> None:
         with self._lock:
-            late = now - self._due
+            due = self._due
+            late = now - due
             samples, self._samples = self._samples, Counter()
             gil_samples, self._gil_samples = self._gil_samples, 0
             self._seq += 1
             self._due = now + self.interval
-        mark, gc_mark = self._cpu_mark, self._gc_mark
+        mark = self._cpu_mark
         self._cpu_mark = self._clock.read() if self._clock is not None else None
-        self._gc_mark = gctime.gc_seconds(self._thread_id)
         if late > self.threshold:
-            collecting = min(self._gc_mark - gc_mark, late)
+            collecting = gctime.collecting_between(self._thread_id, due, now)
             stall = self._stall(late, samples, mark, self._cpu_mark, collecting, gil_samples)
             self.on_stall(stall)
 
