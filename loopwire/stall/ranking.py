@@ -62,7 +62,7 @@ class Ranking:
             tests = f"{len(site.tests)} test{'s' if len(site.tests) != 1 else ''}"
             yield (
                 f"{site.count:>5}  {_ms(site.worst):>8}  {_ms(site.total):>8}  {site.where}  "
-                f"({tests}; {', '.join(sorted(site.verdicts))})"
+                f"({tests}; {'; '.join(sorted(site.verdicts))})"
             )
         if len(ranked) > SHOWN:
             yield f"... and {len(ranked) - SHOWN} more sites"

@@ -9,6 +9,7 @@ import pytest
 from loopwire.loopwatch.frames import Frame
 from loopwire.loopwatch.stall import Stall
 from loopwire.stall.allow import UNSAMPLED, AllowRule
+from loopwire.stall.ranking import Ranking
 
 STACK = (
     Frame("/venv/pytest/main.py", 10, "main"),
@@ -93,3 +94,12 @@ def test_the_unsampled_rule_allows_only_stalls_no_sample_saw() -> None:
     assert rule.matches(unseen)
     # Negative control: a stall the sampler saw (a sleep, a select, a Python loop) still counts.
     assert not rule.matches(stall(0.07, 0.0, 0.0))
+
+
+def test_a_sites_verdicts_are_told_apart_in_the_ranking() -> None:
+    ranking = Ranking()
+    counted = stall(0.05, 0.0, 0.0)
+    ranking.add(counted, "failed", "test_a")
+    ranking.add(dataclasses.replace(counted, waiting_for_gil=0.04), "not counted: x, y", "test_b")
+    _, line = ranking.lines()
+    assert line.endswith("app/hooks.py:5 make_thumbnail  (2 tests; failed; not counted: x, y)")
