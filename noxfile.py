@@ -168,7 +168,9 @@ def soak(session: nox.Session) -> None:
     """The full suite N times in a row under CPU burners (``-- --runs 20 --burners 2``)."""
     install(session, "test")
     ensure_system_binaries(session)
-    session.run("python", "-m", "bench.soak", *session.posargs)
+    # Ctrl-C: nox's default 0.3 s before SIGTERM and SIGKILL would leave the interrupted run's
+    # servers and workers behind; the soak stops its pytest within a minute.
+    session.run("python", "-m", "bench.soak", *session.posargs, interrupt_timeout=90)
 
 
 @nox.session(python=PYTHON, default=False)

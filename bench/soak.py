@@ -5,7 +5,8 @@ first-time user on a loaded machine never sees a flaky failure. Each burner is a
 spins at normal priority for the whole soak; each run is the README's full test command
 (``CI=true``, so a skip is a failure, with the dynamic wiring check on). Every run's output is
 kept under ``bench-results/soak/``, and the table is printed again after each run, so a soak
-cut short still shows what it proved. The exit status is 1 if any run failed.
+cut short still shows what it proved. The exit status is 1 if any run failed. Stop a soak with
+Ctrl-C or ``kill``: the running pytest is interrupted and tears its fixtures down.
 
     python -m bench.soak --runs 20 --burners 2
 """
@@ -16,10 +17,11 @@ import argparse
 import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +41,8 @@ FULL_RUN = [
 ]
 # pytest's last line, e.g. "== 2 failed, 981 passed, 3 warnings in 540.12s (0:09:00) ==".
 COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)")
+# How long a run cut short gets to tear its fixtures down before it is killed.
+STOP_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -89,13 +93,40 @@ def full_run(number: int, extra: Sequence[str]) -> Run:
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
     start = time.monotonic()
-    with log.open("w") as out:
-        done = subprocess.run(
-            [sys.executable, *FULL_RUN, *extra], cwd=ROOT, env=env, stdout=out, stderr=out
-        )
+    exit_code = interruptible([sys.executable, *FULL_RUN, *extra], log, env)
     seconds = time.monotonic() - start
     counts = counts_of(log.read_text())
-    return Run(number, done.returncode, counts, seconds, os.getloadavg()[1], commit or "?")
+    return Run(number, exit_code, counts, seconds, os.getloadavg()[1], commit or "?")
+
+
+def interruptible(command: Sequence[str], log: Path, env: Mapping[str, str]) -> int:
+    """Run ``command`` in ROOT, its output in ``log``; its exit status. If this process is
+    interrupted meanwhile, the command is interrupted with SIGINT (pytest's Ctrl-C, which still
+    tears its fixtures down: servers, fake probes, redis-server and workers that run in sessions
+    of their own and would outlive a killed pytest) and waited for, up to STOP_SECONDS."""
+    with log.open("w") as out:
+        # A session of its own: a terminal's Ctrl-C reaches it once, from here, not twice (a
+        # second one would cut its teardown short).
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+        )
+        try:
+            return process.wait()
+        except BaseException:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, signal.SIG_IGN)
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            raise
+
+
+def interrupt_on_sigterm() -> None:
+    """``kill`` stops a soak as Ctrl-C does (nox, too, sends SIGTERM after its interrupt)."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def table(runs: Sequence[Run], burning: int) -> str:
@@ -126,6 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("pytest_args", nargs="*", help="more pytest arguments for every run")
     args = parser.parse_args(argv)
     LOGS.mkdir(parents=True, exist_ok=True)
+    interrupt_on_sigterm()
     runs: list[Run] = []
     with burners(args.burners):
         for number in range(1, args.runs + 1):

@@ -34,6 +34,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Stopping the distributed backend waits for its workers to stop their runs: seconds under load.
+LAUNCHER_STOP_SECONDS = 30.0
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +106,12 @@ def distributed_queue(
 
     yield arguments
     for launcher in launched:
+        # SIGTERM lets the launcher stop its workers and redis-server and remove its temporary
+        # directory (a SIGKILL left one behind in /tmp per test); the group's SIGKILL ends
+        # whatever a stuck shutdown leaves.
+        launcher.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            launcher.wait(timeout=LAUNCHER_STOP_SECONDS)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(launcher.pid, signal.SIGKILL)
         launcher.wait()
