@@ -124,9 +124,14 @@ def interruptible(command: Sequence[str], log: Path, env: Mapping[str, str]) -> 
             raise
 
 
-def interrupt_on_sigterm() -> None:
-    """``kill`` stops a soak as Ctrl-C does (nox, too, sends SIGTERM after its interrupt)."""
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+def interrupt_on_signals() -> None:
+    """``kill`` stops a soak as Ctrl-C does (nox, too, sends SIGTERM after its interrupt), and
+    Ctrl-C works even when the soak started with SIGINT ignored, as a shell without job control
+    starts ``nohup ... &``. An ignored SIGINT is inherited through exec and Python then installs
+    no KeyboardInterrupt, so pytest would sleep through the SIGINT meant to tear it down; a handler
+    is reset to the default at exec instead."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.default_int_handler)
 
 
 def table(runs: Sequence[Run], burning: int) -> str:
@@ -157,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("pytest_args", nargs="*", help="more pytest arguments for every run")
     args = parser.parse_args(argv)
     LOGS.mkdir(parents=True, exist_ok=True)
-    interrupt_on_sigterm()
+    interrupt_on_signals()
     runs: list[Run] = []
     with burners(args.burners):
         for number in range(1, args.runs + 1):
