@@ -102,6 +102,8 @@ class WiringPlugin:
         )
         self.enabled = self.everywhere
         self.report: WiringReport | None = None
+        # Ctrl-C: the run saw only part of its evidence, so there is no verdict to give.
+        self.interrupted = False
         self._wiring: WiringConfig | None = None
         self._monkeypatch = pytest.MonkeyPatch()
         self._log: Path | None = None
@@ -193,6 +195,9 @@ class WiringPlugin:
         # A run that executes no test (--collect-only) has nothing to judge.
         if not self.enabled or self._config.option.collectonly:
             return
+        if session.exitstatus == pytest.ExitCode.INTERRUPTED:
+            self.interrupted = True
+            return
         handover = worker_output(self._config)
         if handover is not None:
             # An xdist worker saw only its share of the run: the controller judges the whole.
@@ -252,6 +257,11 @@ class WiringPlugin:
         terminal.stats.setdefault("error", []).append(report)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.interrupted:
+            terminalreporter.section("loopwire wiring")
+            message = "loopwire wiring not judged: the run was interrupted"
+            terminalreporter.line(message, yellow=True)
+            return
         if self.report is None:
             return
         terminalreporter.section("loopwire wiring")

@@ -166,6 +166,23 @@ def test_plugin_is_inert_when_not_enabled(pytester: pytest.Pytester) -> None:
     assert "loopwire wiring" not in result.stdout.str()
 
 
+def test_an_interrupted_run_gets_no_verdict(pytester: pytest.Pytester) -> None:
+    """Ctrl-C after the buggy app's test: its evidence is partial, so no "FAILED" (nor "passed")
+    on top of pytest's own KeyboardInterrupt; the same run uninterrupted fails (first test)."""
+    write_project(pytester, "never")
+    # Collected after test_demo.py: the buggy app has run when the user presses Ctrl-C.
+    pytester.makepyfile(test_zz_interrupt="def test_ctrl_c() -> None:\n    raise KeyboardInterrupt")
+    report = pytester.path / "wiring.json"
+    # no_reraise_ctrlc: the inner Ctrl-C ends the inner run only.
+    result = pytester.runpytest_inprocess(
+        "--loopwire-wiring", f"--loopwire-wiring-json={report}", no_reraise_ctrlc=True
+    )
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["loopwire wiring not judged: the run was interrupted"])
+    assert "loopwire wiring FAILED" not in result.stdout.str()
+    assert not report.exists()
+
+
 def test_bad_schema_reference_is_a_usage_error(pytester: pytest.Pytester) -> None:
     write_project(pytester, "fixed")
     pyproject = Path(pytester.path / "pyproject.toml")
